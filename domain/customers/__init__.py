@@ -1,0 +1,2 @@
+"""Customers: Individuals and Organisations, their contact details, relationships and
+households."""

@@ -1,0 +1,103 @@
+"""How customers are found: the terms a record is indexed under and how a query matches them.
+
+A record is indexed under the folded words of its name, its emails, the digits of its phones,
+its postcodes without spaces and its reference. A query matches when every word is the
+prefix of one of a record's terms, or when the whole query, spaces and punctuation removed,
+is (so "SW1A 1AA", "020 7946 0000" and "C-104233" work as typed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.customers.customer import Customer, CustomerKind
+from domain.text import fold
+
+_WORD_SPLIT = re.compile(r"[\s,]+")
+_COMPACT_DROP = re.compile(r"[\s\-().+/,]+")
+# Prefixes shorter than this match too much to be useful and cost a scan.
+MIN_TERM_LENGTH = 1
+MAX_QUERY_WORDS = 5
+
+
+def compact(text: str) -> str:
+    return _COMPACT_DROP.sub("", fold(text))
+
+
+def terms_for(customer: Customer) -> set[str]:
+    names = [customer.first_name, customer.last_name] if customer.is_individual else [customer.name]
+    terms = {w for n in names if n for w in _WORD_SPLIT.split(fold(n).replace("-", " ")) if w}
+    terms.update(fold(e.address) for e in customer.emails)
+    terms.update(p.digits for p in customer.phones if p.digits)
+    terms.update(compact(a.postcode) for a in customer.addresses if a.postcode)
+    if customer.reference:
+        terms.add(compact(customer.reference))
+        terms.add(customer.reference.removeprefix("C-"))
+    return {t for t in terms if t}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A parsed search: every `words` entry must prefix a term, or `whole` must."""
+
+    words: tuple[str, ...]
+    whole: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> SearchQuery | None:
+        folded = fold(text).strip()
+        if not folded:
+            return None
+        if "@" in folded:
+            return cls(words=(folded.replace(" ", ""),), whole=None)
+        words = tuple(w for w in _WORD_SPLIT.split(folded.replace("-", " ")) if w)
+        whole: str | None = compact(folded)
+        if not whole or (len(words) == 1 and words[0] == whole):
+            whole = None
+        return cls(words=words[:MAX_QUERY_WORDS], whole=whole)
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with `prefix`, so a prefix
+    match is a plain index range `prefix <= term < bound` on any database."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+@dataclass(frozen=True)
+class CustomerCriteria:
+    """What a customer list or export is restricted to."""
+
+    search: str | None = None
+    kind: CustomerKind | None = None
+    tags: tuple[str, ...] = ()
+    has_email: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    include_inactive: bool = False
+
+    def to_parameters(self) -> dict[str, Any]:
+        """Plain values, for a job's stored parameters."""
+        plain = asdict(self)
+        plain["kind"] = self.kind.value if self.kind else None
+        plain["tags"] = list(self.tags)
+        for key in ("created_after", "created_before"):
+            plain[key] = plain[key].isoformat() if plain[key] else None
+        return plain
+
+    @classmethod
+    def from_parameters(cls, plain: dict[str, Any]) -> CustomerCriteria:
+        def moment(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            search=plain.get("search"),
+            kind=CustomerKind(plain["kind"]) if plain.get("kind") else None,
+            tags=tuple(plain.get("tags") or ()),
+            has_email=plain.get("has_email"),
+            created_after=moment(plain.get("created_after")),
+            created_before=moment(plain.get("created_before")),
+            include_inactive=bool(plain.get("include_inactive")),
+        )

@@ -1,0 +1,77 @@
+"""The errors a user can cause.
+
+Each carries one or more `Problem`s: a code, a readable message and the path of the input
+field at fault. The API maps them to `UserError` in one place; nothing is written when one
+is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ProblemCode(StrEnum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    CONFLICT = "CONFLICT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: ProblemCode
+    message: str
+    field: tuple[str, ...] = ()
+
+
+class UserFacingError(Exception):
+    """Base of every error that is the caller's to fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class InvalidInput(UserFacingError):
+    @classmethod
+    def at(cls, field: tuple[str, ...], message: str) -> InvalidInput:
+        return cls([Problem(ProblemCode.VALIDATION, message, field)])
+
+
+class NotFound(UserFacingError):
+    """Raised both for missing rows and for another organisation's rows: the two must look
+    the same to the caller, so an id never reveals that it exists elsewhere."""
+
+    def __init__(self, what: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__([Problem(ProblemCode.NOT_FOUND, f"{what} not found.", field)])
+
+
+class Conflict(UserFacingError):
+    def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__([Problem(ProblemCode.CONFLICT, message, field)])
+
+
+class NotAuthenticated(UserFacingError):
+    def __init__(self, message: str) -> None:
+        super().__init__([Problem(ProblemCode.UNAUTHENTICATED, message)])
+
+
+class PermissionDenied(UserFacingError):
+    def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__([Problem(ProblemCode.PERMISSION_DENIED, message, field)])
+
+
+class ProblemCollector:
+    """Gathers validation problems so one response can name every field at fault."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: tuple[str, ...], message: str) -> None:
+        self.problems.append(Problem(ProblemCode.VALIDATION, message, field))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InvalidInput(self.problems)

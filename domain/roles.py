@@ -1,0 +1,45 @@
+"""Staff and API-key roles, and which roles imply others."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from domain.errors import InvalidInput
+
+
+class Role(StrEnum):
+    SALES = "SALES"
+    OPPORTUNITIES = "OPPORTUNITIES"
+    OPPORTUNITIES_ADMIN = "OPPORTUNITIES_ADMIN"
+    INSIGHTS = "INSIGHTS"
+    INSIGHTS_ADMIN = "INSIGHTS_ADMIN"
+    SETTINGS_ADMIN = "SETTINGS_ADMIN"
+    PROTECTED_DATA = "PROTECTED_DATA"
+
+
+# An admin role implies the matching user role (domain.md, "People").
+_IMPLIED = {
+    Role.OPPORTUNITIES_ADMIN: Role.OPPORTUNITIES,
+    Role.INSIGHTS_ADMIN: Role.INSIGHTS,
+}
+
+
+def effective_roles(granted: Iterable[Role]) -> frozenset[Role]:
+    roles = set(granted)
+    roles.update(_IMPLIED[r] for r in list(roles) if r in _IMPLIED)
+    return frozenset(roles)
+
+
+def parse_roles(names: Iterable[str], field: tuple[str, ...] = ("roles",)) -> frozenset[Role]:
+    roles = set()
+    for name in names:
+        cleaned = name.strip().upper()
+        if not cleaned:
+            continue
+        try:
+            roles.add(Role(cleaned))
+        except ValueError:
+            known = ", ".join(r.value for r in Role)
+            raise InvalidInput.at(field, f"Unknown role {name!r}; known roles: {known}.") from None
+    return frozenset(roles)

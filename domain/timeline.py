@@ -1,0 +1,30 @@
+"""The customer timeline: every interaction, newest first.
+
+Entries are written in the same transaction as the change that causes them. Later areas
+(orders, gifts, consent, mailings) add their types here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class TimelineEntryType(StrEnum):
+    CUSTOMER_CREATED = "CUSTOMER_CREATED"
+    DETAILS_CHANGED = "DETAILS_CHANGED"
+    DEACTIVATED = "DEACTIVATED"
+    REACTIVATED = "REACTIVATED"
+    RELATIONSHIP_ADDED = "RELATIONSHIP_ADDED"
+    RELATIONSHIP_ENDED = "RELATIONSHIP_ENDED"
+    HOUSEHOLD_JOINED = "HOUSEHOLD_JOINED"
+    HOUSEHOLD_LEFT = "HOUSEHOLD_LEFT"
+    PRIMARY_HOUSEHOLDER_CHANGED = "PRIMARY_HOUSEHOLDER_CHANGED"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    customer_id: int
+    type: TimelineEntryType
+    summary: str
+    details: dict[str, str] = field(default_factory=dict)

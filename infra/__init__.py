@@ -1,0 +1,1 @@
+"""Foyer's infrastructure: settings, database, messaging, auth, files and the `foyer` command."""

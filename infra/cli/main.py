@@ -1,0 +1,311 @@
+"""`foyer`: run the API, workers and relay; migrate; administer organisations, users and
+API keys; generate demo data; export the schema. Scriptable: secrets go to stdout alone,
+messages to stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from domain.errors import UserFacingError
+from domain.roles import parse_roles
+from infra.settings import Settings
+
+app = typer.Typer(
+    help="Foyer: the audience and fundraising CRM for arts organisations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+org_app = typer.Typer(help="Organisations using Foyer.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for integrations.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema file.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(schema_app, name="schema")
+err = Console(stderr=True)
+
+Org = Annotated[str, typer.Option("--org", help="The organisation's slug.")]
+Roles = Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g. SALES,INSIGHTS.")]
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _fail(error: UserFacingError) -> None:
+    for problem in error.problems:
+        where = ".".join(problem.field)
+        err.print(f"[red]error[/red]{f' ({where})' if where else ''}: {problem.message}")
+    raise typer.Exit(2)
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from infra.composition import build_runtime
+
+    return build_runtime(Settings())
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from infra.db.migrate import upgrade
+
+    upgrade(Settings().database_url)
+    err.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo organisation (once) and print how to log in.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the GraphQL API (and, in the embedded default, the relay and workers)."""
+    import uvicorn
+
+    from infra.composition import build_app
+    from infra.db.migrate import upgrade
+
+    _logging()
+    settings = Settings()
+    if settings.is_sqlite or demo:
+        upgrade(settings.database_url)
+    runtime = _runtime()
+    if demo:
+        _print_demo(runtime, host or settings.host, port or settings.port)
+    uvicorn.run(
+        build_app(runtime, in_process_workers=settings.embedded_broker),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def _print_demo(runtime, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    from infra.demo.seed import ensure_demo
+
+    login = asyncio.run(ensure_demo(runtime.engine, runtime.sync_engine))
+    url = f"http://{host}:{port}"
+    query = (
+        '{"query": "{ customers(search: \\"jose\\", first: 5) { edges { node { reference } } } }"}'
+    )
+    state = "created" if login.created else "already loaded"
+    lines = [
+        f"[bold]Foyer demo[/bold] ({state}: organisation {login.slug})",
+        f"  GraphiQL:     {url}/graphiql  (paste the API key into the Authorization header)",
+        f"  API key:      {login.api_key}",
+        f"  Staff log-in: {login.email} / {login.password}",
+        f"  Try:  curl -s {url}/graphql -H 'Authorization: Bearer {login.api_key}' \\",
+        f"          -H 'Content-Type: application/json' -d '{query}'",
+    ]
+    err.print("\n".join(lines), soft_wrap=True, highlight=False)
+
+
+@app.command()
+def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
+    """Run background jobs from RabbitMQ until stopped (SIGTERM or Ctrl-C)."""
+    from infra.composition import start_worker
+
+    _logging()
+    runtime = _runtime()
+    if runtime.settings.embedded_broker:
+        err.print(
+            "[red]error[/red]: set FOYER_BROKER_URL; in the embedded default the "
+            "workers run inside `foyer serve`."
+        )
+        raise typer.Exit(2)
+    running = start_worker(runtime, threads)
+    _wait_for_signal()
+    running.stop()
+
+
+@app.command()
+def relay() -> None:
+    """Publish committed outbox messages to the broker until stopped."""
+    _logging()
+    runtime = _runtime()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runtime.relay.run(stop, runtime.settings.relay_interval_seconds)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@org_app.command("create")
+def org_create(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency code.")] = "GBP",
+) -> None:
+    """Create an organisation; prints its slug."""
+    from infra.auth.accounts import create_tenant
+
+    try:
+        print(asyncio.run(_with_engine(lambda e: create_tenant(e, name, currency))))
+    except UserFacingError as error:
+        _fail(error)
+
+
+@user_app.command("create")
+def user_create(
+    org: Org,
+    roles: Roles,
+    email: Annotated[str, typer.Option("--email", help="Log-in email.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create a staff user (password from a prompt, or stdin with --password-stdin)."""
+    from infra.auth.accounts import create_user
+
+    password = (
+        sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    )
+    try:
+        role_set = parse_roles(roles.split(","))
+        asyncio.run(_with_engine(lambda e: create_user(e, org, email, password, role_set, name)))
+    except UserFacingError as error:
+        _fail(error)
+    err.print(f"Created user {email}.")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    org: Org,
+    roles: Roles,
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "API key",
+) -> None:
+    """Create an API key; prints only its secret (shown this once)."""
+    from infra.auth.accounts import create_api_key
+
+    try:
+        role_set = parse_roles(roles.split(","))
+        print(asyncio.run(_with_engine(lambda e: create_api_key(e, org, role_set, name))))
+    except UserFacingError as error:
+        _fail(error)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    org: Org,
+    key: Annotated[str, typer.Argument(help="The secret, or its prefix as listed.")],
+) -> None:
+    """Revoke an API key."""
+    from infra.auth.accounts import revoke_api_key
+
+    try:
+        asyncio.run(_with_engine(lambda e: revoke_api_key(e, org, key)))
+    except UserFacingError as error:
+        _fail(error)
+    err.print("Revoked.")
+
+
+@apikey_app.command("list")
+def apikey_list(org: Org) -> None:
+    """List an organisation's API keys (prefixes only; secrets are never stored)."""
+    from infra.auth.accounts import list_api_keys
+
+    try:
+        rows = asyncio.run(_with_engine(lambda e: list_api_keys(e, org)))
+    except UserFacingError as error:
+        _fail(error)
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        print(f"{row.prefix}\t{row.name}\t{row.roles}\t{state}")
+
+
+@app.command("demo")
+def demo_generate(
+    customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 1000,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Into this organisation (default: the demo organisation)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Generate made-up customers in bulk (COPY on PostgreSQL), with a progress bar."""
+    from rich.progress import Progress
+    from sqlalchemy import select
+
+    from infra.db import tables as t
+    from infra.db.engine import build_sync_engine
+    from infra.db.migrate import upgrade
+    from infra.demo.generator import generate_customers
+    from infra.demo.seed import DEMO_SLUG, ensure_demo
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    if org is None:
+        runtime = _runtime()
+        asyncio.run(ensure_demo(runtime.engine, runtime.sync_engine))
+    engine = build_sync_engine(settings.database_url)
+    with engine.connect() as db:
+        tenant_id = db.execute(
+            select(t.tenant.c.id).where(t.tenant.c.slug == (org or DEMO_SLUG))
+        ).scalar_one_or_none()
+    if tenant_id is None:
+        err.print(f"[red]error[/red]: no organisation {org!r}.")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    with Progress(console=err) as progress:
+        task = progress.add_task("Customers", total=customers)
+        generate_customers(engine, tenant_id, customers, seed, lambda n: progress.advance(task, n))
+    seconds = time.perf_counter() - started
+    err.print(f"{customers} customers in {seconds:.1f} s: {customers / seconds:,.0f} customers/s")
+
+
+@schema_app.command("export")
+def schema_export(
+    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("schema.graphql"),
+    check: Annotated[bool, typer.Option(help="Fail if the file is not up to date.")] = False,
+) -> None:
+    """Write the GraphQL schema (SDL) to a file, or check that it is current."""
+    from schema.build import build_schema
+
+    settings = Settings()
+    sdl = (
+        str(
+            build_schema(
+                settings.max_depth, settings.max_tokens, settings.max_aliases, settings.max_cost
+            )
+        )
+        + "\n"
+    )
+    if check:
+        if not path.exists() or path.read_text() != sdl:
+            err.print(f"[red]{path} is stale[/red]: run `foyer schema export`.")
+            raise typer.Exit(1)
+        err.print(f"{path} is up to date.")
+        return
+    path.write_text(sdl)
+    err.print(f"Wrote {path}.")
+
+
+async def _with_engine(work):  # type: ignore[no-untyped-def]
+    from infra.db.engine import build_async_engine
+
+    engine = build_async_engine(Settings().database_url)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()

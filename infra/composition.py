@@ -1,0 +1,116 @@
+"""The composition root: builds engines, broker, actors, relay and the app from settings.
+
+The only module that may import every layer (lazily), so that nothing connects or
+registers at import time anywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from infra.db.engine import build_async_engine, build_sync_engine
+from infra.messaging.broker import broker_answers, build_broker
+from infra.messaging.relay import Relay, requeue_unfinished_jobs
+from infra.settings import Settings
+from infra.storage import FileStore
+
+log = logging.getLogger("foyer")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sync_engine: Engine
+    broker: dramatiq.Broker
+    relay: Relay
+    files: FileStore
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    from workers.dependencies import WorkerDependencies
+    from workers.registry import declare_actors
+
+    sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
+    files = FileStore(settings.files_dir)
+    broker = build_broker(settings)
+    declare_actors(broker, WorkerDependencies(sync_engine, files), settings.queue_prefix)
+    return Runtime(
+        settings=settings,
+        engine=build_async_engine(
+            settings.database_url, settings.database_pool_size, echo=settings.log_sql
+        ),
+        sync_engine=sync_engine,
+        broker=broker,
+        relay=Relay(sync_engine, broker),
+        files=files,
+    )
+
+
+def start_worker(runtime: Runtime, threads: int) -> dramatiq.Worker:
+    worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=200)
+    worker.start()
+    return worker
+
+
+class BackgroundRelay:
+    """The relay on a thread of its own, as `foyer serve` runs it in the embedded default."""
+
+    def __init__(self, relay: Relay, interval: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=relay.run, args=(self._stop, interval), name="foyer-relay", daemon=True
+        )
+        self._relay = relay
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._relay.wake()
+        self._thread.join(timeout=10)
+
+
+def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
+    """The ASGI app; with `in_process_workers`, relay and workers run inside it."""
+    from resolvers.context import Services
+    from schema.app import create_app
+
+    settings = runtime.settings
+    services = Services(
+        engine=runtime.engine,
+        settings=settings,
+        files=runtime.files,
+        wake_relay=runtime.relay.wake if in_process_workers else lambda: None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        worker, relay = None, None
+        if in_process_workers:
+            requeued = requeue_unfinished_jobs(runtime.sync_engine)
+            if requeued:
+                log.info("Re-enqueued %d unfinished jobs", requeued)
+            worker = start_worker(runtime, settings.worker_threads)
+            relay = BackgroundRelay(runtime.relay, settings.relay_interval_seconds)
+            relay.start()
+        try:
+            yield
+        finally:
+            if relay is not None:
+                relay.stop()
+            if worker is not None:
+                worker.stop()
+            await runtime.engine.dispose()
+
+    return create_app(services, lambda: broker_answers(runtime.broker), lifespan)

@@ -1,0 +1,1 @@
+"""The database: tables, engines, repositories, the unit of work and read queries."""

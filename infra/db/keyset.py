@@ -1,0 +1,57 @@
+"""Keyset (cursor) pagination: a page starts after the sort key of the last row seen.
+
+Cursors are opaque to clients: base64 of the row's sort values. A page costs the same
+however deep it is, unlike OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from domain.errors import InvalidInput
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+Row = TypeVar("Row")
+
+
+def encode_cursor(values: tuple[Any, ...]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> tuple[Any, ...] | None:
+    """The sort values in `cursor`, checked against `shape`; a malformed one is the caller's
+    error, not ours."""
+    if cursor is None:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(shape):
+            raise ValueError
+        return tuple(
+            datetime.fromisoformat(v) if kind is datetime else kind(v)
+            for v, kind in zip(values, shape, strict=True)
+        )
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput.at(("after",), "The cursor is not one this list gave out.") from None
+
+
+def check_page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise InvalidInput.at(("first",), f"Must be between 0 and {MAX_PAGE_SIZE} (got {first}).")
+    return first
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    rows: list[Row]
+    cursors: list[str]
+    has_next_page: bool

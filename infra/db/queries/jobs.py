@@ -1,0 +1,20 @@
+"""Reading jobs for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from infra.db import tables as t
+
+
+async def job_row(db: AsyncConnection, tenant_id: int, job_id: int) -> Any | None:
+    return (
+        await db.execute(select(t.job).where(t.job.c.tenant_id == tenant_id, t.job.c.id == job_id))
+    ).first()
+
+
+async def tenant_row(db: AsyncConnection, tenant_id: int) -> Any:
+    return (await db.execute(select(t.tenant).where(t.tenant.c.id == tenant_id))).one()

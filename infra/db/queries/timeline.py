@@ -1,0 +1,43 @@
+"""A customer's timeline, newest first, a keyset page at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.timeline import TimelineEntryType
+from infra.db import tables as t
+from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.moment import UtcDateTime
+from infra.db.tables import Id
+
+e = t.timeline_entry.c
+
+
+async def timeline_page(
+    db: AsyncConnection,
+    tenant_id: int,
+    customer_id: int,
+    types: list[TimelineEntryType] | None,
+    first: int,
+    after: str | None,
+) -> Page[Any]:
+    statement = (
+        select(t.timeline_entry)
+        .where(e.tenant_id == tenant_id, e.customer_id == customer_id)
+        .order_by(e.occurred_at.desc(), e.id.desc())
+    )
+    if types:
+        statement = statement.where(e.type.in_([kind.value for kind in types]))
+    position = decode_cursor(after, (datetime, int))
+    if position is not None:
+        statement = statement.where(
+            tuple_(e.occurred_at, e.id)
+            < tuple_(literal(position[0], UtcDateTime()), literal(position[1], Id))
+        )
+    rows = list((await db.execute(statement.limit(first + 1))).all())
+    page = rows[:first]
+    return Page(page, [encode_cursor((r.occurred_at, r.id)) for r in page], len(rows) > first)

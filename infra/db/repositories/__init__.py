@@ -1,0 +1,1 @@
+"""Repositories: domain objects in and out of tables, each scoped to one organisation."""

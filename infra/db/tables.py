@@ -1,0 +1,272 @@
+"""The tables. Every row carries `tenant_id`: the organisation it belongs to.
+
+Ids are 64-bit integers on PostgreSQL and SQLite's rowid on SQLite.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from infra.db.moment import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+# Search terms compare byte-wise so that a prefix is one contiguous index range on PostgreSQL
+# whatever the database's locale; SQLite's default comparison is already byte-wise.
+Term = String(200).with_variant(String(200, collation="C"), "postgresql")
+Moment = UtcDateTime()
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _tenant() -> Column[int]:
+    return Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False)
+
+
+tenant = Table(
+    "tenant",
+    metadata,
+    _id(),
+    Column("slug", String(60), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("next_customer_number", BigInteger, nullable=False),
+    Column("created_at", Moment, nullable=False),
+)
+
+staff_user = Table(
+    "staff_user",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", String(300), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", Moment, nullable=False),
+)
+
+staff_session = Table(
+    "staff_session",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Id, ForeignKey("staff_user.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Moment, nullable=False),
+    Column("expires_at", Moment, nullable=False),
+    Column("revoked_at", Moment),
+)
+
+api_key = Table(
+    "api_key",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("roles", String(300), nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("revoked_at", Moment),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("kind", String(20), nullable=False),
+    Column("reference", String(20), nullable=False),
+    Column("title", String(40)),
+    Column("first_name", String(200)),
+    Column("last_name", String(200)),
+    Column("name", String(200)),
+    Column("date_of_death", Date),
+    Column("active", Boolean, nullable=False),
+    Column("sort_key", Term, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    UniqueConstraint("tenant_id", "reference"),
+    Index("ix_customer_listing", "tenant_id", "sort_key", "id"),
+    Index("ix_customer_active_listing", "tenant_id", "active", "sort_key", "id"),
+)
+
+
+def _customer_part(name: str, *columns: Column[object]) -> Table:
+    """A table of a customer's details, deleted with its customer and read by customer."""
+    return Table(
+        name,
+        metadata,
+        _id(),
+        _tenant(),
+        Column(
+            "customer_id",
+            Id,
+            ForeignKey("customer.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("position", Integer, nullable=False),
+        *columns,
+    )
+
+
+customer_email = _customer_part(
+    "customer_email", Column("address", String(254), nullable=False), Column("label", String(200))
+)
+customer_phone = _customer_part(
+    "customer_phone", Column("number", String(40), nullable=False), Column("label", String(200))
+)
+customer_address = _customer_part(
+    "customer_address",
+    Column("line1", String(200), nullable=False),
+    Column("line2", String(200)),
+    Column("city", String(200)),
+    Column("region", String(200)),
+    Column("postcode", String(20)),
+    Column("country", String(200)),
+    Column("is_primary", Boolean, nullable=False),
+)
+customer_tag = _customer_part("customer_tag", Column("tag", String(60), nullable=False))
+customer_attribute = _customer_part(
+    "customer_attribute",
+    Column("key", String(60), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("protected", Boolean, nullable=False),
+)
+
+customer_search_term = Table(
+    "customer_search_term",
+    metadata,
+    Column("tenant_id", Id, ForeignKey("tenant.id"), primary_key=True),
+    Column("term", Term, primary_key=True),
+    Column(
+        "customer_id",
+        Id,
+        ForeignKey("customer.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+relationship_type = Table(
+    "relationship_type",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("name", String(80), nullable=False),
+    Column("acts_on_behalf", Boolean, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+relationship = Table(
+    "relationship",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("type_id", Id, ForeignKey("relationship_type.id"), nullable=False),
+    Column("from_customer_id", Id, ForeignKey("customer.id"), nullable=False, index=True),
+    Column("to_customer_id", Id, ForeignKey("customer.id"), nullable=False, index=True),
+    Column("starts_on", Date),
+    Column("ends_on", Date),
+    Column("ended", Boolean, nullable=False),
+)
+
+household = Table(
+    "household",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("name", String(200), nullable=False),
+    Column("primary_householder_id", Id, ForeignKey("customer.id"), nullable=False),
+)
+
+household_member = Table(
+    "household_member",
+    metadata,
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column(
+        "household_id",
+        Id,
+        ForeignKey("household.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The primary key is the rule that an Individual is in at most one household.
+    Column("customer_id", Id, ForeignKey("customer.id"), primary_key=True),
+)
+
+timeline_entry = Table(
+    "timeline_entry",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("customer_id", Id, ForeignKey("customer.id"), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("occurred_at", Moment, nullable=False),
+    Index("ix_timeline_entry_customer", "tenant_id", "customer_id", "occurred_at", "id"),
+)
+
+outbox_message = Table(
+    "outbox_message",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("message_id", String(36), nullable=False, unique=True),
+    Column("task", String(100), nullable=False),
+    Column("arguments", JSON, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("sent_at", Moment),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Index("ix_outbox_message_pending", "sent_at", "id"),
+)
+
+job = Table(
+    "job",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("progress", Integer, nullable=False),
+    Column("total", Integer),
+    Column("requested_by", String(300), nullable=False),
+    Column("error", Text),
+    Column("result_file", String(500)),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("started_at", Moment),
+    Column("finished_at", Moment),
+)

@@ -1,0 +1,1 @@
+"""Messages to workers: the broker, and the outbox relay that feeds it."""

@@ -1,0 +1,37 @@
+"""The broker, built from settings before any actor is declared on it.
+
+RabbitMQ in production, with publisher confirms so a message counts as sent only once
+RabbitMQ has it. In the embedded default, dramatiq's in-process broker, consumed by worker
+threads inside `foyer serve`.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from infra.settings import Settings
+
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    url = settings.broker_url.get_secret_value()
+    broker: dramatiq.Broker
+    broker = RabbitmqBroker(url=url, confirm_delivery=True) if url else StubBroker()
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def broker_answers(broker: dramatiq.Broker) -> bool:
+    """Whether the broker can be reached now (the in-process one always can)."""
+    if not isinstance(broker, RabbitmqBroker):
+        return True
+    try:
+        import pika
+
+        connection = pika.BlockingConnection(broker.parameters[0])
+        connection.close()
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,107 @@
+"""The outbox relay: publishes messages committed with their change, then marks them sent.
+
+A crash anywhere loses nothing: a row is marked sent only after the broker confirmed it,
+so an unsent row goes on the next round; a row sent twice (crash between confirm and mark)
+is harmless because every actor is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import dramatiq
+from sqlalchemy import Engine, insert, select, update
+
+from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
+from infra.clock import utc_now
+from infra.db import tables as t
+from infra.db.unit_of_work import outbox_row
+
+log = logging.getLogger("foyer.relay")
+BATCH = 200
+
+
+class Relay:
+    def __init__(self, engine: Engine, broker: dramatiq.Broker) -> None:
+        self.engine = engine
+        self.broker = broker
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Publish soon: a commit just wrote outbox rows."""
+        self._wake.set()
+
+    def relay_once(self) -> int:
+        """Publish one batch of pending messages; return how many were sent."""
+        o = t.outbox_message.c
+        sent = 0
+        with self.engine.begin() as db:
+            pending = select(t.outbox_message).where(o.sent_at.is_(None)).order_by(o.id)
+            if db.dialect.name == "postgresql":
+                # Several relays may run; each takes rows the others have not locked.
+                pending = pending.with_for_update(skip_locked=True)
+            for row in db.execute(pending.limit(BATCH)).all():
+                try:
+                    self._publish(row)
+                except Exception as error:
+                    log.warning("Outbox message %s not sent yet: %s", row.message_id, error)
+                    db.execute(
+                        update(t.outbox_message)
+                        .where(o.id == row.id)
+                        .values(attempts=row.attempts + 1, last_error=str(error)[:2000])
+                    )
+                    break
+                db.execute(
+                    update(t.outbox_message)
+                    .where(o.id == row.id)
+                    .values(sent_at=utc_now(), attempts=row.attempts + 1, last_error=None)
+                )
+                sent += 1
+        return sent
+
+    def _publish(self, row: Any) -> None:
+        actor = self.broker.get_actor(row.task)
+        self.broker.enqueue(
+            dramatiq.Message(
+                queue_name=actor.queue_name,
+                actor_name=actor.actor_name,
+                args=(),
+                kwargs=dict(row.arguments),
+                options={},
+                message_id=row.message_id,
+            )
+        )
+
+    def run(self, stop: threading.Event, interval: float) -> None:
+        """Relay until `stop` is set, at least every `interval` seconds."""
+        while not stop.is_set():
+            try:
+                while self.relay_once() == BATCH:
+                    pass
+            except Exception:
+                log.exception("Relay round failed")
+            self._wake.wait(interval)
+            self._wake.clear()
+
+
+def requeue_unfinished_jobs(engine: Engine) -> int:
+    """Send again every job not yet finished: used at start-up of the embedded default,
+    whose in-process queue did not survive the restart."""
+    j = t.job.c
+    with engine.begin() as db:
+        rows = db.execute(
+            select(j.id, j.tenant_id, j.kind).where(
+                j.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value])
+            )
+        ).all()
+        if rows:
+            db.execute(
+                insert(t.outbox_message),
+                [
+                    outbox_row(r.tenant_id, TASK_FOR_KIND[JobKind(r.kind)], {"job_id": r.id})
+                    for r in rows
+                ],
+            )
+    return len(rows)

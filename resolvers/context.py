@@ -1,0 +1,63 @@
+"""What every resolver gets: the services built at start-up and the caller of this request."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.actors import Actor
+from domain.errors import NotAuthenticated
+from domain.ports import UnitOfWork
+from infra.db.unit_of_work import SqlUnitOfWork
+from infra.settings import Settings
+from infra.storage import FileStore
+from resolvers.loaders import Loaders
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """Built once in the composition root and shared by every request."""
+
+    engine: AsyncEngine
+    settings: Settings
+    files: FileStore
+    # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
+    wake_relay: Callable[[], None] = lambda: None
+
+
+@dataclass
+class RequestContext:
+    services: Services
+    actor: Actor | None
+    # Why there is no actor when credentials were sent but not accepted.
+    credentials_problem: str | None = None
+    bearer: str | None = None
+    request_id: str = ""
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def caller(self) -> Actor:
+        """The authenticated caller; fields reach here only past their permission check."""
+        if self.actor is None:
+            raise NotAuthenticated(self.credentials_problem or "Authentication required.")
+        return self.actor
+
+    @functools.cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.services.engine, self.caller)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.services.engine, self.caller, self.services.wake_relay)
+
+    async def perform(self, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """Run a domain service in one transaction and commit it; any error rolls back."""
+        async with self.unit_of_work() as uow:
+            result = await operation(uow)
+            await uow.commit()
+        return result

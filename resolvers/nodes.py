@@ -1,0 +1,33 @@
+"""`node(id:)`: any object by its global id, within the caller's organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolvers.context import RequestContext
+from resolvers.customers import customer_by_global_id
+from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
+from resolvers.jobs import job_by_global_id
+
+
+async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | None:
+    """The type name and row behind `global_id`, or None when it names nothing of ours."""
+    parsed = parse_global_id(global_id)
+    if parsed is None:
+        return None
+    type_name, pk = parsed
+    loaders = context.loaders
+    by_type = {
+        "Household": loaders.household_by_id,
+        "RelationshipType": loaders.relationship_type_by_id,
+        "Relationship": loaders.relationship_by_id,
+    }
+    if type_name in CUSTOMER_TYPES:
+        row = await customer_by_global_id(context, global_id)
+    elif type_name == "Job":
+        row = await job_by_global_id(context, global_id)
+    elif type_name in by_type:
+        row = await by_type[type_name].load(pk)
+    else:
+        return None
+    return (type_name, row) if row is not None else None

@@ -1,0 +1,1 @@
+"""The GraphQL API: types, inputs, permissions, query limits and the Starlette app."""

@@ -1,0 +1,106 @@
+"""Logging in and out, and `viewer`: who is calling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from domain.actors import ActorKind as DomainActorKind
+from domain.roles import Role as DomainRole
+from resolvers import accounts
+from schema.errors import ERRORS_DESCRIPTION, UserError, payload
+from schema.permissions import requires
+
+Role = strawberry.enum(DomainRole, description="A role: what a user or API key may do.")
+ActorKind = strawberry.enum(
+    Enum(
+        "ActorKind", {k.name: k.value for k in DomainActorKind if k is not DomainActorKind.SYSTEM}
+    ),  # type: ignore[misc]
+    description="Whether the caller is a staff user or an API key.",
+)
+
+
+@strawberry.type(description="The arts organisation using Foyer; every record belongs to one.")
+class Tenant:
+    name: str = strawberry.field(description="Its name.")
+    slug: str = strawberry.field(description="Short unique name, used by the `foyer` command.")
+    currency: str = strawberry.field(description="ISO 4217 code of the currency it trades in.")
+
+
+@strawberry.type(description="Who is calling.")
+class Viewer:
+    kind: ActorKind = strawberry.field(description="Staff user or API key.")  # type: ignore[valid-type]
+    name: str = strawberry.field(description="The user's email, or the API key's name.")
+    roles: list[Role] = strawberry.field(  # type: ignore[valid-type]
+        description="Roles held, implied ones included."
+    )
+    organisation: Tenant = strawberry.field(description="The organisation the caller acts for.")
+
+
+@strawberry.type(description="Result of `login`.")
+class LoginPayload:
+    token: str | None = strawberry.field(
+        default=None, description="Session token: send it as `Authorization: Bearer <token>`."
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the token expires."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type(description="Result of `logout`.")
+class LogoutPayload:
+    logged_out: bool = strawberry.field(
+        default=False, description="True once the token is revoked."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(
+        description="Who is calling: user or API key, organisation and roles.",
+        extensions=requires(),
+    )
+    async def viewer(self, info: Info) -> Viewer:
+        actor = info.context.caller
+        tenant = await accounts.viewer_tenant(info.context)
+        return Viewer(
+            kind=ActorKind[actor.kind.name],
+            name=actor.label,
+            roles=sorted(actor.roles, key=lambda r: r.value),
+            organisation=Tenant(name=tenant.name, slug=tenant.slug, currency=tenant.currency),
+        )
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        description="Log a staff user in with email and password; returns a "
+        "session token that expires and can be revoked with `logout`."
+    )
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Email.")],
+        password: Annotated[str, strawberry.argument(description="Password.")],
+    ) -> LoginPayload:
+        async def work() -> dict[str, object]:
+            token, expires = await accounts.login(info.context, email, password)
+            return {"token": token, "expires_at": expires}
+
+        return await payload(LoginPayload, work())
+
+    @strawberry.mutation(
+        description="Revoke the session token this request was sent with.", extensions=requires()
+    )
+    async def logout(self, info: Info) -> LogoutPayload:
+        async def work() -> dict[str, object]:
+            await accounts.logout(info.context)
+            return {"logged_out": True}
+
+        return await payload(LogoutPayload, work())

@@ -1,0 +1,1 @@
+"""Customers in the API: Individuals, Organisations, relationships and households."""

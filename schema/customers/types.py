@@ -1,0 +1,207 @@
+"""Customers in the API: the Customer interface, Individual and Organisation, and what hangs
+off them (relationships, households, the timeline)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import customers as customer_reads
+from resolvers.global_ids import to_global_id
+from schema.customers.contact import Address, CustomAttribute, Email, Phone
+from schema.errors import read
+from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
+from schema.timeline import TimelineEntry, TimelineEntryType
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="Globally unique, opaque id of this object.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type(self).__name__, self.pk))
+
+
+@strawberry.interface(
+    description="Someone the organisation deals with: an `Individual` or an `Organisation`."
+)
+class Customer(Node):
+    reference: str = strawberry.field(
+        description="Short reference staff read out on the phone, e.g. `C-104233`."
+    )
+    display_name: str = strawberry.field(description="The name to show.")
+    active: bool = strawberry.field(
+        description="False for an inactive customer: hidden from sales search, kept for "
+        "fundraising and history."
+    )
+    created_at: datetime = strawberry.field(description="When the record was created (UTC).")
+
+    @strawberry.field(description="Email addresses, the primary one first.")
+    async def emails(self, info: Info) -> list[Email]:
+        return Email.from_rows(await info.context.loaders.emails_by_customer.load(self.pk))
+
+    @strawberry.field(description="Phone numbers, the primary one first.")
+    async def phones(self, info: Info) -> list[Phone]:
+        return Phone.from_rows(await info.context.loaders.phones_by_customer.load(self.pk))
+
+    @strawberry.field(description="Postal addresses; exactly one is primary when any exist.")
+    async def addresses(self, info: Info) -> list[Address]:
+        return Address.from_rows(await info.context.loaders.addresses_by_customer.load(self.pk))
+
+    @strawberry.field(description="The primary postal address, if any.")
+    async def primary_address(self, info: Info) -> Address | None:
+        primary = [a for a in await self.addresses(info) if a.primary]
+        return primary[0] if primary else None
+
+    @strawberry.field(description="Tags, in alphabetical order.")
+    async def tags(self, info: Info) -> list[str]:
+        return [r.tag for r in await info.context.loaders.tags_by_customer.load(self.pk)]
+
+    @strawberry.field(
+        description="Custom attributes; protected values are null without PROTECTED_DATA."
+    )
+    async def attributes(self, info: Info) -> list[CustomAttribute]:
+        rows = await info.context.loaders.attributes_by_customer.load(self.pk)
+        return CustomAttribute.from_rows(rows, info.context.caller.may_see_protected_data)
+
+    @strawberry.field(description="Relationships with other customers, from either side.")
+    async def relationships(
+        self,
+        info: Info,
+        include_ended: Annotated[
+            bool, strawberry.argument(description="Also return relationships that have ended.")
+        ] = False,
+    ) -> list[Relationship]:
+        rows = await info.context.loaders.relationships_by_customer.load(self.pk)
+        return [Relationship.from_record(r) for r in rows if include_ended or not r.ended]
+
+    @strawberry.field(description="Every interaction with this customer, newest first.")
+    async def timeline(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        types: Annotated[
+            list[TimelineEntryType] | None,
+            strawberry.argument(description="Only entries of these types."),
+        ] = None,
+    ) -> Connection[TimelineEntry]:
+        page = await read(customer_reads.timeline(info.context, self.pk, types, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, TimelineEntry.from_row)
+
+
+@strawberry.type(description="A person.")
+class Individual(Customer):
+    title: str | None = strawberry.field(description="Title, e.g. `Dr`.")
+    first_name: str | None = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    date_of_death: date | None = strawberry.field(description="Date of death, when known.")
+
+    @strawberry.field(description="The household this person belongs to, if any.")
+    async def household(self, info: Info) -> Household | None:
+        row = await info.context.loaders.household_by_member.load(self.pk)
+        return Household.from_record(row) if row else None
+
+
+@strawberry.type(description="A company, trust, school or other body that is a customer.")
+class Organisation(Customer):
+    name: str = strawberry.field(description="The organisation's name.")
+
+
+def customer_from_record(record: Any) -> Individual | Organisation:
+    """The API type for a customer row or domain record (both carry the same names)."""
+    common = {
+        "pk": record.id,
+        "reference": record.reference,
+        "active": record.active,
+        "created_at": record.created_at,
+    }
+    if str(record.kind) == "INDIVIDUAL":
+        name = " ".join(p for p in (record.title, record.first_name, record.last_name) if p)
+        return Individual(
+            display_name=name,
+            title=record.title,
+            first_name=record.first_name,
+            last_name=record.last_name or "",
+            date_of_death=record.date_of_death,
+            **common,
+        )
+    return Organisation(display_name=record.name or "", name=record.name or "", **common)
+
+
+async def load_customer(info: Info, pk: int) -> Individual | Organisation:
+    return customer_from_record(await info.context.loaders.customer_by_id.load(pk))
+
+
+@strawberry.type(description="A kind of relationship the organisation records, e.g. `Employee`.")
+class RelationshipType(Node):
+    name: str = strawberry.field(description="The name, read as `<from> is <name> of <to>`.")
+    acts_on_behalf: bool = strawberry.field(
+        description="Whether the `from` customer may act on behalf of the `to` customer."
+    )
+
+    @classmethod
+    def from_record(cls, record: Any) -> RelationshipType:
+        return cls(pk=record.id, name=record.name, acts_on_behalf=record.acts_on_behalf)
+
+
+@strawberry.type(description="A typed link between two customers, optionally dated.")
+class Relationship(Node):
+    type_pk: strawberry.Private[int]
+    from_customer_pk: strawberry.Private[int]
+    to_customer_pk: strawberry.Private[int]
+    starts_on: date | None = strawberry.field(description="When it started, if known.")
+    ends_on: date | None = strawberry.field(description="When it ended or will end, if known.")
+    ended: bool = strawberry.field(description="Whether it has been ended.")
+
+    @strawberry.field(description="What kind of relationship.")
+    async def type(self, info: Info) -> RelationshipType:
+        row = await info.context.loaders.relationship_type_by_id.load(self.type_pk)
+        return RelationshipType.from_record(row)
+
+    @strawberry.field(description="The customer the relationship goes from.")
+    async def from_customer(self, info: Info) -> Customer:
+        return await load_customer(info, self.from_customer_pk)
+
+    @strawberry.field(description="The customer the relationship goes to.")
+    async def to_customer(self, info: Info) -> Customer:
+        return await load_customer(info, self.to_customer_pk)
+
+    @classmethod
+    def from_record(cls, record: Any) -> Relationship:
+        """From a relationship row or domain Relationship (both carry the same names)."""
+        return cls(
+            pk=record.id,
+            type_pk=record.type_id,
+            from_customer_pk=record.from_customer_id,
+            to_customer_pk=record.to_customer_id,
+            starts_on=record.starts_on,
+            ends_on=record.ends_on,
+            ended=record.ended,
+        )
+
+
+@strawberry.type(description="Individuals living together; one is the primary householder.")
+class Household(Node):
+    name: str = strawberry.field(description="The household's name.")
+    primary_householder_pk: strawberry.Private[int]
+
+    @strawberry.field(description="The member who heads the household.")
+    async def primary_householder(self, info: Info) -> Individual:
+        return await load_customer(info, self.primary_householder_pk)  # type: ignore[return-value]
+
+    @strawberry.field(description="Every member, the primary householder included.")
+    async def members(self, info: Info) -> list[Individual]:
+        ids = await info.context.loaders.members_by_household.load(self.pk)
+        return [await load_customer(info, pk) for pk in ids]  # type: ignore[misc]
+
+    @classmethod
+    def from_record(cls, record: Any) -> Household:
+        """From a household row or domain Household (both carry the same names)."""
+        return cls(
+            pk=record.id, name=record.name, primary_householder_pk=record.primary_householder_id
+        )

@@ -1,0 +1,75 @@
+"""How errors reach clients, in one place.
+
+Errors a user can cause in a mutation come back as data: `errors: [UserError!]!` in the
+payload, with nothing written. Errors of the request as a whole (no credentials, too few
+roles, a query over the limits) are GraphQL errors with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import Problem, ProblemCode, UserFacingError
+
+UserErrorCode = strawberry.enum(
+    Enum("UserErrorCode", {code.name: code.value for code in ProblemCode}),  # type: ignore[misc]
+    description="What kind of problem a `UserError` reports.",
+)
+
+
+ERRORS_DESCRIPTION = "Problems with the input; when any are returned nothing was changed."
+
+
+@strawberry.type(description="A problem with the input of a mutation that the caller can fix.")
+class UserError:
+    code: UserErrorCode = strawberry.field(description="The kind of problem.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="What is wrong, in words to show a person.")
+    field: list[str] | None = strawberry.field(
+        description='Path of the input field at fault (e.g. `["emails", "0", "address"]`);'
+        " null when the problem is not with one field."
+    )
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> UserError:
+        return cls(
+            code=UserErrorCode[problem.code.name],
+            message=problem.message,
+            field=list(problem.field) or None,
+        )
+
+
+class ApiError(GraphQLError):
+    """A request-level error with a machine-readable code in `extensions.code`."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def api_error(error: UserFacingError) -> ApiError:
+    """A domain error raised while reading (not mutating), as a GraphQL error."""
+    code = error.problems[0].code if error.problems else ProblemCode.VALIDATION
+    return ApiError(str(error), "BAD_USER_INPUT" if code is ProblemCode.VALIDATION else code.value)
+
+
+P = TypeVar("P")
+
+
+async def payload(build: Callable[..., P], work: Awaitable[dict[str, Any]]) -> P:
+    """Run a mutation's work and wrap its result, or its user errors, in the payload."""
+    try:
+        return build(**await work, errors=[])
+    except UserFacingError as error:
+        return build(errors=[UserError.from_problem(p) for p in error.problems])
+
+
+async def read(work: Awaitable[P]) -> P:
+    """Run a read; a user error (a bad cursor, too large a page) becomes a GraphQL error."""
+    try:
+        return await work
+    except UserFacingError as error:
+        raise api_error(error) from None

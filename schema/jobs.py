@@ -1,0 +1,112 @@
+"""Background jobs in the API: their status, and the mutations that start them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from domain.jobs import JobKind as DomainJobKind
+from domain.jobs import JobStatus as DomainJobStatus
+from domain.roles import Role
+from resolvers import jobs
+from resolvers.global_ids import to_global_id
+from schema.customers.queries import SEARCH_DESCRIPTION, CustomerFilter, criteria_from
+from schema.customers.types import Node
+from schema.errors import ERRORS_DESCRIPTION, UserError, payload
+from schema.permissions import requires
+
+JobKind = strawberry.enum(DomainJobKind, description="What a job produces.")
+JobStatus = strawberry.enum(
+    DomainJobStatus,
+    description="PENDING (queued), RUNNING, SUCCEEDED or FAILED (with `error`).",
+)
+
+
+@strawberry.type(description="Work done in the background. Poll `job(id:)` until it finishes.")
+class Job(Node):
+    kind: JobKind = strawberry.field(description="What the job produces.")  # type: ignore[valid-type]
+    status: JobStatus = strawberry.field(description="Where the job stands.")  # type: ignore[valid-type]
+    progress: int = strawberry.field(description="Items done so far.")
+    total: int | None = strawberry.field(description="Items to do, once known.")
+    requested_by: str = strawberry.field(description="Who asked for it.")
+    created_at: datetime = strawberry.field(description="When it was asked for.")
+    started_at: datetime | None = strawberry.field(description="When a worker started it.")
+    finished_at: datetime | None = strawberry.field(description="When it succeeded or failed.")
+    error: str | None = strawberry.field(description="Why it failed, in words for a person.")
+    has_file: strawberry.Private[bool]
+
+    @strawberry.field(
+        description="Where to download the result (send the same Authorization "
+        "header); null until there is a file."
+    )
+    def download_url(self) -> str | None:
+        return jobs.download_path(to_global_id("Job", self.pk)) if self.has_file else None
+
+    @classmethod
+    def from_record(cls, record: Any) -> Job:
+        """From a job row or domain Job (both carry the same names)."""
+        return cls(
+            pk=record.id,
+            kind=DomainJobKind(record.kind),
+            status=DomainJobStatus(record.status),
+            progress=record.progress,
+            total=record.total,
+            requested_by=record.requested_by,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            error=record.error,
+            has_file=record.status == DomainJobStatus.SUCCEEDED and bool(record.result_file),
+        )
+
+
+@strawberry.type(description="Result of a mutation that starts a job.")
+class JobPayload:
+    job: Job | None = strawberry.field(default=None, description="The job: poll `job(id:)`.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type
+class JobQuery:
+    @strawberry.field(
+        description="A job by id; null when there is none (in your organisation).",
+        extensions=requires(),
+    )
+    async def job(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's global id.")],
+    ) -> Job | None:
+        row = await jobs.job_by_global_id(info.context, id)
+        return Job.from_record(row) if row else None
+
+
+@strawberry.type
+class JobMutation:
+    @strawberry.mutation(
+        description="Export the matching customers to an Excel file in the background. Needs "
+        "INSIGHTS.",
+        extensions=requires(Role.INSIGHTS),
+    )
+    async def request_customer_export(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description=SEARCH_DESCRIPTION)] = None,
+        filter: Annotated[
+            CustomerFilter | None, strawberry.argument(description="Further conditions.")
+        ] = None,
+        include_inactive: Annotated[
+            bool,
+            strawberry.argument(description="Include inactive customers (needs OPPORTUNITIES)."),
+        ] = False,
+    ) -> JobPayload:
+        async def work() -> dict[str, Any]:
+            criteria = criteria_from(search, filter, include_inactive)
+            return {
+                "job": Job.from_record(await jobs.request_customer_export(info.context, criteria))
+            }
+
+        return await payload(JobPayload, work())

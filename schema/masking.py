@@ -1,0 +1,38 @@
+"""Unexpected errors reach clients as "Unexpected error" with a correlation id that the log
+carries too, so support can find the traceback without the client seeing internals."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("foyer.api")
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    # Errors without an original are the GraphQL layer's own (syntax, validation): the
+    # client's to fix. Ours carry a code. Everything else is a bug or an outage.
+    original = error.original_error
+    return not (original is None or isinstance(original, GraphQLError))
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        correlation_id = uuid.uuid4().hex[:12]
+        log.error(
+            "Unexpected error %s at %s", correlation_id, error.path, exc_info=error.original_error
+        )
+        return GraphQLError(
+            f"Unexpected error (correlation id {correlation_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL", "correlationId": correlation_id},
+        )

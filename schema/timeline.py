@@ -1,0 +1,39 @@
+"""The customer timeline in the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from domain.timeline import TimelineEntryType as DomainTimelineEntryType
+
+TimelineEntryType = strawberry.enum(
+    DomainTimelineEntryType, description="What kind of interaction a timeline entry records."
+)
+
+
+@strawberry.type(description="A key and value describing a timeline entry.")
+class TimelineDetail:
+    key: str = strawberry.field(description="What the value is.")
+    value: str = strawberry.field(description="The value.")
+
+
+@strawberry.type(description="One interaction with a customer.")
+class TimelineEntry:
+    type: TimelineEntryType = strawberry.field(description="What kind of interaction.")  # type: ignore[valid-type]
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    summary: str = strawberry.field(description="One line to show a person.")
+    actor: str = strawberry.field(description="Who or what recorded it.")
+    details: list[TimelineDetail] = strawberry.field(description="Further facts, by key.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> TimelineEntry:
+        return cls(
+            type=DomainTimelineEntryType(row.type),
+            occurred_at=row.occurred_at,
+            summary=row.summary,
+            actor=row.actor,
+            details=[TimelineDetail(key=k, value=str(v)) for k, v in row.details.items()],
+        )
