@@ -78,13 +78,15 @@ def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: in
         mutation=Mutation,
         types=[Individual, Organisation],
         config=StrawberryConfig(auto_camel_case=True),
+        # Factories, not instances: each request gets fresh extensions, so per-request state
+        # (the query's cost) is never shared between concurrent requests.
         extensions=[
-            ParserCache(maxsize=256),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            ValidationCache(maxsize=256),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            QueryCost(max_cost),
-            MaskUnexpectedErrors(),
+            lambda: ParserCache(maxsize=256),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: QueryCost(max_cost),
+            MaskUnexpectedErrors,
         ],
     )
