@@ -35,6 +35,11 @@ class Runtime:
     relay: Relay
     files: FileStore
 
+    async def close(self) -> None:
+        self.broker.close()
+        await self.engine.dispose()
+        self.sync_engine.dispose()
+
 
 def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
@@ -43,7 +48,9 @@ def build_runtime(settings: Settings) -> Runtime:
     sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
     files = FileStore(settings.files_dir)
     broker = build_broker(settings)
-    declare_actors(broker, WorkerDependencies(sync_engine, files), settings.queue_prefix)
+    declare_actors(
+        broker, WorkerDependencies(sync_engine, files), settings.queue_prefix, settings.job_retries
+    )
     return Runtime(
         settings=settings,
         engine=build_async_engine(

@@ -31,6 +31,8 @@ POSTGRES_ADMIN = os.environ.get("FOYER_TEST_POSTGRES", "postgresql://postgres@12
 RABBITMQ = os.environ.get("FOYER_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/%2F")
 BACKENDS = os.environ.get("FOYER_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ALL_ROLES = frozenset(Role)
+# Tests that need a queue no session worker consumes add one of these to the prefix.
+QUEUE_VARIANTS = ("", "-failing", "-killed")
 
 
 @contextmanager
@@ -72,8 +74,12 @@ def _delete_queues(prefix: str) -> None:
 
     connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
     channel = connection.channel()
-    for suffix in ("exports",):
-        for name in (f"{prefix}.{suffix}", f"{prefix}.{suffix}.DQ", f"{prefix}.{suffix}.XQ"):
+    for variant in QUEUE_VARIANTS:
+        for name in (
+            f"{prefix}{variant}.exports",
+            f"{prefix}{variant}.exports.DQ",
+            f"{prefix}{variant}.exports.XQ",
+        ):
             channel.queue_delete(name)
     connection.close()
 
@@ -82,9 +88,7 @@ def _delete_queues(prefix: str) -> None:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     built = build_runtime(settings)
     yield built
-    await built.engine.dispose()
-    built.sync_engine.dispose()
-    built.broker.close()
+    await built.close()
 
 
 @pytest.fixture(scope="session")

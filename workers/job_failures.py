@@ -28,7 +28,8 @@ class JobFailures(dramatiq.Middleware):
         job_id = message.kwargs.get("job_id")
         if exception is None or job_id is None or not message.failed:
             return
-        attempts = message.options.get("retries", 0) + 1
+        # Retries has counted this attempt already.
+        attempts = message.options.get("retries", 1)
         reason = (
             f"The job failed after {attempts} attempt{'s' if attempts > 1 else ''}: "
             f"{type(exception).__name__}: {exception}"

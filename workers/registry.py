@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.middleware import Retries
 
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.job_failures import JobFailures
 
-# Bounded: after these, the message goes to the dead-letter queue and the job is FAILED.
-RETRY_OPTIONS = {"max_retries": 3, "min_backoff": 1_000, "max_backoff": 30_000}
+# Bounded: after `retries`, the message goes to the dead-letter queue and the job is FAILED.
+BACKOFF = {"min_backoff": 1_000, "max_backoff": 30_000}
 TIME_LIMIT_MS = 60 * 60 * 1000
 
 
-def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies, queue_prefix: str) -> None:
-    broker.add_middleware(JobFailures(deps.engine))
+def declare_actors(
+    broker: dramatiq.Broker, deps: WorkerDependencies, queue_prefix: str, retries: int
+) -> None:
+    # after_* hooks run in reverse order: placed before Retries, ours sees its verdict.
+    broker.add_middleware(JobFailures(deps.engine), before=Retries)
 
     def export_customers_actor(job_id: int) -> None:
         export_customers(deps, job_id)
@@ -25,5 +29,6 @@ def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies, queue_pref
         actor_name="export_customers",
         queue_name=f"{queue_prefix}.exports",
         time_limit=TIME_LIMIT_MS,
-        **RETRY_OPTIONS,
+        max_retries=retries,
+        **BACKOFF,
     )

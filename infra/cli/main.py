@@ -309,3 +309,7 @@ async def _with_engine(work):  # type: ignore[no-untyped-def]
         return await work(engine)
     finally:
         await engine.dispose()
+
+
+if __name__ == "__main__":
+    app()
