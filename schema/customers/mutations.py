@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -113,6 +113,7 @@ class HouseholdPayload:
 
 
 EDIT = requires(*CUSTOMER_EDITORS)
+INPUT = "What to do; see the input type."
 
 
 @strawberry.type
@@ -121,7 +122,9 @@ class CustomerMutation:
         description="Create an Individual. Needs SALES or OPPORTUNITIES.", extensions=EDIT
     )
     async def create_individual(
-        self, info: Info, input: CreateIndividualInput
+        self,
+        info: Info,
+        input: Annotated[CreateIndividualInput, strawberry.argument(description=INPUT)],
     ) -> CreateIndividualPayload:
         return await payload(
             CreateIndividualPayload,
@@ -134,7 +137,9 @@ class CustomerMutation:
         description="Create an Organisation. Needs SALES or OPPORTUNITIES.", extensions=EDIT
     )
     async def create_organisation(
-        self, info: Info, input: CreateOrganisationInput
+        self,
+        info: Info,
+        input: Annotated[CreateOrganisationInput, strawberry.argument(description=INPUT)],
     ) -> CreateOrganisationPayload:
         return await payload(
             CreateOrganisationPayload,
@@ -151,7 +156,9 @@ class CustomerMutation:
         description="Change an Individual's names or contact details.", extensions=EDIT
     )
     async def update_individual(
-        self, info: Info, input: UpdateIndividualInput
+        self,
+        info: Info,
+        input: Annotated[UpdateIndividualInput, strawberry.argument(description=INPUT)],
     ) -> UpdateIndividualPayload:
         return await payload(
             UpdateIndividualPayload,
@@ -164,7 +171,9 @@ class CustomerMutation:
         description="Change an Organisation's name or contact details.", extensions=EDIT
     )
     async def update_organisation(
-        self, info: Info, input: UpdateOrganisationInput
+        self,
+        info: Info,
+        input: Annotated[UpdateOrganisationInput, strawberry.argument(description=INPUT)],
     ) -> UpdateOrganisationPayload:
         return await payload(
             UpdateOrganisationPayload,
@@ -183,7 +192,9 @@ class CustomerMutation:
         extensions=EDIT,
     )
     async def deactivate_customer(
-        self, info: Info, input: DeactivateCustomerInput
+        self,
+        info: Info,
+        input: Annotated[DeactivateCustomerInput, strawberry.argument(description=INPUT)],
     ) -> CustomerActivationPayload:
         return await payload(
             CustomerActivationPayload,
@@ -194,7 +205,9 @@ class CustomerMutation:
 
     @strawberry.mutation(description="Make an inactive customer active again.", extensions=EDIT)
     async def reactivate_customer(
-        self, info: Info, input: ReactivateCustomerInput
+        self,
+        info: Info,
+        input: Annotated[ReactivateCustomerInput, strawberry.argument(description=INPUT)],
     ) -> CustomerActivationPayload:
         return await payload(
             CustomerActivationPayload,
@@ -208,7 +221,9 @@ class CustomerMutation:
         extensions=requires(Role.SETTINGS_ADMIN),
     )
     async def create_relationship_type(
-        self, info: Info, input: CreateRelationshipTypeInput
+        self,
+        info: Info,
+        input: Annotated[CreateRelationshipTypeInput, strawberry.argument(description=INPUT)],
     ) -> CreateRelationshipTypePayload:
         return await payload(
             CreateRelationshipTypePayload,
@@ -225,7 +240,9 @@ class CustomerMutation:
         description="Record a relationship between two customers.", extensions=EDIT
     )
     async def add_relationship(
-        self, info: Info, input: AddRelationshipInput
+        self,
+        info: Info,
+        input: Annotated[AddRelationshipInput, strawberry.argument(description=INPUT)],
     ) -> RelationshipPayload:
         return await payload(
             RelationshipPayload,
@@ -240,7 +257,9 @@ class CustomerMutation:
 
     @strawberry.mutation(description="End a relationship (kept, marked ended).", extensions=EDIT)
     async def end_relationship(
-        self, info: Info, input: EndRelationshipInput
+        self,
+        info: Info,
+        input: Annotated[EndRelationshipInput, strawberry.argument(description=INPUT)],
     ) -> RelationshipPayload:
         return await payload(
             RelationshipPayload,
@@ -257,7 +276,11 @@ class CustomerMutation:
         description="Create a household headed by an Individual who is in no household yet.",
         extensions=EDIT,
     )
-    async def create_household(self, info: Info, input: CreateHouseholdInput) -> HouseholdPayload:
+    async def create_household(
+        self,
+        info: Info,
+        input: Annotated[CreateHouseholdInput, strawberry.argument(description=INPUT)],
+    ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
             _perform(info, "household", input.command, households.create_household, _household),
@@ -267,7 +290,9 @@ class CustomerMutation:
         description="Add an Individual who is in no household to a household.", extensions=EDIT
     )
     async def add_household_member(
-        self, info: Info, input: HouseholdMemberInput
+        self,
+        info: Info,
+        input: Annotated[HouseholdMemberInput, strawberry.argument(description=INPUT)],
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
@@ -279,7 +304,9 @@ class CustomerMutation:
         extensions=EDIT,
     )
     async def remove_household_member(
-        self, info: Info, input: HouseholdMemberInput
+        self,
+        info: Info,
+        input: Annotated[HouseholdMemberInput, strawberry.argument(description=INPUT)],
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
@@ -290,7 +317,9 @@ class CustomerMutation:
 
     @strawberry.mutation(description="Make a member the primary householder.", extensions=EDIT)
     async def set_primary_householder(
-        self, info: Info, input: HouseholdMemberInput
+        self,
+        info: Info,
+        input: Annotated[HouseholdMemberInput, strawberry.argument(description=INPUT)],
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import dramatiq
 import pytest
-from pydantic import SecretStr
 from openpyxl import load_workbook
+from pydantic import SecretStr
 
 from infra.composition import Runtime, build_runtime, start_worker
 from infra.settings import Settings
