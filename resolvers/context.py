@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,7 +39,6 @@ class RequestContext:
     credentials_problem: str | None = None
     bearer: str | None = None
     request_id: str = ""
-    _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
     def caller(self) -> Actor:
