@@ -75,3 +75,12 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InvalidInput(self.problems)
+
+
+class AlreadyRecorded(Conflict):
+    """Another request recorded the same external reference first (a unique constraint, so
+    twenty racing requests still make one order); the caller returns that order."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"Order {reference!r} was recorded already.", ("externalReference",))
+        self.reference = reference

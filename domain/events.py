@@ -14,13 +14,16 @@ from domain.timeline import TimelineEntry
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """A message for a worker: the name of what must be done and its (id-only) arguments."""
+    """A message committed with its change: either a task for a worker (`task` names the
+    work) or, with `event`, a notice for integrations (`task` is then its topic, such as
+    `order.recorded`). Arguments carry ids, never whole objects."""
 
     task: str
     arguments: dict[str, Any]
+    event: bool = False
 
 
-class Event:
+class DomainEvent:
     def timeline_entries(self) -> list[TimelineEntry]:
         return []
 

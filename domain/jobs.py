@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from domain.events import Event, OutboxMessage
+from domain.events import DomainEvent, OutboxMessage
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -53,7 +53,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class JobRequested(Event):
+class JobRequested(DomainEvent):
     job_id: int
     kind: JobKind
 

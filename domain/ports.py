@@ -5,15 +5,28 @@ Every repository is already scoped to one organisation: it cannot see another's 
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from domain.actors import Actor
 from domain.customers.customer import Customer
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
-from domain.events import Event
+from domain.events import DomainEvent
 from domain.jobs import Job
+from domain.sales.catalogue import (
+    Event,
+    EventInstance,
+    Fund,
+    MembershipScheme,
+    PartnerCompany,
+)
+from domain.sales.memberships import Membership
+from domain.sales.orders import Order, OrderItem
+from domain.sales.reservations import Reservation
+from domain.sales.visits import Visit
+
+Entry = TypeVar("Entry")
 
 
 class CustomerRepository(Protocol):
@@ -49,6 +62,44 @@ class JobRepository(Protocol):
     async def add(self, job: Job) -> None: ...
 
 
+class CatalogueRepository(Protocol[Entry]):
+    async def get(self, entry_id: int) -> Entry | None: ...
+    async def add(self, entry: Entry) -> None: ...
+    async def save(self, entry: Entry) -> None: ...
+
+
+class FundRepository(CatalogueRepository[Fund], Protocol):
+    async def with_code(self, code: str) -> Fund | None: ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: int) -> Order | None: ...
+    async def with_external_reference(self, reference: str) -> Order | None: ...
+    async def add(self, order: Order) -> None:
+        """Store a new order and its items, giving each its id; raises AlreadyRecorded when
+        another request recorded the same external reference first."""
+
+    async def add_items(self, order: Order, items: list[OrderItem]) -> None: ...
+    async def mark_returned(self, order: Order, item_ids: list[int]) -> None: ...
+    async def note(self, order_id: int, what: str) -> None:
+        """Add to the order's history (who and when are the unit of work's)."""
+
+
+class MembershipRepository(Protocol):
+    async def latest(self, customer_id: int, scheme_id: int) -> Membership | None: ...
+    async def add(self, membership: Membership) -> None: ...
+
+
+class ReservationRepository(Protocol):
+    async def get(self, reservation_id: int) -> Reservation | None: ...
+    async def add(self, reservation: Reservation) -> None: ...
+    async def save(self, reservation: Reservation) -> None: ...
+
+
+class VisitRepository(Protocol):
+    async def add(self, visit: Visit) -> None: ...
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -56,8 +107,20 @@ class UnitOfWork(Protocol):
     relationships: RelationshipRepository
     households: HouseholdRepository
     jobs: JobRepository
+    partner_companies: CatalogueRepository[PartnerCompany]
+    events: CatalogueRepository[Event]
+    event_instances: CatalogueRepository[EventInstance]
+    funds: FundRepository
+    membership_schemes: CatalogueRepository[MembershipScheme]
+    orders: OrderRepository
+    memberships: MembershipRepository
+    reservations: ReservationRepository
+    visits: VisitRepository
 
     def today(self) -> date: ...
+    def now(self) -> datetime: ...
+    async def currency(self) -> str:
+        """The organisation's currency: every amount it records is in it."""
 
-    def record(self, event: Event) -> None:
+    def record(self, event: DomainEvent) -> None:
         """Collect an event; its timeline entries and message commit with the change."""

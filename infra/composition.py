@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infra.db.engine import build_async_engine, build_sync_engine
-from infra.messaging.broker import broker_answers, build_broker
+from infra.messaging.broker import broker_answers, build_broker, build_notices
 from infra.messaging.relay import Relay, requeue_unfinished_jobs
 from infra.settings import Settings
 from infra.storage import FileStore
@@ -37,6 +37,9 @@ class Runtime:
 
     async def close(self) -> None:
         self.broker.close()
+        close_notices = getattr(self.relay.notices, "close", None)
+        if close_notices is not None:
+            close_notices()
         await self.engine.dispose()
         self.sync_engine.dispose()
 
@@ -58,7 +61,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         sync_engine=sync_engine,
         broker=broker,
-        relay=Relay(sync_engine, broker),
+        relay=Relay(sync_engine, broker, build_notices(settings)),
         files=files,
     )
 

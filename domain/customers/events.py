@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.events import Event
+from domain.events import DomainEvent
 from domain.timeline import TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
 
 @dataclass(frozen=True)
-class CustomerCreated(Event):
+class CustomerCreated(DomainEvent):
     customer_id: int
     display_name: str
 
@@ -23,7 +23,7 @@ class CustomerCreated(Event):
 
 
 @dataclass(frozen=True)
-class CustomerDetailsChanged(Event):
+class CustomerDetailsChanged(DomainEvent):
     customer_id: int
     changed: tuple[str, ...]
 
@@ -40,7 +40,7 @@ class CustomerDetailsChanged(Event):
 
 
 @dataclass(frozen=True)
-class CustomerDeactivated(Event):
+class CustomerDeactivated(DomainEvent):
     customer_id: int
     reason: str | None
 
@@ -50,7 +50,7 @@ class CustomerDeactivated(Event):
 
 
 @dataclass(frozen=True)
-class CustomerReactivated(Event):
+class CustomerReactivated(DomainEvent):
     customer_id: int
 
     def timeline_entries(self) -> list[TimelineEntry]:
@@ -58,7 +58,7 @@ class CustomerReactivated(Event):
 
 
 @dataclass(frozen=True)
-class RelationshipAdded(Event):
+class RelationshipAdded(DomainEvent):
     relationship_id: int
     type_name: str
     from_customer: tuple[int, str]
@@ -74,7 +74,7 @@ class RelationshipAdded(Event):
 
 
 @dataclass(frozen=True)
-class RelationshipEnded(Event):
+class RelationshipEnded(DomainEvent):
     relationship_id: int
     type_name: str
     from_customer: tuple[int, str]
@@ -94,7 +94,7 @@ class RelationshipEnded(Event):
 
 
 @dataclass(frozen=True)
-class HouseholdJoined(Event):
+class HouseholdJoined(DomainEvent):
     household_id: int
     household_name: str
     customer_id: int
@@ -111,7 +111,7 @@ class HouseholdJoined(Event):
 
 
 @dataclass(frozen=True)
-class HouseholdLeft(Event):
+class HouseholdLeft(DomainEvent):
     household_id: int
     household_name: str
     customer_id: int
@@ -128,7 +128,7 @@ class HouseholdLeft(Event):
 
 
 @dataclass(frozen=True)
-class PrimaryHouseholderChanged(Event):
+class PrimaryHouseholderChanged(DomainEvent):
     household_id: int
     household_name: str
     customer_id: int

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from infra.db.moment import UtcDateTime
@@ -40,18 +41,18 @@ Term = String(200).with_variant(String(200, collation="C"), "postgresql")
 Moment = UtcDateTime()
 
 
-def _id() -> Column[int]:
+def id_column() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def _tenant() -> Column[int]:
+def tenant_column() -> Column[int]:
     return Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False)
 
 
 tenant = Table(
     "tenant",
     metadata,
-    _id(),
+    id_column(),
     Column("slug", String(60), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
@@ -62,8 +63,8 @@ tenant = Table(
 staff_user = Table(
     "staff_user",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("email", String(254), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),
@@ -75,8 +76,8 @@ staff_user = Table(
 staff_session = Table(
     "staff_session",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("user_id", Id, ForeignKey("staff_user.id"), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", Moment, nullable=False),
@@ -87,8 +88,8 @@ staff_session = Table(
 api_key = Table(
     "api_key",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("name", String(200), nullable=False),
     Column("prefix", String(16), nullable=False),
     Column("secret_hash", String(64), nullable=False, unique=True),
@@ -100,8 +101,8 @@ api_key = Table(
 customer = Table(
     "customer",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("kind", String(20), nullable=False),
     Column("reference", String(20), nullable=False),
     Column("title", String(40)),
@@ -124,8 +125,8 @@ def _customer_part(name: str, *columns: Column[object]) -> Table:
     return Table(
         name,
         metadata,
-        _id(),
-        _tenant(),
+        id_column(),
+        tenant_column(),
         Column(
             "customer_id",
             Id,
@@ -179,8 +180,8 @@ customer_search_term = Table(
 relationship_type = Table(
     "relationship_type",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("name", String(80), nullable=False),
     Column("acts_on_behalf", Boolean, nullable=False),
     UniqueConstraint("tenant_id", "name"),
@@ -189,8 +190,8 @@ relationship_type = Table(
 relationship = Table(
     "relationship",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("type_id", Id, ForeignKey("relationship_type.id"), nullable=False),
     Column("from_customer_id", Id, ForeignKey("customer.id"), nullable=False, index=True),
     Column("to_customer_id", Id, ForeignKey("customer.id"), nullable=False, index=True),
@@ -202,8 +203,8 @@ relationship = Table(
 household = Table(
     "household",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("name", String(200), nullable=False),
     Column("primary_householder_id", Id, ForeignKey("customer.id"), nullable=False),
 )
@@ -226,8 +227,8 @@ household_member = Table(
 timeline_entry = Table(
     "timeline_entry",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("customer_id", Id, ForeignKey("customer.id"), nullable=False),
     Column("type", String(40), nullable=False),
     Column("summary", Text, nullable=False),
@@ -240,10 +241,12 @@ timeline_entry = Table(
 outbox_message = Table(
     "outbox_message",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("message_id", String(36), nullable=False, unique=True),
     Column("task", String(100), nullable=False),
+    # True: a notice for integrations published on the events exchange, `task` its topic.
+    Column("event", Boolean, nullable=False, server_default=false()),
     Column("arguments", JSON, nullable=False),
     Column("created_at", Moment, nullable=False),
     Column("sent_at", Moment),
@@ -255,8 +258,8 @@ outbox_message = Table(
 job = Table(
     "job",
     metadata,
-    _id(),
-    _tenant(),
+    id_column(),
+    tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("status", String(20), nullable=False),
     Column("parameters", JSON, nullable=False),
@@ -270,3 +273,10 @@ job = Table(
     Column("started_at", Moment),
     Column("finished_at", Moment),
 )
+
+
+def all_tables() -> MetaData:
+    """The metadata with every area's tables registered (migrations and tests need all)."""
+    import infra.db.sales_tables  # noqa: F401  (registers its tables on `metadata`)
+
+    return metadata

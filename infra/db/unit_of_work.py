@@ -4,31 +4,43 @@ messages. Nothing commits unless `commit()` is called; leaving the block rolls b
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.actors import Actor
-from domain.events import Event
+from domain.events import DomainEvent
+from domain.sales.catalogue import Event, EventInstance, MembershipScheme, PartnerCompany
 from infra.clock import utc_now
+from infra.db import sales_tables as s
 from infra.db import tables as t
+from infra.db.repositories.catalogue import SqlCatalogueRepository, SqlFundRepository
 from infra.db.repositories.customers import SqlCustomerRepository
 from infra.db.repositories.households import SqlHouseholdRepository
 from infra.db.repositories.jobs import SqlJobRepository
+from infra.db.repositories.memberships import (
+    SqlMembershipRepository,
+    SqlReservationRepository,
+    SqlVisitRepository,
+)
+from infra.db.repositories.orders import SqlOrderRepository
 from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
 )
 
 
-def outbox_row(tenant_id: int, task: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def outbox_row(
+    tenant_id: int, task: str, arguments: dict[str, Any], event: bool = False
+) -> dict[str, Any]:
     return {
         "tenant_id": tenant_id,
         "message_id": str(uuid.uuid4()),
         "task": task,
+        "event": event,
         "arguments": arguments,
         "created_at": utc_now(),
         "attempts": 0,
@@ -39,9 +51,10 @@ class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, actor: Actor, on_commit: Any = None) -> None:
         self._engine = engine
         self.actor = actor
-        self._events: list[Event] = []
+        self._events: list[DomainEvent] = []
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
+        self._currency: str | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._connection = await self._engine.connect()
@@ -52,7 +65,22 @@ class SqlUnitOfWork:
         self.relationships = SqlRelationshipRepository(self._connection, tenant_id)
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
+        self._sales_repositories(self._connection, tenant_id)
         return self
+
+    def _sales_repositories(self, db: AsyncConnection, tenant_id: int) -> None:
+        def catalogue(table: Any, build: Any) -> Any:
+            return SqlCatalogueRepository(db, tenant_id, table, build)
+
+        self.partner_companies = catalogue(s.partner_company, PartnerCompany)
+        self.events = catalogue(s.event, Event)
+        self.event_instances = catalogue(s.event_instance, EventInstance)
+        self.membership_schemes = catalogue(s.membership_scheme, MembershipScheme)
+        self.funds = SqlFundRepository(db, tenant_id)
+        self.orders = SqlOrderRepository(db, tenant_id, lambda: self.actor.label)
+        self.memberships = SqlMembershipRepository(db, tenant_id)
+        self.reservations = SqlReservationRepository(db, tenant_id)
+        self.visits = SqlVisitRepository(db, tenant_id)
 
     async def __aexit__(
         self,
@@ -67,7 +95,20 @@ class SqlUnitOfWork:
     def today(self) -> date:
         return utc_now().date()
 
-    def record(self, event: Event) -> None:
+    def now(self) -> datetime:
+        return utc_now()
+
+    async def currency(self) -> str:
+        if self._currency is None:
+            assert self._connection is not None
+            self._currency = (
+                await self._connection.execute(
+                    select(t.tenant.c.currency).where(t.tenant.c.id == self.actor.tenant_id)
+                )
+            ).scalar_one()
+        return self._currency
+
+    def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
     async def commit(self) -> None:
@@ -94,7 +135,7 @@ class SqlUnitOfWork:
         if messages:
             await self._connection.execute(
                 insert(t.outbox_message),
-                [outbox_row(tenant_id, m.task, m.arguments) for m in messages],
+                [outbox_row(tenant_id, m.task, m.arguments, m.event) for m in messages],
             )
         await self._connection.commit()
         self._events.clear()

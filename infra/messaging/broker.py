@@ -12,6 +12,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
+from infra.messaging.notices import InProcessNotices, RabbitNotices
 from infra.settings import Settings
 
 
@@ -35,3 +36,10 @@ def broker_answers(broker: dramatiq.Broker) -> bool:
         return True
     except Exception:
         return False
+
+
+def build_notices(settings: Settings) -> InProcessNotices | RabbitNotices:
+    url = settings.broker_url.get_secret_value()
+    if url:
+        return RabbitNotices(url, f"{settings.queue_prefix}.events")
+    return InProcessNotices()

@@ -18,15 +18,17 @@ from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
 from infra.clock import utc_now
 from infra.db import tables as t
 from infra.db.unit_of_work import outbox_row
+from infra.messaging.notices import NoticePublisher
 
 log = logging.getLogger("foyer.relay")
 BATCH = 200
 
 
 class Relay:
-    def __init__(self, engine: Engine, broker: dramatiq.Broker) -> None:
+    def __init__(self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher) -> None:
         self.engine = engine
         self.broker = broker
+        self.notices = notices
         self._wake = threading.Event()
 
     def wake(self) -> None:
@@ -62,6 +64,10 @@ class Relay:
         return sent
 
     def _publish(self, row: Any) -> None:
+        if row.event:
+            body = {**row.arguments, "topic": row.task, "tenant_id": row.tenant_id}
+            self.notices.publish(row.task, body, row.message_id)
+            return
         actor = self.broker.get_actor(row.task)
         self.broker.enqueue(
             dramatiq.Message(

@@ -12,7 +12,7 @@ from domain.actors import Actor, ActorKind
 from domain.customers.customer import Customer, CustomerKind, format_reference
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
-from domain.events import Event
+from domain.events import DomainEvent
 from domain.roles import Role
 
 
@@ -66,12 +66,12 @@ class FakeUnitOfWork:
         self.relationships = FakeRelationships()
         self.households = FakeHouseholds()
         self.jobs = Store()
-        self.events: list[Event] = []
+        self.events: list[DomainEvent] = []
 
     def today(self) -> date:
         return date(2026, 11, 24)
 
-    def record(self, event: Event) -> None:
+    def record(self, event: DomainEvent) -> None:
         self.events.append(event)
 
     async def person(self, last_name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from infra.db.engine import build_sync_engine
-from infra.db.tables import metadata
+from infra.db.tables import all_tables
 
 config = context.config
 
@@ -24,7 +24,7 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=all_tables(),
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
     )

@@ -1,0 +1,91 @@
+"""Orders: what a customer bought or gave, through which channel, for whom, credited to whom.
+
+An order's total is always computed from its items, never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.money import Money, total
+
+
+class Channel(StrEnum):
+    BOX_OFFICE = "BOX_OFFICE"
+    WEB = "WEB"
+    PHONE = "PHONE"
+    INTEGRATION = "INTEGRATION"
+
+
+class ItemKind(StrEnum):
+    TICKET = "TICKET"
+    MERCHANDISE = "MERCHANDISE"
+    DONATION = "DONATION"
+    MEMBERSHIP = "MEMBERSHIP"
+    TICKET_SUBSCRIPTION = "TICKET_SUBSCRIPTION"
+    FIXED_SERIES = "FIXED_SERIES"
+
+
+# Donations and memberships are not returned from the sales side (domain.md, "Returns").
+RETURNABLE = frozenset(
+    {ItemKind.TICKET, ItemKind.TICKET_SUBSCRIPTION, ItemKind.FIXED_SERIES, ItemKind.MERCHANDISE}
+)
+
+
+@dataclass
+class OrderItem:
+    kind: ItemKind
+    price: int
+    commission: int = 0
+    description: str | None = None
+    instance_id: int | None = None
+    price_band: str | None = None
+    fund_id: int | None = None
+    scheme_id: int | None = None
+    returned: bool = False
+    id: int | None = None
+
+    @property
+    def amount(self) -> int:
+        """What the customer paid for this line: price plus commission."""
+        return self.price + self.commission
+
+
+@dataclass
+class Order:
+    owner_id: int
+    channel: Channel
+    currency: str
+    items: list[OrderItem]
+    facilitator_id: int | None = None
+    booked_for_id: int | None = None
+    soft_credit_ids: list[int] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    external_reference: str | None = None
+    ordered_at: datetime | None = None
+    reference: str | None = None
+    id: int | None = None
+
+    @property
+    def total(self) -> Money:
+        """What the order is worth now: returned items no longer count."""
+        return total(
+            [Money(i.amount, self.currency) for i in self.items if not i.returned], self.currency
+        )
+
+    @property
+    def involved_customer_ids(self) -> dict[int, str]:
+        """Everyone whose timeline shows this order, with how they are involved."""
+        involved = {credited: "SOFT_CREDIT" for credited in self.soft_credit_ids}
+        if self.booked_for_id is not None:
+            involved[self.booked_for_id] = "BOOKED_FOR"
+        if self.facilitator_id is not None:
+            involved[self.facilitator_id] = "FACILITATOR"
+        involved[self.owner_id] = "OWNER"
+        return involved
+
+
+def format_order_reference(order_id: int) -> str:
+    return f"O-{order_id}"

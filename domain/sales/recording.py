@@ -1,0 +1,166 @@
+"""Recording an order: every rule checked before anything is written.
+
+An order sent again with the same external reference is the same order: the first one is
+returned and nothing new is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.customers.customer import CustomerKind
+from domain.customers.services import get_customer
+from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
+from domain.money import check_amount, check_currency
+from domain.sales.commands import ItemLine, RecordOrder
+from domain.sales.events import OrderRecorded
+from domain.sales.memberships import Membership, next_term
+from domain.sales.orders import ItemKind, Order, OrderItem, format_order_reference
+from domain.text import clean_text
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
+
+MAX_ITEMS = 200
+MAX_SOFT_CREDITS = 20
+
+
+async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bool]:
+    """The order and whether it was recorded now (False: it had been, under its reference)."""
+    problems = ProblemCollector()
+    reference = clean_text(problems, ("externalReference",), command.external_reference, limit=100)
+    problems.raise_if_any()
+    if reference is not None:
+        existing = await uow.orders.with_external_reference(reference)
+        if existing is not None:
+            return existing, False
+    order = await validate_order(uow, command, reference)
+    await uow.orders.add(order)
+    assert order.id is not None
+    order.reference = format_order_reference(order.id)
+    await _start_memberships(uow, order, command.items)
+    await uow.orders.note(
+        order.id, f"Recorded through {order.channel.value.lower()}, {len(order.items)} items."
+    )
+    uow.record(OrderRecorded(order))
+    return order, True
+
+
+async def validate_order(uow: UnitOfWork, command: RecordOrder, reference: str | None) -> Order:
+    """The order `command` describes, once every rule holds; nothing is written."""
+    currency = await uow.currency()
+    problems = ProblemCollector()
+    check_currency(problems, ("currency",), command.currency, currency)
+    if not command.items:
+        problems.add(("items",), "An order needs at least one item.")
+    if len(command.items) > MAX_ITEMS:
+        problems.add(("items",), f"At most {MAX_ITEMS} items.")
+    items = [_item(problems, ("items", str(i)), line) for i, line in enumerate(command.items)]
+    attributes = _attributes(problems, command.attributes)
+    order = Order(
+        command.owner_id,
+        command.channel,
+        currency,
+        items,
+        command.facilitator_id,
+        command.booked_for_id,
+        list(command.soft_credit_ids),
+        attributes,
+        reference,
+        command.ordered_at,
+    )
+    if (
+        command.expected_total is not None
+        and not problems.problems
+        and command.expected_total != order.total.amount
+    ):
+        problems.add(
+            ("total",), f"The items add up to {order.total.amount}, not {command.expected_total}."
+        )
+    problems.raise_if_any()
+    await _check_references(uow, command)
+    return order
+
+
+def _item(problems: ProblemCollector, field: tuple[str, ...], line: ItemLine) -> OrderItem:
+    check_amount(problems, (*field, "price"), line.price, positive=line.kind is ItemKind.DONATION)
+    check_amount(problems, (*field, "commission"), line.commission)
+    required = {
+        ItemKind.TICKET: ("instanceId", line.instance_id),
+        ItemKind.DONATION: ("fundId", line.fund_id),
+        ItemKind.MEMBERSHIP: ("schemeId", line.scheme_id),
+    }.get(line.kind)
+    if required is not None and required[1] is None:
+        problems.add((*field, required[0]), f"A {line.kind.value.lower()} item needs one.")
+    if line.kind is ItemKind.TICKET and not (line.price_band or "").strip():
+        problems.add((*field, "priceBand"), "A ticket needs a price band.")
+    if line.commission and line.kind is not ItemKind.TICKET:
+        problems.add((*field, "commission"), "Only tickets carry commission.")
+    return OrderItem(
+        line.kind,
+        line.price,
+        line.commission,
+        clean_text(problems, (*field, "description"), line.description),
+        line.instance_id,
+        clean_text(problems, (*field, "priceBand"), line.price_band, limit=60),
+        line.fund_id,
+        line.scheme_id,
+    )
+
+
+def _attributes(problems: ProblemCollector, pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for i, (key, value) in enumerate(pairs):
+        cleaned = clean_text(problems, ("attributes", str(i), "key"), key, required=True, limit=60)
+        text = clean_text(problems, ("attributes", str(i), "value"), value, limit=2000) or ""
+        if cleaned in attributes:
+            problems.add(("attributes", str(i), "key"), f"{cleaned!r} is given twice.")
+        elif cleaned:
+            attributes[cleaned] = text
+    return attributes
+
+
+async def _check_references(uow: UnitOfWork, command: RecordOrder) -> None:
+    """Every id must name a row of this organisation; reported on the field that holds it."""
+    await get_customer(uow, command.owner_id, field=("ownerId",))
+    if command.facilitator_id is not None:
+        await get_customer(uow, command.facilitator_id, field=("facilitatorId",))
+    if command.booked_for_id is not None:
+        await get_customer(uow, command.booked_for_id, CustomerKind.ORGANISATION, ("bookedForId",))
+    if (
+        len(set(command.soft_credit_ids)) != len(command.soft_credit_ids)
+        or command.owner_id in command.soft_credit_ids
+    ):
+        raise Conflict(
+            "Soft credits name each customer once, and never the owner.", ("softCreditIds",)
+        )
+    if len(command.soft_credit_ids) > MAX_SOFT_CREDITS:
+        raise Conflict(f"At most {MAX_SOFT_CREDITS} soft credits.", ("softCreditIds",))
+    for credited in command.soft_credit_ids:
+        await get_customer(uow, credited, field=("softCreditIds",))
+    for i, line in enumerate(command.items):
+        field = ("items", str(i))
+        if line.instance_id is not None and await uow.event_instances.get(line.instance_id) is None:
+            raise NotFound("Event instance", (*field, "instanceId"))
+        if line.fund_id is not None and await uow.funds.get(line.fund_id) is None:
+            raise NotFound("Fund", (*field, "fundId"))
+        if line.scheme_id is not None and await uow.membership_schemes.get(line.scheme_id) is None:
+            raise NotFound("Membership scheme", (*field, "schemeId"))
+
+
+async def _start_memberships(uow: UnitOfWork, order: Order, lines: tuple[ItemLine, ...]) -> None:
+    for item, line in zip(order.items, lines, strict=True):
+        if item.kind is not ItemKind.MEMBERSHIP or item.scheme_id is None:
+            continue
+        scheme = await uow.membership_schemes.get(item.scheme_id)
+        assert scheme is not None
+        if line.auto_renew and not scheme.auto_renew_allowed:
+            raise InvalidInput.at(
+                ("items", str(order.items.index(item)), "autoRenew"),
+                f"{scheme.name} does not allow automatic renewal.",
+            )
+        latest = await uow.memberships.latest(order.owner_id, item.scheme_id)
+        starts_on, ends_on = next_term(scheme, latest, uow.today())
+        await uow.memberships.add(
+            Membership(order.owner_id, item.scheme_id, starts_on, ends_on, line.auto_renew, item.id)
+        )

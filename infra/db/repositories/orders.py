@@ -1,0 +1,186 @@
+"""Orders in and out of their tables: the order, its items, soft credits, attributes and
+history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.errors import AlreadyRecorded
+from domain.sales.orders import Channel, ItemKind, Order, OrderItem, format_order_reference
+from infra.clock import utc_now
+from infra.db import sales_tables as s
+
+o, i = s.customer_order.c, s.order_item.c
+
+
+def item_from_row(row: Any) -> OrderItem:
+    return OrderItem(
+        ItemKind(row.kind),
+        row.price,
+        row.commission,
+        row.description,
+        row.instance_id,
+        row.price_band,
+        row.fund_id,
+        row.scheme_id,
+        row.returned_at is not None,
+        row.id,
+    )
+
+
+class SqlOrderRepository:
+    def __init__(
+        self, connection: AsyncConnection, tenant_id: int, actor_label: Callable[[], str]
+    ) -> None:
+        self._db, self._tenant_id, self._actor = connection, tenant_id, actor_label
+
+    async def _one(self, *conditions: Any) -> Order | None:
+        row = (
+            await self._db.execute(
+                select(s.customer_order).where(o.tenant_id == self._tenant_id, *conditions)
+            )
+        ).first()
+        if row is None:
+            return None
+        items = (
+            await self._db.execute(
+                select(s.order_item).where(i.order_id == row.id).order_by(i.position)
+            )
+        ).all()
+        credits = (
+            (
+                await self._db.execute(
+                    select(s.order_soft_credit.c.customer_id).where(
+                        s.order_soft_credit.c.order_id == row.id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        attributes = (
+            await self._db.execute(
+                select(s.order_attribute).where(s.order_attribute.c.order_id == row.id)
+            )
+        ).all()
+        return Order(
+            row.owner_id,
+            Channel(row.channel),
+            row.currency,
+            [item_from_row(r) for r in items],
+            row.facilitator_id,
+            row.booked_for_id,
+            sorted(credits),
+            {a.key: a.value for a in attributes},
+            row.external_reference,
+            row.ordered_at,
+            format_order_reference(row.id),
+            row.id,
+        )
+
+    async def get(self, order_id: int) -> Order | None:
+        return await self._one(o.id == order_id)
+
+    async def with_external_reference(self, reference: str) -> Order | None:
+        return await self._one(o.external_reference == reference)
+
+    async def add(self, order: Order) -> None:
+        now = utc_now()
+        order.ordered_at = order.ordered_at or now
+        # A savepoint: losing the race on the external reference must not poison the
+        # transaction the caller goes on to read the winner with.
+        try:
+            async with self._db.begin_nested():
+                order.id = (
+                    await self._db.execute(
+                        insert(s.customer_order)
+                        .values(
+                            tenant_id=self._tenant_id,
+                            owner_id=order.owner_id,
+                            channel=order.channel.value,
+                            currency=order.currency,
+                            facilitator_id=order.facilitator_id,
+                            booked_for_id=order.booked_for_id,
+                            external_reference=order.external_reference,
+                            ordered_at=order.ordered_at,
+                            created_at=now,
+                        )
+                        .returning(o.id)
+                    )
+                ).scalar_one()
+        except IntegrityError:
+            if order.external_reference is None:
+                raise
+            raise AlreadyRecorded(order.external_reference) from None
+        await self.add_items(order, order.items)
+        if order.soft_credit_ids:
+            await self._db.execute(
+                insert(s.order_soft_credit),
+                [
+                    {"tenant_id": self._tenant_id, "order_id": order.id, "customer_id": c}
+                    for c in order.soft_credit_ids
+                ],
+            )
+        if order.attributes:
+            await self._db.execute(
+                insert(s.order_attribute),
+                [
+                    {"tenant_id": self._tenant_id, "order_id": order.id, "key": k, "value": v}
+                    for k, v in order.attributes.items()
+                ],
+            )
+
+    async def add_items(self, order: Order, items: list[OrderItem]) -> None:
+        """Insert `items` (the last of `order.items`) in one statement, ids in order."""
+        first = len(order.items) - len(items)
+        rows = [
+            {
+                "tenant_id": self._tenant_id,
+                "order_id": order.id,
+                "position": position,
+                "kind": item.kind.value,
+                "price": item.price,
+                "commission": item.commission,
+                "description": item.description,
+                "instance_id": item.instance_id,
+                "price_band": item.price_band,
+                "fund_id": item.fund_id,
+                "scheme_id": item.scheme_id,
+            }
+            for position, item in enumerate(items, start=first)
+        ]
+        ids = (
+            (
+                await self._db.execute(
+                    insert(s.order_item).returning(i.id, sort_by_parameter_order=True), rows
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for item, item_id in zip(items, ids, strict=True):
+            item.id = item_id
+
+    async def mark_returned(self, order: Order, item_ids: list[int]) -> None:
+        await self._db.execute(
+            update(s.order_item)
+            .where(i.order_id == order.id, i.id.in_(item_ids), i.returned_at.is_(None))
+            .values(returned_at=utc_now())
+        )
+
+    async def note(self, order_id: int, what: str, at: datetime | None = None) -> None:
+        await self._db.execute(
+            insert(s.order_history).values(
+                tenant_id=self._tenant_id,
+                order_id=order_id,
+                what=what,
+                actor=self._actor(),
+                occurred_at=at or utc_now(),
+            )
+        )
