@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.actors import Actor
 from domain.errors import NotAuthenticated
 from domain.ports import UnitOfWork
+from infra.clock import utc_now
+from infra.db.queries.jobs import tenant_row
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.settings import Settings
 from infra.storage import FileStore
@@ -39,6 +42,7 @@ class RequestContext:
     credentials_problem: str | None = None
     bearer: str | None = None
     request_id: str = ""
+    _currency: str | None = None
 
     @property
     def caller(self) -> Actor:
@@ -50,6 +54,17 @@ class RequestContext:
     @functools.cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.services.engine, self.caller)
+
+    def now(self) -> datetime:
+        """The time this request was served, in UTC."""
+        return utc_now()
+
+    async def currency(self) -> str:
+        """The caller's organisation's currency."""
+        if self._currency is None:
+            async with self.services.engine.connect() as db:
+                self._currency = str((await tenant_row(db, self.caller.tenant_id)).currency)
+        return self._currency
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.services.engine, self.caller, self.services.wake_relay)

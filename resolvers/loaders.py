@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import details
+from infra.db.queries import details, sales
 from infra.db.queries.customers import customers_by_id
 
 V = TypeVar("V")
@@ -32,14 +33,74 @@ class Loaders:
         self.addresses_by_customer = self._detail(t.customer_address)
         self.tags_by_customer = self._detail(t.customer_tag)
         self.attributes_by_customer = self._detail(t.customer_attribute)
-        self.relationships_by_customer = self._loader(
-            lambda db, tenant, ids: details.relationships_by_customer(db, tenant, ids, True), []
-        )
+        self.relationships_by_customer = self._loader(self._relationships_and_customers, [])
         self.relationship_by_id = self._loader(details.relationships_by_id, None)
         self.relationship_type_by_id = self._loader(details.relationship_types_by_id, None)
-        self.household_by_member = self._loader(details.households_by_member, None)
+        self.household_by_member = self._loader(self._households_and_members, None)
         self.household_by_id = self._loader(details.households_by_id, None)
         self.members_by_household = self._loader(details.members_by_household, [])
+        self._sales_loaders()
+
+    def _sales_loaders(self) -> None:
+        def by_id(table: Table) -> DataLoader[int, Any]:
+            return self._loader(
+                lambda db, tenant, ids: sales.rows_by_id(db, tenant, table, ids), None
+            )
+
+        def by_order(table: Table) -> DataLoader[int, list[Any]]:
+            return self._loader(
+                lambda db, tenant, ids: sales.rows_by_order(db, tenant, table, ids), []
+            )
+
+        self.order_by_id = by_id(s.customer_order)
+        self.event_by_id = by_id(s.event)
+        self.event_instance_by_id = by_id(s.event_instance)
+        self.fund_by_id = by_id(s.fund)
+        self.membership_scheme_by_id = by_id(s.membership_scheme)
+        self.partner_company_by_id = by_id(s.partner_company)
+        self.reservation_by_id = by_id(s.reservation)
+        self.items_by_order = by_order(s.order_item)
+        self.soft_credits_by_order = by_order(s.order_soft_credit)
+        self.attributes_by_order = by_order(s.order_attribute)
+        self.history_by_order = by_order(s.order_history)
+        self.tickets_by_reservation = self._loader(
+            lambda db, tenant, ids: sales.tickets_by_reservation(db, tenant, ids), []
+        )
+        self.memberships_by_customer = self._loader(sales.memberships_by_customer, [])
+        self.order_item_by_id = self._loader(sales.order_items_by_id, None)
+        self.membership_by_id = self._loader(sales.memberships_by_id, None)
+        self.visit_by_id = by_id(s.visit)
+
+    # The customers a relationship or household names are read in the same batch as it, so
+    # a page always costs the same statements: left to `customer_by_id`, they would cost one
+    # batch or two (whichever happen to be open), or none when the page already primed them.
+    async def _relationships_and_customers(
+        self, db: AsyncConnection, tenant_id: int, customer_ids: list[int]
+    ) -> dict[int, list[Any]]:
+        found = await details.relationships_by_customer(db, tenant_id, customer_ids, True)
+        ends = {
+            pk
+            for rows in found.values()
+            for r in rows
+            for pk in (r.from_customer_id, r.to_customer_id)
+        }
+        if ends:
+            for pk, row in (await customers_by_id(db, tenant_id, sorted(ends))).items():
+                self.customer_by_id.prime(pk, row)
+        return found
+
+    async def _households_and_members(
+        self, db: AsyncConnection, tenant_id: int, customer_ids: list[int]
+    ) -> dict[int, Any]:
+        found = await details.households_by_member(db, tenant_id, customer_ids)
+        household_ids = sorted({row.id for row in found.values()})
+        if household_ids:
+            members = await details.member_customers_by_household(db, tenant_id, household_ids)
+            for household_id, rows in members.items():
+                self.members_by_household.prime(household_id, [r.id for r in rows])
+                for row in rows:
+                    self.customer_by_id.prime(row.id, row)
+        return found
 
     def _detail(self, table: Table) -> DataLoader[int, list[Any]]:
         return self._loader(

@@ -8,6 +8,7 @@ from resolvers.context import RequestContext
 from resolvers.customers import customer_by_global_id
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
+from resolvers.sales import reservation
 
 
 async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | None:
@@ -21,11 +22,22 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         "Household": loaders.household_by_id,
         "RelationshipType": loaders.relationship_type_by_id,
         "Relationship": loaders.relationship_by_id,
+        "Order": loaders.order_by_id,
+        "OrderItem": loaders.order_item_by_id,
+        "Event": loaders.event_by_id,
+        "EventInstance": loaders.event_instance_by_id,
+        "Fund": loaders.fund_by_id,
+        "MembershipScheme": loaders.membership_scheme_by_id,
+        "PartnerCompany": loaders.partner_company_by_id,
+        "Membership": loaders.membership_by_id,
+        "Visit": loaders.visit_by_id,
     }
     if type_name in CUSTOMER_TYPES:
         row = await customer_by_global_id(context, global_id)
     elif type_name == "Job":
         row = await job_by_global_id(context, global_id)
+    elif type_name == "Reservation":
+        row = await reservation(context, pk)
     elif type_name in by_type:
         row = await by_type[type_name].load(pk)
     else:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -22,29 +23,64 @@ from schema.customers.queries import CustomerQuery
 from schema.customers.types import (
     Household,
     Individual,
-    Node,
     Organisation,
     Relationship,
     RelationshipType,
     customer_from_record,
 )
 from schema.jobs import Job, JobMutation, JobQuery
-from schema.limits import QueryCost
+from schema.limits import QueryCost, coded
 from schema.masking import MaskUnexpectedErrors
+from schema.node import Node
 from schema.permissions import requires
+from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
+from schema.sales.mutations import SalesMutation
+from schema.sales.orders import Order, OrderItem
+from schema.sales.queries import SalesQuery
+from schema.sales.records import Membership, Reservation, Visit
+
+
+def _plain(present: Any) -> Any:
+    async def presenter(row: Any, info: Info) -> Any:
+        return present(row)
+
+    return presenter
+
+
+async def _membership(row: Any, info: Info) -> Any:
+    return Membership.from_row(row, info.context.now().date())
+
+
+async def _order_item(row: Any, info: Info) -> Any:
+    return OrderItem.from_record(row, row.currency)
+
+
+async def _reservation(row: Any, info: Info) -> Any:
+    return Reservation.from_domain(row, info.context.now(), await info.context.currency())
+
 
 _PRESENTERS: dict[str, Any] = {
-    "Individual": customer_from_record,
-    "Organisation": customer_from_record,
-    "Household": Household.from_record,
-    "RelationshipType": RelationshipType.from_record,
-    "Relationship": Relationship.from_record,
-    "Job": Job.from_record,
+    "Individual": _plain(customer_from_record),
+    "Organisation": _plain(customer_from_record),
+    "Household": _plain(Household.from_record),
+    "RelationshipType": _plain(RelationshipType.from_record),
+    "Relationship": _plain(Relationship.from_record),
+    "Job": _plain(Job.from_record),
+    "Order": _plain(Order.from_record),
+    "OrderItem": _order_item,
+    "Event": _plain(Event.from_record),
+    "EventInstance": _plain(EventInstance.from_record),
+    "Fund": _plain(Fund.from_record),
+    "MembershipScheme": _plain(MembershipScheme.from_record),
+    "PartnerCompany": _plain(PartnerCompany.from_record),
+    "Membership": _membership,
+    "Visit": _plain(Visit.from_record),
+    "Reservation": _reservation,
 }
 
 
 @strawberry.type(description="Everything Foyer can tell you.")
-class Query(CustomerQuery, JobQuery, AccountQuery):
+class Query(CustomerQuery, SalesQuery, JobQuery, AccountQuery):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
         extensions=requires(),
@@ -58,11 +94,11 @@ class Query(CustomerQuery, JobQuery, AccountQuery):
         if found is None:
             return None
         type_name, row = found
-        return _PRESENTERS[type_name](row)  # type: ignore[no-any-return]
+        return await _PRESENTERS[type_name](row, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="Everything Foyer can change.")
-class Mutation(CustomerMutation, JobMutation, AccountMutation):
+class Mutation(CustomerMutation, SalesMutation, JobMutation, AccountMutation):
     pass
 
 
@@ -73,6 +109,12 @@ class FoyerSchema(strawberry.Schema):
 
 
 def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: int) -> FoyerSchema:
+    # The rules are built once: the validation cache is keyed by them, so rules made afresh
+    # for every request would never let it hit.
+    limits = [
+        *coded(QueryDepthLimiter(max_depth=max_depth).validation_rules, "QUERY_TOO_DEEP"),
+        *coded(MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules, "TOO_MANY_ALIASES"),
+    ]
     return FoyerSchema(
         query=Query,
         mutation=Mutation,
@@ -84,8 +126,7 @@ def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: in
             lambda: ParserCache(maxsize=256),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: AddValidationRules(limits),
             lambda: QueryCost(max_cost),
             MaskUnexpectedErrors,
         ],

@@ -51,9 +51,15 @@ class ApiError(GraphQLError):
 
 
 def api_error(error: UserFacingError) -> ApiError:
-    """A domain error raised while reading (not mutating), as a GraphQL error."""
+    """A domain error raised while reading (not mutating), as a GraphQL error. A GraphQL
+    error has no field path of its own, so the message names the argument at fault."""
     code = error.problems[0].code if error.problems else ProblemCode.VALIDATION
-    return ApiError(str(error), "BAD_USER_INPUT" if code is ProblemCode.VALIDATION else code.value)
+    message = "; ".join(
+        f"`{'.'.join(p.field)}`: {p.message}" if p.field else p.message for p in error.problems
+    )
+    return ApiError(
+        message or str(error), "BAD_USER_INPUT" if code is ProblemCode.VALIDATION else code.value
+    )
 
 
 P = TypeVar("P")

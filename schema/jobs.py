@@ -14,8 +14,8 @@ from domain.roles import Role
 from resolvers import jobs
 from resolvers.global_ids import to_global_id
 from schema.customers.queries import SEARCH_DESCRIPTION, CustomerFilter, criteria_from
-from schema.customers.types import Node
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload
+from schema.node import Node
 from schema.permissions import requires
 
 JobKind = strawberry.enum(DomainJobKind, description="What a job produces.")

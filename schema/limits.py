@@ -3,6 +3,9 @@
 Cost counts the objects a query can return: every field costs 1, and a field's selections
 are multiplied by its `first` (page size; 20 when not given, 1 for fields without one).
 The cost of every accepted query is reported in `extensions.cost`.
+
+Depth and alias limits are strawberry's validation rules, given an `extensions.code` like
+every other refusal of a request as a whole.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -18,6 +22,8 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
     VariableNode,
     validate,
     value_from_ast_untyped,
@@ -25,6 +31,36 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 DEFAULT_PAGE = 20
+
+
+class _Coding:
+    """A validation context whose reported errors carry `extensions.code`."""
+
+    def __init__(self, context: ValidationContext, code: str) -> None:
+        self._context, self._code = context, code
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        self._context.report_error(
+            GraphQLError(error.message, error.nodes, extensions={"code": self._code})
+        )
+
+
+def coded(rules: list[type[ASTValidationRule]], code: str) -> list[type[ValidationRule]]:
+    """Strawberry's limiter rules, which do all their checking when created, reporting their
+    errors with `code`."""
+
+    def wrap(rule: type[ASTValidationRule]) -> type[ValidationRule]:
+        class Coded(ValidationRule):
+            def __init__(self, context: ValidationContext) -> None:
+                super().__init__(context)
+                rule(_Coding(context, code))  # type: ignore[arg-type]
+
+        return Coded
+
+    return [wrap(rule) for rule in rules]
 
 
 class QueryCost(SchemaExtension):
@@ -75,8 +111,20 @@ class QueryCost(SchemaExtension):
             and (name is None or (d.name and d.name.value == name))
         ]
         return sum(
-            _selection_cost(op.selection_set, fragments, variables, set()) for op in operations[:1]
+            _selection_cost(op.selection_set, fragments, _with_defaults(op, variables), set())
+            for op in operations[:1]
         )
+
+
+def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
+    """The variables as the query will run with them: a variable left out takes the default
+    its definition declares (`query($n: Int = 100)`), so a default cannot hide a page size."""
+    defaults = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    return {**defaults, **variables}
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -86,7 +134,9 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
                 value = variables.get(argument.value.name.value)
             else:
                 value = value_from_ast_untyped(argument.value, variables)
-            return int(value) if isinstance(value, int) else DEFAULT_PAGE
+            # A negative page is refused when the field runs, and must not subtract from
+            # the cost of its siblings, which run all the same.
+            return max(int(value), 0) if isinstance(value, int) else DEFAULT_PAGE
     # A list field with no `first` is a connection at its default page size only when it has
     # `edges`; other fields return one object.
     if field.selection_set and any(

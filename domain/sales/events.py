@@ -57,7 +57,11 @@ class OrderRecorded(DomainEvent):
                         ENTRY_FOR_KIND[kind],
                         f"{count} x {label}, {format_money(amount)}, order {order.reference}"
                         f"{ROLE_WORDS[role]}.",
-                        {"orderId": str(order.id), "role": role, "channel": order.channel.value},
+                        {
+                            "orderId": str(order.id),
+                            "role": role.value,
+                            "channel": order.channel.value,
+                        },
                     )
                 )
         return entries

@@ -28,6 +28,15 @@ class ItemKind(StrEnum):
     FIXED_SERIES = "FIXED_SERIES"
 
 
+class Involvement(StrEnum):
+    """How a customer is involved in an order."""
+
+    OWNER = "OWNER"
+    SOFT_CREDIT = "SOFT_CREDIT"
+    FACILITATOR = "FACILITATOR"
+    BOOKED_FOR = "BOOKED_FOR"
+
+
 # Donations and memberships are not returned from the sales side (domain.md, "Returns").
 RETURNABLE = frozenset(
     {ItemKind.TICKET, ItemKind.TICKET_SUBSCRIPTION, ItemKind.FIXED_SERIES, ItemKind.MERCHANDISE}
@@ -76,16 +85,28 @@ class Order:
         )
 
     @property
-    def involved_customer_ids(self) -> dict[int, str]:
-        """Everyone whose timeline shows this order, with how they are involved."""
-        involved = {credited: "SOFT_CREDIT" for credited in self.soft_credit_ids}
+    def involved_customer_ids(self) -> dict[int, Involvement]:
+        """Everyone whose timeline shows this order, with how they are involved (other
+        members of the owner's household are not: each keeps their own record)."""
+        involved = {credited: Involvement.SOFT_CREDIT for credited in self.soft_credit_ids}
         if self.booked_for_id is not None:
-            involved[self.booked_for_id] = "BOOKED_FOR"
+            involved[self.booked_for_id] = Involvement.BOOKED_FOR
         if self.facilitator_id is not None:
-            involved[self.facilitator_id] = "FACILITATOR"
-        involved[self.owner_id] = "OWNER"
+            involved[self.facilitator_id] = Involvement.FACILITATOR
+        involved[self.owner_id] = Involvement.OWNER
         return involved
 
 
 def format_order_reference(order_id: int) -> str:
     return f"O-{order_id}"
+
+
+@dataclass(frozen=True)
+class OrderCriteria:
+    """Which of a customer's orders a list shows."""
+
+    customer_id: int
+    involvement: frozenset[Involvement] = frozenset({Involvement.OWNER})
+    kinds: tuple[ItemKind, ...] = ()
+    ordered_from: datetime | None = None
+    ordered_before: datetime | None = None

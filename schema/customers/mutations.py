@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -35,20 +34,8 @@ from schema.customers.types import (
     customer_from_record,
 )
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload
+from schema.mutations import perform
 from schema.permissions import CUSTOMER_EDITORS, requires
-
-
-async def _perform(
-    info: Info,
-    key: str,
-    command: Callable[[], Any],
-    service: Callable[[Any, Any], Awaitable[Any]],
-    present: Callable[[Any], Any],
-) -> dict[str, Any]:
-    """Build the command (decoding ids), run the service in one transaction, present it."""
-    built = command()
-    result = await info.context.perform(lambda uow: service(uow, built))
-    return {key: present(result) if result is not None else None}
 
 
 def _household(household: Any) -> Household | None:
@@ -128,7 +115,7 @@ class CustomerMutation:
     ) -> CreateIndividualPayload:
         return await payload(
             CreateIndividualPayload,
-            _perform(
+            perform(
                 info, "individual", input.command, customers.create_individual, customer_from_record
             ),
         )
@@ -143,7 +130,7 @@ class CustomerMutation:
     ) -> CreateOrganisationPayload:
         return await payload(
             CreateOrganisationPayload,
-            _perform(
+            perform(
                 info,
                 "organisation",
                 input.command,
@@ -162,7 +149,7 @@ class CustomerMutation:
     ) -> UpdateIndividualPayload:
         return await payload(
             UpdateIndividualPayload,
-            _perform(
+            perform(
                 info, "individual", input.command, customers.update_individual, customer_from_record
             ),
         )
@@ -177,7 +164,7 @@ class CustomerMutation:
     ) -> UpdateOrganisationPayload:
         return await payload(
             UpdateOrganisationPayload,
-            _perform(
+            perform(
                 info,
                 "organisation",
                 input.command,
@@ -198,7 +185,7 @@ class CustomerMutation:
     ) -> CustomerActivationPayload:
         return await payload(
             CustomerActivationPayload,
-            _perform(
+            perform(
                 info, "customer", input.command, customers.deactivate_customer, customer_from_record
             ),
         )
@@ -211,7 +198,7 @@ class CustomerMutation:
     ) -> CustomerActivationPayload:
         return await payload(
             CustomerActivationPayload,
-            _perform(
+            perform(
                 info, "customer", input.command, customers.reactivate_customer, customer_from_record
             ),
         )
@@ -227,7 +214,7 @@ class CustomerMutation:
     ) -> CreateRelationshipTypePayload:
         return await payload(
             CreateRelationshipTypePayload,
-            _perform(
+            perform(
                 info,
                 "relationship_type",
                 input.command,
@@ -246,7 +233,7 @@ class CustomerMutation:
     ) -> RelationshipPayload:
         return await payload(
             RelationshipPayload,
-            _perform(
+            perform(
                 info,
                 "relationship",
                 input.command,
@@ -263,7 +250,7 @@ class CustomerMutation:
     ) -> RelationshipPayload:
         return await payload(
             RelationshipPayload,
-            _perform(
+            perform(
                 info,
                 "relationship",
                 input.command,
@@ -283,7 +270,7 @@ class CustomerMutation:
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
-            _perform(info, "household", input.command, households.create_household, _household),
+            perform(info, "household", input.command, households.create_household, _household),
         )
 
     @strawberry.mutation(
@@ -296,7 +283,7 @@ class CustomerMutation:
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
-            _perform(info, "household", input.add, households.add_household_member, _household),
+            perform(info, "household", input.add, households.add_household_member, _household),
         )
 
     @strawberry.mutation(
@@ -310,7 +297,7 @@ class CustomerMutation:
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
-            _perform(
+            perform(
                 info, "household", input.remove, households.remove_household_member, _household
             ),
         )
@@ -323,7 +310,7 @@ class CustomerMutation:
     ) -> HouseholdPayload:
         return await payload(
             HouseholdPayload,
-            _perform(
+            perform(
                 info,
                 "household",
                 input.make_primary,

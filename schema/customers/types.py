@@ -4,26 +4,25 @@ off them (relationships, households, the timeline)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from domain.sales.orders import Involvement, OrderCriteria
+from domain.sales.orders import ItemKind as DomainItemKind
 from resolvers import customers as customer_reads
-from resolvers.global_ids import to_global_id
+from resolvers import sales as sales_reads
 from schema.customers.contact import Address, CustomAttribute, Email, Phone
 from schema.errors import read
+from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
+from schema.sales.enums import ItemKind, OrderInvolvement
 from schema.timeline import TimelineEntry, TimelineEntryType
 
-
-@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
-class Node:
-    pk: strawberry.Private[int]
-
-    @strawberry.field(description="Globally unique, opaque id of this object.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id(type(self).__name__, self.pk))
+if TYPE_CHECKING:
+    from schema.sales.orders import Order
+    from schema.sales.records import Membership, Visit
 
 
 @strawberry.interface(
@@ -92,6 +91,75 @@ class Customer(Node):
     ) -> Connection[TimelineEntry]:
         page = await read(customer_reads.timeline(info.context, self.pk, types, first, after))
         return Connection.of(page.rows, page.cursors, page.has_next_page, TimelineEntry.from_row)
+
+    @strawberry.field(
+        description="Orders this customer placed (by default) or is involved "
+        "in otherwise, newest first."
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+        kinds: Annotated[
+            list[ItemKind] | None,
+            strawberry.argument(  # type: ignore[valid-type]
+                description="Only orders with an item of one of these kinds."
+            ),
+        ] = None,
+        ordered_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only orders placed at or after this moment."),
+        ] = None,
+        ordered_before: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only orders placed before this moment."),
+        ] = None,
+        involvement: Annotated[
+            list[OrderInvolvement] | None,
+            strawberry.argument(  # type: ignore[valid-type]
+                description="Which involvements count (default: OWNER)."
+            ),
+        ] = None,
+    ) -> Connection[Annotated[Order, strawberry.lazy("schema.sales.orders")]]:
+        from schema.sales.orders import Order
+
+        criteria = OrderCriteria(
+            self.pk,
+            frozenset(Involvement(i.value) for i in involvement or []) or {Involvement.OWNER},
+            tuple(DomainItemKind(k.value) for k in kinds or ()),
+            ordered_from,
+            ordered_before,
+        )
+        page = await read(sales_reads.orders(info.context, criteria, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, Order.from_record)
+
+    @strawberry.field(description="Memberships, latest first.")
+    async def memberships(
+        self,
+        info: Info,
+        include_lapsed: Annotated[
+            bool, strawberry.argument(description="Also return lapsed memberships.")
+        ] = False,
+    ) -> list[Annotated[Membership, strawberry.lazy("schema.sales.records")]]:
+        from schema.sales.records import Membership, MembershipStatus
+
+        today = info.context.now().date()
+        rows = await info.context.loaders.memberships_by_customer.load(self.pk)
+        memberships = [Membership.from_row(r, today) for r in rows]
+        return [m for m in memberships if include_lapsed or m.status is not MembershipStatus.LAPSED]
+
+    @strawberry.field(description="Check-ins at event instances, newest first.")
+    async def visits(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> Connection[Annotated[Visit, strawberry.lazy("schema.sales.records")]]:
+        from schema.sales.records import Visit
+
+        page = await read(sales_reads.visits(info.context, self.pk, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, Visit.from_record)
 
 
 @strawberry.type(description="A person.")
@@ -197,7 +265,8 @@ class Household(Node):
     @strawberry.field(description="Every member, the primary householder included.")
     async def members(self, info: Info) -> list[Individual]:
         ids = await info.context.loaders.members_by_household.load(self.pk)
-        return [await load_customer(info, pk) for pk in ids]  # type: ignore[misc]
+        rows = await info.context.loaders.customer_by_id.load_many(ids)  # one batch, not one each
+        return [customer_from_record(row) for row in rows]  # type: ignore[misc]
 
     @classmethod
     def from_record(cls, record: Any) -> Household:

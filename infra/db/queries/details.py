@@ -95,6 +95,25 @@ async def members_by_household(
     return grouped
 
 
+async def member_customers_by_household(
+    db: AsyncConnection, tenant_id: int, household_ids: list[int]
+) -> dict[int, list[Any]]:
+    """Each household's members as customer rows, in the order of `members_by_household`."""
+    m, c = t.household_member.c, t.customer.c
+    rows = await db.execute(
+        select(t.customer, m.household_id.label("household_id"))
+        .join(t.household_member, m.customer_id == c.id)
+        .where(
+            m.tenant_id == tenant_id, c.tenant_id == tenant_id, m.household_id.in_(household_ids)
+        )
+        .order_by(m.customer_id)
+    )
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.household_id].append(row)
+    return grouped
+
+
 async def relationship_types(db: AsyncConnection, tenant_id: int) -> list[Any]:
     rt = t.relationship_type.c
     return list(

@@ -465,7 +465,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("event", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+            sa.Column("event", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
     # ### end Alembic commands ###

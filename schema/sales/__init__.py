@@ -1,0 +1,1 @@
+"""Sales in the API: catalogue, orders, returns, reservations, memberships and visits."""
