@@ -242,8 +242,14 @@ def demo_generate(
         typer.Option("--org", help="Into this organisation (default: the demo organisation)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    order_items: Annotated[
+        int,
+        typer.Option(
+            help="Then generate orders with this many items in all, for existing customers."
+        ),
+    ] = 0,
 ) -> None:
-    """Generate made-up customers in bulk (COPY on PostgreSQL), with a progress bar."""
+    """Generate made-up customers and orders in bulk (COPY on PostgreSQL), with progress."""
     from rich.progress import Progress
     from sqlalchemy import select
 
@@ -272,6 +278,20 @@ def demo_generate(
         generate_customers(engine, tenant_id, customers, seed, lambda n: progress.advance(task, n))
     seconds = time.perf_counter() - started
     err.print(f"{customers} customers in {seconds:.1f} s: {customers / seconds:,.0f} customers/s")
+    if order_items:
+        from infra.demo.orders import generate_orders
+
+        started = time.perf_counter()
+        with Progress(console=err) as progress:
+            task = progress.add_task("Order items", total=order_items)
+            orders = generate_orders(
+                engine, tenant_id, order_items, seed, progress=lambda n: progress.advance(task, n)
+            )
+        seconds = time.perf_counter() - started
+        err.print(
+            f"{orders} orders, {order_items} items in {seconds:.1f} s: "
+            f"{order_items / seconds:,.0f} items/s"
+        )
 
 
 @schema_app.command("export")
