@@ -1,0 +1,145 @@
+"""Query limits (page size, cost, depth, aliases) and how unexpected errors reach clients."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+
+import resolvers.customers
+from tests.conftest import Api, StatementCounter
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+
+# 100 customers, each with 100 timeline entries: 30,301 objects, over the limit of 20,000.
+COSTLY = """{ customers(first: 100) { edges { node {
+  timeline(first: 100) { edges { node { summary } } } } } } }"""
+
+
+def nested(depth: int) -> str:
+    """A query `depth` levels deep: the top-level field is level 0, as the limiter counts."""
+    fields = ['customer(id: "none")']
+    fields += ["relationships" if i % 2 == 0 else "fromCustomer" for i in range(depth - 1)]
+    return "{ " + " { ".join(fields) + " { id" + " }" * len(fields) + " }"
+
+
+def aliased(count: int) -> str:
+    return " ".join(f"a{i}: __typename" for i in range(count))
+
+
+async def statements_of(api: Api, statements: StatementCounter, query: str) -> int:
+    statements.count = 0
+    await api.call(query)
+    return statements.count
+
+
+def only_error(result: dict[str, Any]) -> dict[str, Any]:
+    assert result["data"] is None, result["data"]
+    [error] = result["errors"]
+    return error  # type: ignore[no-any-return]
+
+
+async def test_a_page_of_more_than_100_is_a_clear_error(api: Api) -> None:
+    error = only_error(await api.call("{ customers(first: 101) { edges { node { id } } } }"))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "first" in error["message"] and "100" in error["message"]
+    assert error["path"] == ["customers"]
+
+
+async def test_a_costly_query_is_refused_before_it_runs(
+    api: Api, statements: StatementCounter
+) -> None:
+    result = await api.call(COSTLY)
+    error = only_error(result)
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 30_301
+    assert "30301" in error["message"] and "20000" in error["message"]
+    authentication_only = await statements_of(api, statements, "{ __typename }")
+    assert await statements_of(api, statements, COSTLY) == authentication_only
+
+
+async def test_an_accepted_query_reports_its_cost(api: Api) -> None:
+    result = await api.call("{ customers(first: 5) { edges { node { id } } } }")
+    assert result["data"] == {"customers": {"edges": []}}
+    # customers 1 + 5 * (edges 1 + node 1 + id 1)
+    assert result["extensions"]["cost"] == {"requested": 16, "limit": 20_000}
+
+
+async def test_a_negative_page_size_cannot_pay_for_the_rest_of_the_query(
+    api: Api, statements: StatementCounter
+) -> None:
+    offset = COSTLY.replace("{ customers", "{ a: customers", 1).removesuffix("}")
+    query = offset + "b: customers(first: -100000) { edges { node { id } } } }"
+    error = only_error(await api.call(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    authentication_only = await statements_of(api, statements, "{ __typename }")
+    assert await statements_of(api, statements, query) == authentication_only
+
+
+async def test_page_sizes_given_as_variable_defaults_count_too(api: Api) -> None:
+    query = """query($n: Int = 100) { customers(first: $n) { edges { node {
+      timeline(first: $n) { edges { node { summary } } } } } } }"""
+    error = only_error(await api.call(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 30_301
+
+
+async def test_a_query_deeper_than_the_limit_is_refused(api: Api) -> None:
+    accepted = await api.call(nested(MAX_DEPTH))
+    assert "errors" not in accepted, accepted["errors"]
+    assert accepted["data"] == {"customer": None}
+    error = only_error(await api.call(nested(MAX_DEPTH + 1)))
+    assert error["extensions"]["code"] == "QUERY_TOO_DEEP"
+    assert f"depth of {MAX_DEPTH}" in error["message"]
+
+
+async def test_more_than_30_aliases_are_refused(api: Api) -> None:
+    accepted = await api.call("{ " + aliased(MAX_ALIASES) + " }")
+    assert "errors" not in accepted, accepted["errors"]
+    error = only_error(await api.call("{ " + aliased(MAX_ALIASES + 1) + " }"))
+    assert error["extensions"]["code"] == "TOO_MANY_ALIASES"
+    assert "31 aliases" in error["message"]
+
+
+async def test_aliases_hidden_in_fragments_are_counted(api: Api) -> None:
+    # 15 in the fragment, spread twice, and the alias of the second `viewer`: 31.
+    query = (
+        "query { viewer { ...Names } again: viewer { ...Names } }\n"
+        "fragment Names on Viewer { " + " ".join(f"n{i}: name" for i in range(15)) + " }"
+    )
+    error = only_error(await api.call(query))
+    assert error["extensions"]["code"] == "TOO_MANY_ALIASES"
+    assert "31 aliases" in error["message"]
+
+
+async def test_an_unexpected_error_is_masked_with_a_correlation_id_the_log_carries(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: Any) -> Any:  # a bug in a resolver, not a database failure
+        raise RuntimeError("internal detail the client must not see")
+
+    monkeypatch.setattr(resolvers.customers, "customers", broken)
+    with caplog.at_level(logging.ERROR, logger="foyer.api"):
+        result = await api.call("{ customers { edges { node { id } } } }")
+    error = only_error(result)
+    found = re.fullmatch(r"Unexpected error \(correlation id ([0-9a-f]+)\)\.", error["message"])
+    assert found, error["message"]
+    correlation_id = found.group(1)
+    assert error["extensions"] == {"code": "INTERNAL", "correlationId": correlation_id}
+    assert "internal detail" not in str(result)
+    [logged] = [r for r in caplog.records if correlation_id in r.getMessage()]
+    assert logged.levelno == logging.ERROR
+    assert logged.exc_info is not None and logged.exc_info[0] is RuntimeError
+
+
+async def test_an_expected_error_is_neither_masked_nor_logged(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="foyer"):
+        error = only_error(await api.call('{ customers(after: "garbage") { edges { cursor } } }'))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "cursor" in error["message"]
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
