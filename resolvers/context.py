@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.actors import Actor
-from domain.errors import NotAuthenticated
+from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
 from infra.clock import utc_now
 from infra.db.queries.jobs import tenant_row
@@ -70,8 +71,18 @@ class RequestContext:
         return SqlUnitOfWork(self.services.engine, self.caller, self.services.wake_relay)
 
     async def perform(self, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        """Run a domain service in one transaction and commit it; any error rolls back."""
-        async with self.unit_of_work() as uow:
-            result = await operation(uow)
-            await uow.commit()
+        """Run a domain service in one transaction and commit it; any error rolls back.
+
+        The rules check for duplicates before writing, but two requests can pass the check
+        at the same moment; the database's unique constraints then refuse the second, which
+        is a conflict to report, not a failure to mask."""
+        try:
+            async with self.unit_of_work() as uow:
+                result = await operation(uow)
+                await uow.commit()
+        except IntegrityError:
+            raise Conflict(
+                "Another change to the same records was made at the same moment; "
+                "nothing was written. Read them again and retry."
+            ) from None
         return result

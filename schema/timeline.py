@@ -8,10 +8,28 @@ from typing import Any
 import strawberry
 
 from domain.timeline import TimelineEntryType as DomainTimelineEntryType
+from resolvers.global_ids import to_global_id
 
 TimelineEntryType = strawberry.enum(
     DomainTimelineEntryType, description="What kind of interaction a timeline entry records."
 )
+
+
+# Details that name another object carry its row id; clients get the global id they can pass
+# to `node(id:)`.
+_LINKS = {
+    "relationshipId": "Relationship",
+    "householdId": "Household",
+    "orderId": "Order",
+    "reservationId": "Reservation",
+    "eventInstanceId": "EventInstance",
+}
+
+
+def _detail_value(key: str, value: object) -> str:
+    if key in _LINKS and str(value).isdigit():
+        return to_global_id(_LINKS[key], int(str(value)))
+    return str(value)
 
 
 @strawberry.type(description="A key and value describing a timeline entry.")
@@ -26,7 +44,9 @@ class TimelineEntry:
     occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
     summary: str = strawberry.field(description="One line to show a person.")
     actor: str = strawberry.field(description="Who or what recorded it.")
-    details: list[TimelineDetail] = strawberry.field(description="Further facts, by key.")
+    details: list[TimelineDetail] = strawberry.field(
+        description="Further facts, by key; those ending in `Id` are global ids."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> TimelineEntry:
@@ -35,5 +55,7 @@ class TimelineEntry:
             occurred_at=row.occurred_at,
             summary=row.summary,
             actor=row.actor,
-            details=[TimelineDetail(key=k, value=str(v)) for k, v in row.details.items()],
+            details=[
+                TimelineDetail(key=k, value=_detail_value(k, v)) for k, v in row.details.items()
+            ],
         )

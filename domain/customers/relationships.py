@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain.customers.events import RelationshipAdded, RelationshipEnded
 from domain.customers.services import get_customer
-from domain.errors import Conflict, NotFound, ProblemCollector
+from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
 from domain.text import clean_text
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ async def end_relationship(uow: UnitOfWork, command: EndRelationship) -> Relatio
         raise Conflict("The relationship has already ended.", ("relationshipId",))
     ends_on = command.ends_on or uow.today()
     if relationship.starts_on and ends_on < relationship.starts_on:
-        raise Conflict("A relationship cannot end before it starts.", ("endsOn",))
+        raise InvalidInput.at(("endsOn",), "Must not be before the start date.")
     relationship.ended, relationship.ends_on = True, ends_on
     await uow.relationships.save(relationship)
     relationship_type = await uow.relationship_types.get(relationship.type_id)
