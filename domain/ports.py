@@ -13,6 +13,12 @@ from domain.customers.customer import Customer
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
 from domain.events import DomainEvent
+from domain.fundraising.activities import Activity
+from domain.fundraising.campaigns import Campaign, OpportunityStage
+from domain.fundraising.invitations import Invitation
+from domain.fundraising.legacies import Legacy
+from domain.fundraising.opportunities import Opportunity
+from domain.fundraising.pledges import Pledge
 from domain.jobs import Job
 from domain.sales.catalogue import (
     Event,
@@ -45,6 +51,9 @@ class RelationshipTypeRepository(Protocol):
 
 class RelationshipRepository(Protocol):
     async def get(self, relationship_id: int) -> Relationship | None: ...
+    async def related(self, a: int, b: int) -> bool:
+        """Whether the two customers have a current relationship, either way round."""
+
     async def current(self, type_id: int, from_id: int, to_id: int) -> Relationship | None: ...
     async def add(self, relationship: Relationship) -> None: ...
     async def save(self, relationship: Relationship) -> None: ...
@@ -84,6 +93,9 @@ class OrderRepository(Protocol):
     async def note(self, order_id: int, what: str) -> None:
         """Add to the order's history (who and when are the unit of work's)."""
 
+    async def of_item(self, item_id: int) -> Order | None: ...
+    async def link_item(self, item_id: int, opportunity_id: int) -> None: ...
+
 
 class MembershipRepository(Protocol):
     async def latest(self, customer_id: int, scheme_id: int) -> Membership | None: ...
@@ -98,6 +110,46 @@ class ReservationRepository(Protocol):
 
 class VisitRepository(Protocol):
     async def add(self, visit: Visit) -> None: ...
+
+
+class CampaignRepository(CatalogueRepository[Campaign], Protocol):
+    async def depth_below(self, campaign_id: int) -> int:
+        """How many levels of sub-campaigns sit under this one."""
+
+
+class StageRepository(CatalogueRepository[OpportunityStage], Protocol):
+    async def in_use(self, stage_id: int) -> bool: ...
+    async def delete(self, stage_id: int) -> None: ...
+
+
+class OpportunityRepository(CatalogueRepository[Opportunity], Protocol):
+    async def record_stage_change(
+        self, opportunity_id: int, from_stage: int, to_stage: int
+    ) -> None: ...
+
+
+class StaffRepository(Protocol):
+    async def exists(self, user_id: int) -> bool: ...
+
+
+class PledgeRepository(Protocol):
+    async def get(self, pledge_id: int) -> Pledge | None: ...
+    async def of_instalment(self, instalment_id: int) -> Pledge | None: ...
+    async def add(self, pledge: Pledge) -> None: ...
+    async def save_schedule(self, pledge: Pledge) -> None:
+        """Store the pledge's cancelled flag and its instalments as they now are."""
+
+    async def record_payment(self, instalment_id: int, amount: int, order_item_id: int) -> None: ...
+    async def link(self, pledge: Pledge) -> None:
+        """Store the pledge's opportunity."""
+
+
+class LegacyRepository(CatalogueRepository[Legacy], Protocol):
+    async def record_receipt(self, legacy_id: int, amount: int, order_item_id: int) -> None: ...
+
+
+class InvitationRepository(CatalogueRepository[Invitation], Protocol):
+    async def exists(self, customer_id: int, instance_id: int) -> bool: ...
 
 
 class UnitOfWork(Protocol):
@@ -116,6 +168,14 @@ class UnitOfWork(Protocol):
     memberships: MembershipRepository
     reservations: ReservationRepository
     visits: VisitRepository
+    campaigns: CampaignRepository
+    stages: StageRepository
+    opportunities: OpportunityRepository
+    staff: StaffRepository
+    pledges: PledgeRepository
+    legacies: LegacyRepository
+    activities: CatalogueRepository[Activity]
+    invitations: InvitationRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     broker_url: SecretStr = SecretStr("")
     queue_prefix: str = "foyer"
     files_dir: Path = Path("./files")
+    # Empty means mail is written as .eml files to mail_dir instead of sent; otherwise
+    # smtp://user:pass@host:port?starttls=true or smtps://user:pass@host:port.
+    smtp_url: SecretStr = SecretStr("")
+    mail_dir: Path = Path("./mail")
+    mail_from: str = "Foyer <no-reply@foyer.invalid>"
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = 12

@@ -54,7 +54,7 @@ class RequestContext:
 
     @functools.cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.services.engine, self.caller)
+        return Loaders(self.services.engine, self.caller, self.now())
 
     def now(self) -> datetime:
         """The time this request was served, in UTC."""

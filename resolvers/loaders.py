@@ -7,6 +7,7 @@ fields concurrently and one connection must not serve two awaits at once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table
@@ -14,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import details, sales
+from infra.db.queries import details, fundraising, sales
 from infra.db.queries.customers import customers_by_id
 
 V = TypeVar("V")
@@ -24,7 +26,8 @@ Batch = Callable[[AsyncConnection, int, list[int]], Awaitable[dict[int, V]]]
 
 
 class Loaders:
-    def __init__(self, engine: AsyncEngine, actor: Actor) -> None:
+    def __init__(self, engine: AsyncEngine, actor: Actor, now: datetime) -> None:
+        self.now = now
         self._engine = engine
         self._tenant_id = actor.tenant_id
         self.customer_by_id = self._loader(customers_by_id, None)
@@ -40,6 +43,52 @@ class Loaders:
         self.household_by_id = self._loader(details.households_by_id, None)
         self.members_by_household = self._loader(details.members_by_household, [])
         self._sales_loaders()
+        self._fundraising_loaders()
+
+    def _fundraising_loaders(self) -> None:
+        def by_id(table: Table) -> DataLoader[int, Any]:
+            return self._loader(
+                lambda db, tenant, ids: sales.rows_by_id(db, tenant, table, ids), None
+            )
+
+        def by(table: Table, column: str, *order: Any) -> DataLoader[int, list[Any]]:
+            return self._loader(
+                lambda db, tenant, ids: fundraising.rows_by(
+                    db, tenant, table, column, ids, order or None
+                ),
+                [],
+            )
+
+        now = self.now
+        self.figures_by_opportunity = self._loader(
+            lambda db, tenant, ids: fundraising.figures_by_opportunity(db, tenant, ids, now),
+            fundraising.Figures(),
+        )
+        self.opportunity_by_id = by_id(f.opportunity)
+        self.campaign_by_id = by_id(f.campaign)
+        self.stage_by_id = by_id(f.opportunity_stage)
+        self.staff_user_by_id = by_id(t.staff_user)
+        self.opportunities_by_customer = by(f.opportunity, "customer_id", f.opportunity.c.id.desc())
+        self.stage_changes_by_opportunity = by(
+            f.opportunity_stage_change, "opportunity_id", f.opportunity_stage_change.c.id
+        )
+        self.pledges_by_customer = by(f.pledge, "customer_id", f.pledge.c.id.desc())
+        self.instalments_by_pledge = by(
+            f.instalment, "pledge_id", f.instalment.c.due_on, f.instalment.c.id
+        )
+        self.given_by_instalment = self._loader(fundraising.given_by_instalment, 0)
+        self.legacies_by_customer = by(f.legacy, "customer_id", f.legacy.c.id.desc())
+        self.given_by_legacy = self._loader(fundraising.given_by_legacy, 0)
+        self.activities_by_customer = by(f.activity, "customer_id", f.activity.c.due_on.desc())
+        self.invitations_by_customer = by(f.invitation, "customer_id", f.invitation.c.id.desc())
+        self.pledge_by_id = by_id(f.pledge)
+        self.instalment_by_id = by_id(f.instalment)
+        self.legacy_by_id = by_id(f.legacy)
+        self.activity_by_id = by_id(f.activity)
+        self.invitation_by_id = by_id(f.invitation)
+        self.guests_by_invitation = by(
+            f.invitation_guest, "invitation_id", f.invitation_guest.c.position
+        )
 
     def _sales_loaders(self) -> None:
         def by_id(table: Table) -> DataLoader[int, Any]:

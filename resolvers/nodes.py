@@ -31,6 +31,15 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         "PartnerCompany": loaders.partner_company_by_id,
         "Membership": loaders.membership_by_id,
         "Visit": loaders.visit_by_id,
+        "Campaign": loaders.campaign_by_id,
+        "OpportunityStage": loaders.stage_by_id,
+        "Opportunity": loaders.opportunity_by_id,
+        "StaffUser": loaders.staff_user_by_id,
+        "Pledge": loaders.pledge_by_id,
+        "Instalment": loaders.instalment_by_id,
+        "Legacy": loaders.legacy_by_id,
+        "Activity": loaders.activity_by_id,
+        "Invitation": loaders.invitation_by_id,
     }
     if type_name in CUSTOMER_TYPES:
         row = await customer_by_global_id(context, global_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,8 +12,12 @@ from strawberry.types import Info
 from domain.actors import ActorKind as DomainActorKind
 from domain.roles import Role as DomainRole
 from resolvers import accounts
+from resolvers.fundraising import open_activities
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload
 from schema.permissions import requires
+
+if TYPE_CHECKING:
+    from schema.fundraising.records import Activity
 
 Role = strawberry.enum(DomainRole, description="A role: what a user or API key may do.")
 ActorKind = strawberry.enum(
@@ -39,6 +43,17 @@ class Viewer:
         description="Roles held, implied ones included."
     )
     organisation: Tenant = strawberry.field(description="The organisation the caller acts for.")
+
+    @strawberry.field(
+        description="The calling staff user's activities not yet done, soonest "
+        "first (empty for an API key)."
+    )
+    async def open_activities(
+        self, info: Info
+    ) -> list[Annotated[Activity, strawberry.lazy("schema.fundraising.records")]]:
+        from schema.fundraising.records import Activity
+
+        return [Activity.from_record(r) for r in await open_activities(info.context)]
 
 
 @strawberry.type(description="Result of `login`.")

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from domain.fundraising.pledges import Instalment as DomainInstalment
 from resolvers import nodes
 from schema.accounts import AccountMutation, AccountQuery
 from schema.customers.mutations import CustomerMutation
@@ -28,12 +29,23 @@ from schema.customers.types import (
     RelationshipType,
     customer_from_record,
 )
+from schema.fundraising.mutations import FundraisingMutation
+from schema.fundraising.queries import FundraisingQuery
+from schema.fundraising.records import (
+    Activity,
+    Instalment,
+    Invitation,
+    legacy_from_record,
+    pledge_from_row,
+)
+from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
 from schema.jobs import Job, JobMutation, JobQuery
 from schema.limits import QueryCost, coded
 from schema.masking import MaskUnexpectedErrors
 from schema.node import Node
 from schema.permissions import requires
 from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
+from schema.sales.money import Money
 from schema.sales.mutations import SalesMutation
 from schema.sales.orders import Order, OrderItem
 from schema.sales.queries import SalesQuery
@@ -59,6 +71,21 @@ async def _reservation(row: Any, info: Info) -> Any:
     return Reservation.from_domain(row, info.context.now(), await info.context.currency())
 
 
+async def _instalment(row: Any, info: Info) -> Any:
+    given = await info.context.loaders.given_by_instalment.load(row.id)
+    currency = await info.context.currency()
+    status = DomainInstalment(row.amount, row.due_on, given, row.cancelled, row.id).status(
+        info.context.now().date()
+    )
+    return Instalment(
+        pk=row.id,
+        amount=Money.of(row.amount, currency),
+        due_on=row.due_on,
+        given=Money.of(given, currency),
+        status=status,
+    )
+
+
 _PRESENTERS: dict[str, Any] = {
     "Individual": _plain(customer_from_record),
     "Organisation": _plain(customer_from_record),
@@ -76,11 +103,20 @@ _PRESENTERS: dict[str, Any] = {
     "Membership": _membership,
     "Visit": _plain(Visit.from_record),
     "Reservation": _reservation,
+    "Campaign": _plain(Campaign.from_record),
+    "OpportunityStage": _plain(OpportunityStage.from_record),
+    "Opportunity": _plain(Opportunity.from_record),
+    "StaffUser": _plain(StaffUser.from_record),
+    "Pledge": lambda row, info: pledge_from_row(info, row),
+    "Instalment": _instalment,
+    "Legacy": lambda row, info: legacy_from_record(info, row),
+    "Activity": _plain(Activity.from_record),
+    "Invitation": _plain(Invitation.from_record),
 }
 
 
 @strawberry.type(description="Everything Foyer can tell you.")
-class Query(CustomerQuery, SalesQuery, JobQuery, AccountQuery):
+class Query(CustomerQuery, SalesQuery, FundraisingQuery, JobQuery, AccountQuery):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
         extensions=requires(),
@@ -98,7 +134,7 @@ class Query(CustomerQuery, SalesQuery, JobQuery, AccountQuery):
 
 
 @strawberry.type(description="Everything Foyer can change.")
-class Mutation(CustomerMutation, SalesMutation, JobMutation, AccountMutation):
+class Mutation(CustomerMutation, SalesMutation, FundraisingMutation, JobMutation, AccountMutation):
     pass
 
 

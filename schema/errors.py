@@ -79,3 +79,17 @@ async def read(work: Awaitable[P]) -> P:
         return await work
     except UserFacingError as error:
         raise api_error(error) from None
+
+
+def payload_type(name: str, field: str, kind: Any, what: str) -> Any:
+    """A payload type `name` holding `field` (of type `kind`, null on error) and `errors`:
+    the shape of every mutation result that returns one object."""
+    namespace = {
+        "__annotations__": {field: kind | None, "errors": list[UserError]},
+        field: strawberry.field(default=None, description=what),
+        "errors": strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION),
+    }
+    return strawberry.type(
+        type(name, (), namespace),
+        description=f"Result of a mutation returning {what[0].lower()}{what[1:]}",
+    )

@@ -19,6 +19,7 @@ class ItemLine:
     fund_id: int | None = None
     scheme_id: int | None = None
     auto_renew: bool = False
+    opportunity_id: int | None = None
 
 
 @dataclass(frozen=True)

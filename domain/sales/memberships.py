@@ -32,10 +32,15 @@ class Membership:
     order_item_id: int | None = None
     id: int | None = None
 
-    def status(self, today: date, grace_period_days: int) -> MembershipStatus:
+    def status(
+        self, today: date, grace_period_days: int, renewed: bool = False
+    ) -> MembershipStatus:
+        """`renewed`: a later term of the scheme follows this one. It then has no grace
+        period, since its successor is current from the day after it ends."""
+        grace = 0 if renewed else grace_period_days
         if today < self.starts_on:
             return MembershipStatus.UPCOMING
-        if today <= self.ends_on + timedelta(days=grace_period_days):
+        if today <= self.ends_on + timedelta(days=grace):
             return MembershipStatus.CURRENT
         return MembershipStatus.LAPSED
 

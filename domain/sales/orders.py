@@ -55,6 +55,7 @@ class OrderItem:
     scheme_id: int | None = None
     returned: bool = False
     id: int | None = None
+    opportunity_id: int | None = None
 
     @property
     def amount(self) -> int:

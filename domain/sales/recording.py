@@ -105,6 +105,7 @@ def _item(problems: ProblemCollector, field: tuple[str, ...], line: ItemLine) ->
         clean_text(problems, (*field, "priceBand"), line.price_band, limit=60),
         line.fund_id,
         line.scheme_id,
+        opportunity_id=line.opportunity_id,
     )
 
 

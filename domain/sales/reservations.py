@@ -6,7 +6,7 @@ holds nothing, whether or not anyone has looked at it since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -45,6 +45,7 @@ class Reservation:
     order_id: int | None = None
     id: int | None = None
     created_at: datetime | None = field(default=None)
+    opportunity_id: int | None = None
 
     def status(self, now: datetime) -> ReservationStatus:
         if self.recorded_status is ReservationStatus.HELD and now >= self.expires_at:
@@ -101,12 +102,16 @@ async def _held(uow: UnitOfWork, reservation_id: int) -> Reservation:
 
 async def purchase_reservation(uow: UnitOfWork, command: PurchaseReservation) -> Order:
     reservation = await _held(uow, command.reservation_id)
+    # Bought tickets count towards the opportunity the reservation counted towards.
+    lines = tuple(
+        replace(t, opportunity_id=reservation.opportunity_id) for t in reservation.tickets
+    )
     order, _ = await record_order(
         uow,
         RecordOrder(
             reservation.customer_id,
             command.channel,
-            tuple(reservation.tickets),
+            lines,
             expected_total=command.expected_total,
         ),
     )

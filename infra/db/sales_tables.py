@@ -105,6 +105,8 @@ order_item = Table(
     Column("fund_id", Id, ForeignKey("fund.id")),
     Column("scheme_id", Id, ForeignKey("membership_scheme.id")),
     Column("returned_at", Moment),
+    # Counts towards that opportunity's Received.
+    Column("opportunity_id", Id, ForeignKey("opportunity.id"), index=True),
 )
 
 order_soft_credit = Table(
@@ -159,6 +161,8 @@ reservation = Table(
     Column("status", String(20), nullable=False),
     Column("order_id", Id, ForeignKey("customer_order.id")),
     Column("created_at", Moment, nullable=False),
+    # Its tickets count towards that opportunity's Reserved while held.
+    Column("opportunity_id", Id, ForeignKey("opportunity.id"), index=True),
 )
 
 reservation_ticket = Table(

@@ -13,12 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.actors import Actor
 from domain.events import DomainEvent
+from domain.fundraising.activities import Activity
 from domain.sales.catalogue import Event, EventInstance, MembershipScheme, PartnerCompany
 from infra.clock import utc_now
+from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.repositories.catalogue import SqlCatalogueRepository, SqlFundRepository
 from infra.db.repositories.customers import SqlCustomerRepository
+from infra.db.repositories.fundraising import (
+    SqlCampaignRepository,
+    SqlInvitationRepository,
+    SqlLegacyRepository,
+    SqlOpportunityRepository,
+    SqlPledgeRepository,
+    SqlStaffRepository,
+    SqlStageRepository,
+)
 from infra.db.repositories.households import SqlHouseholdRepository
 from infra.db.repositories.jobs import SqlJobRepository
 from infra.db.repositories.memberships import (
@@ -81,6 +92,17 @@ class SqlUnitOfWork:
         self.memberships = SqlMembershipRepository(db, tenant_id)
         self.reservations = SqlReservationRepository(db, tenant_id)
         self.visits = SqlVisitRepository(db, tenant_id)
+        self._fundraising_repositories(db, tenant_id)
+
+    def _fundraising_repositories(self, db: AsyncConnection, tenant_id: int) -> None:
+        self.campaigns = SqlCampaignRepository(db, tenant_id)
+        self.stages = SqlStageRepository(db, tenant_id)
+        self.opportunities = SqlOpportunityRepository(db, tenant_id, lambda: self.actor.label)
+        self.staff = SqlStaffRepository(db, tenant_id)
+        self.pledges = SqlPledgeRepository(db, tenant_id)
+        self.legacies = SqlLegacyRepository(db, tenant_id)
+        self.activities = SqlCatalogueRepository(db, tenant_id, f.activity, Activity)
+        self.invitations = SqlInvitationRepository(db, tenant_id)
 
     async def __aexit__(
         self,

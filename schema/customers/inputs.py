@@ -28,7 +28,7 @@ from domain.unset import UNSET as DOMAIN_UNSET
 from resolvers.global_ids import CUSTOMER_TYPES, pk_of
 
 
-def _given(value: Any) -> Any:
+def given_or_unset(value: Any) -> Any:
     """Strawberry's UNSET (argument left out) as the domain's; null stays None."""
     return DOMAIN_UNSET if value is strawberry.UNSET else value
 
@@ -146,10 +146,10 @@ class UpdateIndividualInput(ContactDetailsInput):
     def command(self) -> commands.UpdateIndividual:
         return commands.UpdateIndividual(
             customer_pk(self.customer_id, "customerId", ("Individual",)),
-            title=_given(self.title),
-            first_name=_given(self.first_name),
-            last_name=_given(self.last_name),
-            date_of_death=_given(self.date_of_death),
+            title=given_or_unset(self.title),
+            first_name=given_or_unset(self.first_name),
+            last_name=given_or_unset(self.last_name),
+            date_of_death=given_or_unset(self.date_of_death),
             details=self.details(),
         )
 
@@ -162,7 +162,7 @@ class UpdateOrganisationInput(ContactDetailsInput):
     def command(self) -> commands.UpdateOrganisation:
         return commands.UpdateOrganisation(
             customer_pk(self.customer_id, "customerId", ("Organisation",)),
-            name=_given(self.name),
+            name=given_or_unset(self.name),
             details=self.details(),
         )
 

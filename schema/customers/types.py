@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from domain.roles import Role
 from domain.sales.orders import Involvement, OrderCriteria
 from domain.sales.orders import ItemKind as DomainItemKind
 from resolvers import customers as customer_reads
@@ -17,10 +18,15 @@ from schema.customers.contact import Address, CustomAttribute, Email, Phone
 from schema.errors import read
 from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
+from schema.permissions import requires
 from schema.sales.enums import ItemKind, OrderInvolvement
 from schema.timeline import TimelineEntry, TimelineEntryType
 
+FUNDRAISING = requires(Role.OPPORTUNITIES)
+
 if TYPE_CHECKING:
+    from schema.fundraising.records import Activity, Invitation, Legacy, Pledge
+    from schema.fundraising.types import Opportunity
     from schema.sales.orders import Order
     from schema.sales.records import Membership, Visit
 
@@ -161,6 +167,50 @@ class Customer(Node):
         page = await read(sales_reads.visits(info.context, self.pk, first, after))
         return Connection.of(page.rows, page.cursors, page.has_next_page, Visit.from_record)
 
+    @strawberry.field(
+        description="Opportunities, open and closed, newest first. OPPORTUNITIES.",
+        extensions=FUNDRAISING,
+    )
+    async def opportunities(
+        self, info: Info
+    ) -> list[Annotated[Opportunity, strawberry.lazy("schema.fundraising.types")]]:
+        from schema.fundraising.types import Opportunity
+
+        rows = await info.context.loaders.opportunities_by_customer.load(self.pk)
+        return [Opportunity.from_record(r) for r in rows]
+
+    @strawberry.field(
+        description="Pledges with their instalments, newest first. OPPORTUNITIES.",
+        extensions=FUNDRAISING,
+    )
+    async def pledges(
+        self, info: Info
+    ) -> list[Annotated[Pledge, strawberry.lazy("schema.fundraising.records")]]:
+        from schema.fundraising.records import pledge_from_row
+
+        rows = await info.context.loaders.pledges_by_customer.load(self.pk)
+        return [await pledge_from_row(info, r) for r in rows]
+
+    @strawberry.field(description="Legacies. OPPORTUNITIES.", extensions=FUNDRAISING)
+    async def legacies(
+        self, info: Info
+    ) -> list[Annotated[Legacy, strawberry.lazy("schema.fundraising.records")]]:
+        from schema.fundraising.records import legacy_from_record
+
+        rows = await info.context.loaders.legacies_by_customer.load(self.pk)
+        return [await legacy_from_record(info, r) for r in rows]
+
+    @strawberry.field(
+        description="Activities, latest due first. OPPORTUNITIES.", extensions=FUNDRAISING
+    )
+    async def activities(
+        self, info: Info
+    ) -> list[Annotated[Activity, strawberry.lazy("schema.fundraising.records")]]:
+        from schema.fundraising.records import Activity
+
+        rows = await info.context.loaders.activities_by_customer.load(self.pk)
+        return [Activity.from_record(r) for r in rows]
+
 
 @strawberry.type(description="A person.")
 class Individual(Customer):
@@ -173,6 +223,19 @@ class Individual(Customer):
     async def household(self, info: Info) -> Household | None:
         row = await info.context.loaders.household_by_member.load(self.pk)
         return Household.from_record(row) if row else None
+
+    @strawberry.field(
+        description="Invitations to performances, newest first, each with a "
+        "countdown. OPPORTUNITIES.",
+        extensions=FUNDRAISING,
+    )
+    async def invitations(
+        self, info: Info
+    ) -> list[Annotated[Invitation, strawberry.lazy("schema.fundraising.records")]]:
+        from schema.fundraising.records import Invitation
+
+        rows = await info.context.loaders.invitations_by_customer.load(self.pk)
+        return [Invitation.from_record(r) for r in rows]
 
 
 @strawberry.type(description="A company, trust, school or other body that is a customer.")

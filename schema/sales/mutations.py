@@ -11,7 +11,7 @@ from strawberry.types import Info
 from domain.roles import Role
 from domain.sales import catalogue, reservations, returns, visits
 from resolvers import sales as sales_resolvers
-from schema.errors import ERRORS_DESCRIPTION, UserError, payload
+from schema.errors import ERRORS_DESCRIPTION, UserError, payload, payload_type
 from schema.mutations import perform
 from schema.permissions import requires
 from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
@@ -36,33 +36,19 @@ SALES = requires(Role.SALES)
 INPUT = "What to do; see the input type."
 
 
-def _payload(name: str, field: str, kind: Any, what: str) -> Any:
-    """A payload type `<name>` with the `field` of type `kind` and `errors`."""
-    annotations = {field: kind | None, "errors": list[UserError]}
-    namespace = {
-        "__annotations__": annotations,
-        field: strawberry.field(default=None, description=what),
-        "errors": strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION),
-    }
-    return strawberry.type(
-        type(name, (), namespace),
-        description=f"Result of a mutation that returns {what[0].lower()}{what[1:]}",
-    )
-
-
-PartnerCompanyPayload = _payload(
+PartnerCompanyPayload = payload_type(
     "PartnerCompanyPayload", "partner_company", PartnerCompany, "The partner company."
 )
-EventPayload = _payload("EventPayload", "event", Event, "The event.")
-EventInstancePayload = _payload(
+EventPayload = payload_type("EventPayload", "event", Event, "The event.")
+EventInstancePayload = payload_type(
     "EventInstancePayload", "event_instance", EventInstance, "The event instance."
 )
-FundPayload = _payload("FundPayload", "fund", Fund, "The fund.")
-MembershipSchemePayload = _payload(
+FundPayload = payload_type("FundPayload", "fund", Fund, "The fund.")
+MembershipSchemePayload = payload_type(
     "MembershipSchemePayload", "membership_scheme", MembershipScheme, "The membership scheme."
 )
-OrderPayload = _payload("OrderPayload", "order", Order, "The order.")
-VisitPayload = _payload("VisitPayload", "visit", Visit, "The visit.")
+OrderPayload = payload_type("OrderPayload", "order", Order, "The order.")
+VisitPayload = payload_type("VisitPayload", "visit", Visit, "The visit.")
 
 
 @strawberry.type(description="Result of `recordOrder`.")

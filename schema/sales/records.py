@@ -52,7 +52,7 @@ class Membership(Node):
             ends_on=row.ends_on,
             auto_renew=row.auto_renew,
             scheme_pk=row.scheme_id,
-            status=membership.status(today, row.grace_period_days),
+            status=membership.status(today, row.grace_period_days, row.renewed),
         )
 
 

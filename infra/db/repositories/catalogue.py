@@ -1,10 +1,12 @@
-"""Catalogue entries (partner companies, events, instances, funds, schemes) in and out of
-their tables: each a dataclass whose fields are its table's columns."""
+"""Records that are a dataclass over one table (catalogue entries, campaigns, stages,
+opportunities, activities…): the dataclass's fields that are columns are stored as they are,
+enums by value."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import Any, Generic, TypeVar
+from enum import Enum
+from typing import Any, Generic, TypeVar, get_type_hints
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,10 +22,28 @@ class SqlCatalogueRepository(Generic[Entry]):
         self, connection: AsyncConnection, tenant_id: int, table: Table, build: type[Entry]
     ) -> None:
         self._db, self._tenant_id, self._table, self._build = connection, tenant_id, table, build
+        hints = get_type_hints(build)
+        self._fields = {f.name for f in fields(build)}  # type: ignore[arg-type]
+        # Columns hold enums by value; these fields turn them back into members.
+        self._enums = {
+            name: hint
+            for name, hint in hints.items()
+            if isinstance(hint, type) and issubclass(hint, Enum)
+        }
 
     def _entry(self, row: Any) -> Entry:
-        names = {f.name for f in fields(self._build)}  # type: ignore[arg-type]
-        return self._build(**{k: v for k, v in row._mapping.items() if k in names})
+        values = {k: v for k, v in row._mapping.items() if k in self._fields}
+        for name, enum in self._enums.items():
+            if values.get(name) is not None:
+                values[name] = enum(values[name])
+        return self._build(**values)
+
+    def _columns(self, entry: Entry) -> dict[str, Any]:
+        return {
+            k: v.value if isinstance(v, Enum) else v
+            for k, v in asdict(entry).items()  # type: ignore[call-overload]
+            if k != "id" and k in self._table.c
+        }
 
     async def _one(self, *conditions: Any) -> Entry | None:
         row = (
@@ -37,24 +57,22 @@ class SqlCatalogueRepository(Generic[Entry]):
         return await self._one(self._table.c.id == entry_id)
 
     async def add(self, entry: Entry) -> None:
-        values = {k: v for k, v in asdict(entry).items() if k != "id"}  # type: ignore[call-overload]
         entry.id = (
             await self._db.execute(  # type: ignore[attr-defined]
                 insert(self._table)
-                .values(tenant_id=self._tenant_id, **values)
+                .values(tenant_id=self._tenant_id, **self._columns(entry))
                 .returning(self._table.c.id)
             )
         ).scalar_one()
 
     async def save(self, entry: Entry) -> None:
-        values = {k: v for k, v in asdict(entry).items() if k != "id"}  # type: ignore[call-overload]
         await self._db.execute(
             update(self._table)
             .where(
                 self._table.c.id == entry.id,  # type: ignore[attr-defined]
                 self._table.c.tenant_id == self._tenant_id,
             )
-            .values(**values)
+            .values(**self._columns(entry))
         )
 
 

@@ -62,8 +62,9 @@ def part_rows(
         ]
         for table, items in _parts(customer).items()
     }
+    sort_key = customer.sort_key
     rows[t.customer_search_term] = [
-        {"tenant_id": tenant_id, "customer_id": customer_id, "term": term}
+        {"tenant_id": tenant_id, "customer_id": customer_id, "term": term, "sort_key": sort_key}
         for term in sorted(terms_for(customer))
     ]
     return rows

@@ -98,6 +98,7 @@ class SqlReservationRepository:
             row.order_id,
             row.id,
             row.created_at,
+            row.opportunity_id,
         )
 
     async def add(self, reservation: Reservation) -> None:
@@ -136,7 +137,11 @@ class SqlReservationRepository:
         await self._db.execute(
             update(s.reservation)
             .where(r.tenant_id == self._tenant_id, r.id == reservation.id)
-            .values(status=reservation.recorded_status.value, order_id=reservation.order_id)
+            .values(
+                status=reservation.recorded_status.value,
+                order_id=reservation.order_id,
+                opportunity_id=reservation.opportunity_id,
+            )
         )
 
 

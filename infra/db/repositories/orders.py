@@ -4,6 +4,7 @@ history."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ def item_from_row(row: Any) -> OrderItem:
         row.scheme_id,
         row.returned_at is not None,
         row.id,
+        row.opportunity_id,
     )
 
 
@@ -93,10 +95,8 @@ class SqlOrderRepository:
     async def add(self, order: Order) -> None:
         now = utc_now()
         order.ordered_at = order.ordered_at or now
-        # A savepoint: losing the race on the external reference must not poison the
-        # transaction the caller goes on to read the winner with.
         try:
-            async with self._db.begin_nested():
+            async with self._race_guard():
                 order.id = (
                     await self._db.execute(
                         insert(s.customer_order)
@@ -136,6 +136,15 @@ class SqlOrderRepository:
                 ],
             )
 
+    def _race_guard(self) -> AbstractAsyncContextManager[Any]:
+        """A savepoint on PostgreSQL, where a failed statement aborts the transaction: losing
+        the race on the external reference must not poison it. Not on SQLite, which backs
+        out only the failed statement, and whose driver begins no transaction before a
+        SAVEPOINT, so releasing it would commit the order even if a later rule fails."""
+        if self._db.dialect.name == "postgresql":
+            return self._db.begin_nested()
+        return nullcontext()
+
     async def add_items(self, order: Order, items: list[OrderItem]) -> None:
         """Insert `items` (the last of `order.items`) in one statement, ids in order."""
         first = len(order.items) - len(items)
@@ -152,6 +161,7 @@ class SqlOrderRepository:
                 "price_band": item.price_band,
                 "fund_id": item.fund_id,
                 "scheme_id": item.scheme_id,
+                "opportunity_id": item.opportunity_id,
             }
             for position, item in enumerate(items, start=first)
         ]
@@ -183,4 +193,19 @@ class SqlOrderRepository:
                 actor=self._actor(),
                 occurred_at=at or utc_now(),
             )
+        )
+
+    async def of_item(self, item_id: int) -> Order | None:
+        order_id = (
+            await self._db.execute(
+                select(i.order_id).where(i.id == item_id, i.tenant_id == self._tenant_id)
+            )
+        ).scalar_one_or_none()
+        return await self.get(order_id) if order_id is not None else None
+
+    async def link_item(self, item_id: int, opportunity_id: int) -> None:
+        await self._db.execute(
+            update(s.order_item)
+            .where(i.id == item_id, i.tenant_id == self._tenant_id)
+            .values(opportunity_id=opportunity_id)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.relationships import Relationship, RelationshipType
@@ -87,6 +87,19 @@ class SqlRelationshipRepository:
             r.from_customer_id == from_id,
             r.to_customer_id == to_id,
             r.ended.is_(False),
+        )
+
+    async def related(self, a: int, b: int) -> bool:
+        r = t.relationship.c
+        return (
+            await self._one(
+                r.ended.is_(False),
+                or_(
+                    (r.from_customer_id == a) & (r.to_customer_id == b),
+                    (r.from_customer_id == b) & (r.to_customer_id == a),
+                ),
+            )
+            is not None
         )
 
     async def add(self, relationship: Relationship) -> None:

@@ -1,0 +1,211 @@
+"""Recording pledges, paying instalments, rescheduling and cancelling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from domain.customers.services import get_customer
+from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
+from domain.fundraising.events import FundraisingNote
+from domain.fundraising.opportunities import get_opportunity
+from domain.fundraising.pledges import (
+    Instalment,
+    Pledge,
+    ScheduledInstalment,
+    check_schedule,
+    equal_split,
+)
+from domain.money import Money, check_amount
+from domain.sales.commands import ItemLine, RecordOrder
+from domain.sales.events import format_money
+from domain.sales.orders import Channel, ItemKind, Order
+from domain.sales.recording import record_order
+from domain.timeline import TimelineEntryType as T
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RecordPledge:
+    customer_id: int
+    amount: int
+    fund_id: int
+    campaign_id: int | None = None
+    opportunity_id: int | None = None
+    schedule: tuple[ScheduledInstalment, ...] = ()
+    equal_instalments: int | None = None
+    first_due_on: date | None = None
+    every_months: int = 1
+
+
+@dataclass(frozen=True)
+class PayInstalment:
+    instalment_id: int
+    amount: int
+    channel: Channel = Channel.PHONE
+
+
+def _note(uow: UnitOfWork, pledge: Pledge, kind: T, summary: str) -> None:
+    uow.record(FundraisingNote(pledge.customer_id, kind, summary, (("pledgeId", str(pledge.id)),)))
+
+
+async def _money(uow: UnitOfWork, amount: int) -> str:
+    return format_money(Money(amount, await uow.currency()))
+
+
+async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
+    problems = ProblemCollector()
+    check_amount(problems, ("amount",), command.amount, positive=True)
+    problems.raise_if_any()
+    schedule = list(command.schedule)
+    if command.equal_instalments is not None:
+        if not 1 <= command.equal_instalments <= 120 or command.first_due_on is None:
+            raise InvalidInput.at(
+                ("equalInstalments",), "Give 1 to 120 instalments and the first due date."
+            )
+        schedule = equal_split(
+            command.amount, command.equal_instalments, command.first_due_on, command.every_months
+        )
+    check_schedule(problems, schedule, command.amount)
+    problems.raise_if_any()
+    await get_customer(uow, command.customer_id)
+    if await uow.funds.get(command.fund_id) is None:
+        raise NotFound("Fund", ("fundId",))
+    if command.campaign_id is not None and await uow.campaigns.get(command.campaign_id) is None:
+        raise NotFound("Campaign", ("campaignId",))
+    if command.opportunity_id is not None:
+        opportunity = await get_opportunity(uow, command.opportunity_id)
+        if opportunity.customer_id != command.customer_id:
+            raise Conflict("The opportunity is another customer's.", ("opportunityId",))
+    pledge = Pledge(
+        command.customer_id,
+        command.amount,
+        command.fund_id,
+        [Instalment(s.amount, s.due_on) for s in schedule],
+        command.campaign_id,
+        command.opportunity_id,
+    )
+    await uow.pledges.add(pledge)
+    _note(
+        uow,
+        pledge,
+        T.PLEDGE,
+        f"Pledged {await _money(uow, pledge.amount)} in {len(pledge.instalments)} instalments.",
+    )
+    return pledge
+
+
+async def pledge_of_instalment(uow: UnitOfWork, instalment_id: int) -> tuple[Pledge, Instalment]:
+    pledge = await uow.pledges.of_instalment(instalment_id)
+    if pledge is None:
+        raise NotFound("Instalment", ("instalmentId",))
+    return pledge, next(i for i in pledge.instalments if i.id == instalment_id)
+
+
+async def pay_instalment(uow: UnitOfWork, command: PayInstalment) -> tuple[Pledge, Order]:
+    """Record money received: a donation to the pledge's fund, linked to its opportunity,
+    which moves the amount from Pledged to Received."""
+    problems = ProblemCollector()
+    check_amount(problems, ("amount",), command.amount, positive=True)
+    problems.raise_if_any()
+    pledge, instalment = await pledge_of_instalment(uow, command.instalment_id)
+    if instalment.cancelled or pledge.cancelled:
+        raise Conflict("The instalment is cancelled.", ("instalmentId",))
+    if command.amount > instalment.outstanding:
+        raise Conflict(
+            f"That would overpay the instalment: {instalment.outstanding} is outstanding.",
+            ("amount",),
+        )
+    order, _ = await record_order(
+        uow,
+        RecordOrder(
+            pledge.customer_id,
+            command.channel,
+            (
+                ItemLine(
+                    ItemKind.DONATION,
+                    command.amount,
+                    fund_id=pledge.fund_id,
+                    description="Pledge instalment",
+                    opportunity_id=pledge.opportunity_id,
+                ),
+            ),
+        ),
+    )
+    assert instalment.id is not None and order.items[0].id is not None
+    await uow.pledges.record_payment(instalment.id, command.amount, order.items[0].id)
+    instalment.given += command.amount
+    _note(
+        uow,
+        pledge,
+        T.INSTALMENT,
+        f"Instalment of {await _money(uow, command.amount)} paid; "
+        f"{await _money(uow, pledge.outstanding)} still pledged.",
+    )
+    return pledge, order
+
+
+async def reschedule_pledge(
+    uow: UnitOfWork, pledge_id: int, schedule: list[ScheduledInstalment]
+) -> Pledge:
+    """Replace the instalments nothing has been paid on; the new ones must add up to what is
+    still pledged."""
+    pledge = await _live_pledge(uow, pledge_id)
+    started = [i for i in pledge.instalments if i.given or i.cancelled]
+    due = (
+        pledge.amount
+        - sum(i.amount for i in started if not i.cancelled)
+        - sum(i.given for i in started if i.cancelled)
+    )
+    problems = ProblemCollector()
+    check_schedule(problems, schedule, due)
+    problems.raise_if_any()
+    pledge.instalments = [*started, *(Instalment(s.amount, s.due_on) for s in schedule)]
+    await uow.pledges.save_schedule(pledge)
+    _note(uow, pledge, T.PLEDGE, f"Pledge rescheduled into {len(schedule)} instalments.")
+    return pledge
+
+
+async def cancel_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
+    """Cancel the pledge and what is unpaid of its instalments; money given stays given."""
+    pledge = await _live_pledge(uow, pledge_id)
+    pledge.cancelled = True
+    for instalment in pledge.instalments:
+        if instalment.given < instalment.amount:
+            instalment.cancelled = True
+    await uow.pledges.save_schedule(pledge)
+    _note(
+        uow,
+        pledge,
+        T.PLEDGE,
+        f"Pledge cancelled; {await _money(uow, pledge.given)} had been given.",
+    )
+    return pledge
+
+
+async def _live_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
+    pledge = await uow.pledges.get(pledge_id)
+    if pledge is None:
+        raise NotFound("Pledge", ("pledgeId",))
+    if pledge.cancelled:
+        raise Conflict("The pledge is cancelled.", ("pledgeId",))
+    if pledge.outstanding == 0:
+        raise Conflict("The pledge has been paid in full.", ("pledgeId",))
+    return pledge
+
+
+async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> Pledge:
+    """Count what is outstanding of a pledge towards an opportunity's Pledged (and what is
+    paid on it from now on towards its Received)."""
+    pledge = await uow.pledges.get(pledge_id)
+    if pledge is None:
+        raise NotFound("Pledge", ("pledgeId",))
+    opportunity = await get_opportunity(uow, opportunity_id)
+    if opportunity.customer_id != pledge.customer_id:
+        raise Conflict("The opportunity is another customer's.", ("opportunityId",))
+    pledge.opportunity_id = opportunity_id
+    await uow.pledges.link(pledge)
+    return pledge

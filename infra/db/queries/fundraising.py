@@ -1,0 +1,230 @@
+"""Reading fundraising: the five figures of opportunities, the dashboard, campaign progress,
+and batched look-ups for loaders.
+
+Received, Pledged and Reserved are computed here from the rows that make them, every time:
+- Received: price plus commission of the order items linked to the opportunity and not
+  returned (donations, instalment payments, bought tickets…);
+- Pledged: for each linked pledge not cancelled, its amount less what has been paid on it;
+- Reserved: price plus commission of tickets in linked reservations still held.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.fundraising.opportunities import DashboardFilter
+from infra.db import fundraising_tables as f
+from infra.db import sales_tables as s
+from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.tables import Id
+
+o = f.opportunity.c
+
+
+@dataclass(frozen=True)
+class Figures:
+    received: int = 0
+    pledged: int = 0
+    reserved: int = 0
+
+
+def received_by(key: Any) -> Select[Any]:
+    i = s.order_item.c
+    return (
+        select(key, func.sum(i.price + i.commission)).where(i.returned_at.is_(None)).group_by(key)
+    )
+
+
+def pledged_by(key: Any) -> Select[Any]:
+    p, ins, pay = f.pledge.c, f.instalment.c, f.instalment_payment.c
+    paid = (
+        select(ins.pledge_id, func.sum(pay.amount).label("paid"))
+        .join(f.instalment_payment, pay.instalment_id == ins.id)
+        .group_by(ins.pledge_id)
+        .subquery()
+    )
+    return (
+        select(key, func.sum(p.amount - func.coalesce(paid.c.paid, 0)))
+        .select_from(f.pledge.outerjoin(paid, paid.c.pledge_id == p.id))
+        .where(p.cancelled.is_(False))
+        .group_by(key)
+    )
+
+
+def reserved_by(key: Any, now: datetime) -> Select[Any]:
+    r, rt = s.reservation.c, s.reservation_ticket.c
+    return (
+        select(key, func.sum(rt.price + rt.commission))
+        .select_from(s.reservation.join(s.reservation_ticket, rt.reservation_id == r.id))
+        .where(r.status == "HELD", r.expires_at > now)
+        .group_by(key)
+    )
+
+
+async def figures_by_opportunity(
+    db: AsyncConnection, tenant_id: int, ids: list[int], now: datetime
+) -> dict[int, Figures]:
+    """Received, Pledged and Reserved of each opportunity, in three statements."""
+    i, p, r = s.order_item.c, f.pledge.c, s.reservation.c
+    received = dict(
+        (
+            await db.execute(
+                received_by(i.opportunity_id).where(
+                    i.tenant_id == tenant_id, i.opportunity_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    pledged = dict(
+        (
+            await db.execute(
+                pledged_by(p.opportunity_id).where(
+                    p.tenant_id == tenant_id, p.opportunity_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    reserved = dict(
+        (
+            await db.execute(
+                reserved_by(r.opportunity_id, now).where(
+                    r.tenant_id == tenant_id, r.opportunity_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    return {
+        pk: Figures(
+            int(received.get(pk) or 0),
+            max(0, int(pledged.get(pk) or 0)),
+            int(reserved.get(pk) or 0),
+        )
+        for pk in ids
+    }
+
+
+async def opportunity_page(
+    db: AsyncConnection, tenant_id: int, where: DashboardFilter, first: int, after: str | None
+) -> Page[Any]:
+    """Opportunities, newest first."""
+    statement = select(f.opportunity).where(o.tenant_id == tenant_id).order_by(o.id.desc())
+    for column, value in (
+        (o.owner_id, where.owner_id),
+        (o.stage_id, where.stage_id),
+        (o.campaign_id, where.campaign_id),
+        (o.open, where.open),
+        (o.customer_id, where.customer_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    position = decode_cursor(after, (int,))
+    if position is not None:
+        statement = statement.where(o.id < literal(position[0], Id))
+    rows = list((await db.execute(statement.limit(first + 1))).all())
+    page = rows[:first]
+    return Page(page, [encode_cursor((r.id,)) for r in page], len(rows) > first)
+
+
+async def campaign_tree(db: AsyncConnection, tenant_id: int, campaign_id: int) -> list[int]:
+    """The campaign and every sub-campaign under it (three levels at most)."""
+    found, level = [campaign_id], [campaign_id]
+    while level:
+        level = list(
+            (
+                await db.execute(
+                    select(f.campaign.c.id).where(
+                        f.campaign.c.tenant_id == tenant_id, f.campaign.c.parent_id.in_(level)
+                    )
+                )
+            ).scalars()
+        )
+        found += level
+    return found
+
+
+async def campaign_progress(
+    db: AsyncConnection, tenant_id: int, campaign_ids: list[int], now: datetime
+) -> dict[str, int]:
+    """Target, Asked, Received, Pledged and Reserved summed over the campaigns' opportunities."""
+    of_campaigns = select(o.id).where(o.tenant_id == tenant_id, o.campaign_id.in_(campaign_ids))
+    target, asked = (
+        await db.execute(
+            select(func.coalesce(func.sum(o.target), 0), func.coalesce(func.sum(o.asked), 0)).where(
+                o.tenant_id == tenant_id, o.campaign_id.in_(campaign_ids)
+            )
+        )
+    ).one()
+    i, p, r = s.order_item.c, f.pledge.c, s.reservation.c
+    one = literal(1)
+    received = (
+        await db.execute(
+            received_by(one).where(i.tenant_id == tenant_id, i.opportunity_id.in_(of_campaigns))
+        )
+    ).first()
+    pledged = (
+        await db.execute(
+            pledged_by(one).where(p.tenant_id == tenant_id, p.opportunity_id.in_(of_campaigns))
+        )
+    ).first()
+    reserved = (
+        await db.execute(
+            reserved_by(one, now).where(
+                r.tenant_id == tenant_id, r.opportunity_id.in_(of_campaigns)
+            )
+        )
+    ).first()
+    return {
+        "target": int(target),
+        "asked": int(asked),
+        "received": int(received[1]) if received else 0,
+        "pledged": max(0, int(pledged[1])) if pledged else 0,
+        "reserved": int(reserved[1]) if reserved else 0,
+    }
+
+
+async def rows_by(
+    db: AsyncConnection,
+    tenant_id: int,
+    table: Table,
+    column: str,
+    keys: list[int],
+    order: Any = None,
+) -> dict[int, list[Any]]:
+    """Rows of `table` whose `column` is one of `keys`, grouped by it."""
+    statement = select(table).where(table.c.tenant_id == tenant_id, table.c[column].in_(keys))
+    if order is not None:
+        statement = statement.order_by(*order)
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in await db.execute(statement):
+        grouped[getattr(row, column)].append(row)
+    return grouped
+
+
+async def given_by_instalment(
+    db: AsyncConnection, tenant_id: int, instalment_ids: list[int]
+) -> dict[int, int]:
+    pay = f.instalment_payment.c
+    rows = await db.execute(
+        select(pay.instalment_id, func.sum(pay.amount))
+        .where(pay.tenant_id == tenant_id, pay.instalment_id.in_(instalment_ids))
+        .group_by(pay.instalment_id)
+    )
+    return {key: int(total) for key, total in rows}
+
+
+async def given_by_legacy(
+    db: AsyncConnection, tenant_id: int, legacy_ids: list[int]
+) -> dict[int, int]:
+    r = f.legacy_receipt.c
+    rows = await db.execute(
+        select(r.legacy_id, func.sum(r.amount))
+        .where(r.tenant_id == tenant_id, r.legacy_id.in_(legacy_ids))
+        .group_by(r.legacy_id)
+    )
+    return {key: int(total) for key, total in rows}

@@ -1,0 +1,233 @@
+"""Transports: SMTP in production, `.eml` files in a folder in the embedded default.
+
+One transport is built per process and shared by the worker threads, so `SmtpTransport`
+keeps one connection, serialised by a lock, instead of a TCP and TLS handshake per email.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from infra.clock import utc_now
+from infra.mail.message import DEFAULT_SENDER, OutgoingMail, build_message
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+# "Service not available, closing channel": how servers announce an idle timeout or a
+# shutdown. smtplib closes the socket; for us it is a lost connection like any other.
+_CLOSING = 421
+
+
+class MailNotSent(Exception):
+    """The mail was not accepted; `reason` is readable enough to show staff.
+
+    `permanent` is true when sending again will not help (a 5xx refusal of the recipient
+    or the mail, or a mail this server cannot take); otherwise a later attempt may succeed.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class MailTransport(Protocol):
+    def send(self, mail: OutgoingMail) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to connect, from `smtp://user:pass@host:port?starttls=true`
+    (STARTTLS; port 587, or 25 without it) or `smtps://user:pass@host:port` (TLS; 465)."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    starttls: bool
+    username: str
+    password: str = field(repr=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpServer:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("The SMTP URL must look like smtp://host:port or smtps://host:port.")
+        implicit_tls = parts.scheme == "smtps"
+        starttls = any(
+            value.lower() in _TRUE for value in parse_qs(parts.query).get("starttls", [])
+        )
+        default_port = 465 if implicit_tls else 587 if starttls else 25
+        return cls(
+            host=parts.hostname,
+            port=parts.port or default_port,
+            implicit_tls=implicit_tls,
+            starttls=starttls and not implicit_tls,
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+        )
+
+
+class SmtpTransport:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sender: str = DEFAULT_SENDER,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.server = SmtpServer.from_url(url)
+        self.sender = sender
+        self.timeout = timeout
+        # Tests pass a context trusting their own certificate; production uses the system's.
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self._connection: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+
+    def send(self, mail: OutgoingMail) -> None:
+        message = build_message(mail, self.sender)
+        with self._lock:
+            reused = self._connection is not None
+            try:
+                self._deliver(message, mail.to_address)
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                self._drop_connection()
+                if not reused:
+                    raise MailNotSent(self._unreachable(error)) from error
+                # The kept connection went stale (idle timeout, server restart), so one more
+                # attempt on a fresh one. Should the server have kept the mail after all (cut
+                # after the final ".", before its reply), the Message-ID is the same.
+                try:
+                    self._deliver(message, mail.to_address)
+                except (smtplib.SMTPServerDisconnected, OSError) as again:
+                    self._drop_connection()
+                    raise MailNotSent(self._unreachable(again)) from again
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    self._connection.quit()
+                self._drop_connection()
+
+    def _deliver(self, message: EmailMessage, to_address: str) -> None:
+        connection = self._connection or self._connect()
+        try:
+            connection.send_message(
+                message, from_addr=parseaddr(self.sender)[1], to_addrs=[to_address]
+            )
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = error.recipients[to_address]
+            if code == _CLOSING:
+                raise smtplib.SMTPServerDisconnected(_text(reply)) from error
+            raise MailNotSent(
+                f"The mail server refused {to_address}: {code} {_text(reply)}",
+                permanent=500 <= code < 600,
+            ) from error
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == _CLOSING:
+                raise smtplib.SMTPServerDisconnected(_text(error.smtp_error)) from error
+            raise MailNotSent(
+                f"The mail server refused the mail: {error.smtp_code} {_text(error.smtp_error)}",
+                permanent=500 <= error.smtp_code < 600,
+            ) from error
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPException as error:
+            # e.g. an internationalised address and a server without SMTPUTF8.
+            raise MailNotSent(f"The mail could not be sent: {error}", permanent=True) from error
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        # The host goes to the constructor, not to connect(): smtplib checks the certificate
+        # against the host it was constructed with.
+        try:
+            connection = (
+                smtplib.SMTP_SSL(
+                    server.host, server.port, timeout=self.timeout, context=self.ssl_context
+                )
+                if server.implicit_tls
+                else smtplib.SMTP(server.host, server.port, timeout=self.timeout)
+            )
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailNotSent(self._unreachable(error)) from error
+        try:
+            if server.starttls:
+                connection.starttls(context=self.ssl_context)
+            if server.username:
+                connection.login(server.username, server.password)
+        except smtplib.SMTPAuthenticationError as error:
+            connection.close()
+            raise MailNotSent(
+                f"The mail server did not accept the log-in: {error.smtp_code}"
+                f" {_text(error.smtp_error)}"
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            connection.close()
+            raise MailNotSent(self._unreachable(error)) from error
+        self._connection = connection
+        return connection
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _unreachable(self, error: BaseException) -> str:
+        detail = str(error) or type(error).__name__
+        return f"Could not reach the mail server {self.server.host}:{self.server.port}: {detail}"
+
+
+class FileTransport:
+    """Writes each mail to `<folder>/<timestamp>-<message id>.eml`, for a laptop with no mail
+    server: open the file in any mail program to see what would have been sent."""
+
+    def __init__(self, folder: Path, *, sender: str = DEFAULT_SENDER) -> None:
+        self.folder = folder
+        self.sender = sender
+
+    def send(self, mail: OutgoingMail) -> None:
+        now = utc_now()
+        message = build_message(mail, self.sender, date=now)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        safe_id = re.sub(r"[^A-Za-z0-9.@_-]+", "_", mail.message_id.strip("<>"))
+        final = self.folder / f"{now:%Y%m%dT%H%M%S%fZ}-{safe_id}.eml"
+        # Written beside the final name, then renamed: a reader never sees half a mail.
+        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(message.as_bytes())
+            os.replace(temporary, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+def build_transport(
+    smtp_url: str, folder: Path, *, sender: str = DEFAULT_SENDER, timeout: float = 30.0
+) -> MailTransport:
+    """SMTP when a URL is configured, else `.eml` files in `folder` (the embedded default)."""
+    if smtp_url:
+        return SmtpTransport(smtp_url, sender=sender, timeout=timeout)
+    return FileTransport(folder, sender=sender)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

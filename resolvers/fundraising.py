@@ -1,0 +1,76 @@
+"""Reading fundraising: the opportunities dashboard, campaign progress, lists of settings,
+and the caller's open activities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.fundraising.opportunities import DashboardFilter
+from infra.db import fundraising_tables as f
+from infra.db import tables as t
+from infra.db.keyset import Page, check_page_size
+from infra.db.queries import fundraising as queries
+from resolvers.context import RequestContext
+
+
+async def opportunities(
+    context: RequestContext, where: DashboardFilter, first: int | None, after: str | None
+) -> Page[Any]:
+    size = check_page_size(first)
+    async with context.services.engine.connect() as db:
+        page = await queries.opportunity_page(db, context.caller.tenant_id, where, size, after)
+    for row in page.rows:
+        context.loaders.opportunity_by_id.prime(row.id, row)
+    return page
+
+
+async def campaign_progress(context: RequestContext, campaign_id: int) -> dict[str, int]:
+    tenant_id = context.caller.tenant_id
+    async with context.services.engine.connect() as db:
+        tree = await queries.campaign_tree(db, tenant_id, campaign_id)
+        return await queries.campaign_progress(db, tenant_id, tree, context.loaders.now)
+
+
+async def _all(context: RequestContext, table: Any, *order: Any, **equal: Any) -> list[Any]:
+    conditions = [table.c[k] == v for k, v in equal.items()]
+    async with context.services.engine.connect() as db:
+        return list(
+            (
+                await db.execute(
+                    select(table)
+                    .where(table.c.tenant_id == context.caller.tenant_id, *conditions)
+                    .order_by(*order)
+                )
+            ).all()
+        )
+
+
+async def campaigns(context: RequestContext, parent_id: int | None) -> list[Any]:
+    return await _all(context, f.campaign, f.campaign.c.name, parent_id=parent_id)
+
+
+async def stages(context: RequestContext) -> list[Any]:
+    return await _all(
+        context, f.opportunity_stage, f.opportunity_stage.c.position, f.opportunity_stage.c.id
+    )
+
+
+async def staff_users(context: RequestContext) -> list[Any]:
+    return await _all(context, t.staff_user, t.staff_user.c.name, active=True)
+
+
+async def open_activities(context: RequestContext) -> list[Any]:
+    """The calling staff user's activities not yet done, soonest first (an API key owns
+    none)."""
+    if context.caller.id is None or context.caller.kind.value != "USER":
+        return []
+    return await _all(
+        context,
+        f.activity,
+        f.activity.c.due_on,
+        f.activity.c.id,
+        owner_id=context.caller.id,
+        done=False,
+    )

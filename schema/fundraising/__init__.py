@@ -1,0 +1,1 @@
+"""Fundraising in the API (the Opportunities side of the customer record)."""
