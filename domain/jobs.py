@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 class JobKind(StrEnum):
     CUSTOMER_EXPORT = "CUSTOMER_EXPORT"
+    PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
 
 
 class JobStatus(StrEnum):
@@ -33,7 +34,10 @@ class JobStatus(StrEnum):
 
 
 # The task a worker runs for each kind of job: the name the outbox message carries.
-TASK_FOR_KIND = {JobKind.CUSTOMER_EXPORT: "export_customers"}
+TASK_FOR_KIND = {
+    JobKind.CUSTOMER_EXPORT: "export_customers",
+    JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
+}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from domain.fundraising.invitations import Invitation
 from domain.fundraising.legacies import Legacy
 from domain.fundraising.opportunities import Opportunity
 from domain.fundraising.pledges import Pledge
+from domain.fundraising.reminders import ReminderPolicy
 from domain.jobs import Job
 from domain.sales.catalogue import (
     Event,
@@ -142,6 +143,13 @@ class PledgeRepository(Protocol):
     async def record_payment(self, instalment_id: int, amount: int, order_item_id: int) -> None: ...
     async def link(self, pledge: Pledge) -> None:
         """Store the pledge's opportunity."""
+
+    async def queue_reminder(self, instalment_id: int) -> int:
+        """Write the instalment's next reminder (its number one past the last) and return
+        its id."""
+
+    async def save_policy(self, policy: ReminderPolicy) -> None:
+        """Store the organisation's reminder settings."""
 
 
 class LegacyRepository(CatalogueRepository[Legacy], Protocol):

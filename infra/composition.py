@@ -18,8 +18,10 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infra.db.engine import build_async_engine, build_sync_engine
+from infra.mail import MailTransport, build_transport
 from infra.messaging.broker import broker_answers, build_broker, build_notices
 from infra.messaging.relay import Relay, requeue_unfinished_jobs
+from infra.scheduling import Scheduler
 from infra.settings import Settings
 from infra.storage import FileStore
 
@@ -34,9 +36,11 @@ class Runtime:
     broker: dramatiq.Broker
     relay: Relay
     files: FileStore
+    mail: MailTransport
 
     async def close(self) -> None:
         self.broker.close()
+        self.mail.close()
         close_notices = getattr(self.relay.notices, "close", None)
         if close_notices is not None:
             close_notices()
@@ -50,9 +54,15 @@ def build_runtime(settings: Settings) -> Runtime:
 
     sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
     files = FileStore(settings.files_dir)
+    mail = build_transport(
+        settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
+    )
     broker = build_broker(settings)
     declare_actors(
-        broker, WorkerDependencies(sync_engine, files), settings.queue_prefix, settings.job_retries
+        broker,
+        WorkerDependencies(sync_engine, files, mail),
+        settings.queue_prefix,
+        settings.job_retries,
     )
     return Runtime(
         settings=settings,
@@ -63,6 +73,7 @@ def build_runtime(settings: Settings) -> Runtime:
         broker=broker,
         relay=Relay(sync_engine, broker, build_notices(settings)),
         files=files,
+        mail=mail,
     )
 
 
@@ -107,6 +118,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         worker, relay = None, None
+        stopping = threading.Event()
         if in_process_workers:
             requeued = requeue_unfinished_jobs(runtime.sync_engine)
             if requeued:
@@ -114,9 +126,16 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             worker = start_worker(runtime, settings.worker_threads)
             relay = BackgroundRelay(runtime.relay, settings.relay_interval_seconds)
             relay.start()
+            scheduler = Scheduler(
+                runtime.sync_engine, settings.reminder_hour_utc, runtime.relay.wake
+            )
+            threading.Thread(
+                target=scheduler.run, args=(stopping,), name="foyer-scheduler", daemon=True
+            ).start()
         try:
             yield
         finally:
+            stopping.set()
             if relay is not None:
                 relay.stop()
             if worker is not None:

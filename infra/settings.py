@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     relay_interval_seconds: float = 0.5
     worker_threads: int = 4
+    # When the daily pledge-reminder run starts (UTC hour).
+    reminder_hour_utc: int = 8
     # Attempts after the first before a job is FAILED and its message dead-lettered.
     job_retries: int = 3
     log_sql: bool = False

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.fundraising.opportunities import DashboardFilter
+from domain.fundraising.reminders import ReminderPolicy
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import fundraising as queries
+from infra.db.reminder_queue import policy_for
 from resolvers.context import RequestContext
 
 
@@ -74,3 +76,8 @@ async def open_activities(context: RequestContext) -> list[Any]:
         owner_id=context.caller.id,
         done=False,
     )
+
+
+async def reminder_policy(context: RequestContext) -> ReminderPolicy:
+    async with context.services.engine.connect() as db:
+        return await db.run_sync(lambda sync: policy_for(sync, context.caller.tenant_id))

@@ -38,6 +38,7 @@ from schema.fundraising.records import (
     legacy_from_record,
     pledge_from_row,
 )
+from schema.fundraising.reminders import ReminderQuery
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
 from schema.jobs import Job, JobMutation, JobQuery
 from schema.limits import QueryCost, coded
@@ -116,7 +117,7 @@ _PRESENTERS: dict[str, Any] = {
 
 
 @strawberry.type(description="Everything Foyer can tell you.")
-class Query(CustomerQuery, SalesQuery, FundraisingQuery, JobQuery, AccountQuery):
+class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery, AccountQuery):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
         extensions=requires(),

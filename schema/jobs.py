@@ -25,6 +25,12 @@ JobStatus = strawberry.enum(
 )
 
 
+@strawberry.type(description="A named count reported by a finished job.")
+class JobFigure:
+    name: str = strawberry.field(description="What was counted.")
+    value: int = strawberry.field(description="How many.")
+
+
 @strawberry.type(description="Work done in the background. Poll `job(id:)` until it finishes.")
 class Job(Node):
     kind: JobKind = strawberry.field(description="What the job produces.")  # type: ignore[valid-type]
@@ -37,6 +43,13 @@ class Job(Node):
     finished_at: datetime | None = strawberry.field(description="When it succeeded or failed.")
     error: str | None = strawberry.field(description="Why it failed, in words for a person.")
     has_file: strawberry.Private[bool]
+    counts: strawberry.Private[dict[str, int] | None]
+
+    @strawberry.field(
+        description="What a finished job counted (e.g. `queued`, `skippedNoEmail`), by name."
+    )
+    def summary(self) -> list[JobFigure]:
+        return [JobFigure(name=k, value=v) for k, v in sorted((self.counts or {}).items())]
 
     @strawberry.field(
         description="Where to download the result (send the same Authorization "
@@ -60,6 +73,7 @@ class Job(Node):
             finished_at=record.finished_at,
             error=record.error,
             has_file=record.status == DomainJobStatus.SUCCEEDED and bool(record.result_file),
+            counts=getattr(record, "summary", None),
         )
 
 

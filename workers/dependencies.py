@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from infra.mail import MailTransport
 from infra.storage import FileStore
 
 
@@ -13,3 +14,4 @@ from infra.storage import FileStore
 class WorkerDependencies:
     engine: Engine
     files: FileStore
+    mail: MailTransport

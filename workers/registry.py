@@ -8,6 +8,7 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.job_failures import JobFailures
+from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminder
 
 # Bounded: after `retries`, the message goes to the dead-letter queue and the job is FAILED.
 BACKOFF = {"min_backoff": 1_000, "max_backoff": 30_000}
@@ -23,6 +24,30 @@ def declare_actors(
     def export_customers_actor(job_id: int) -> None:
         export_customers(deps, job_id)
 
+    def run_pledge_reminders_actor(job_id: int) -> None:
+        run_pledge_reminders(deps, job_id)
+
+    def send_pledge_reminder_actor(reminder_id: int) -> None:
+        send_pledge_reminder(deps, reminder_id)
+
+    dramatiq.actor(
+        run_pledge_reminders_actor,
+        broker=broker,
+        actor_name="run_pledge_reminders",
+        queue_name=f"{queue_prefix}.reminders",
+        time_limit=TIME_LIMIT_MS,
+        max_retries=retries,
+        **BACKOFF,
+    )
+    dramatiq.actor(
+        send_pledge_reminder_actor,
+        broker=broker,
+        actor_name="send_pledge_reminder",
+        queue_name=f"{queue_prefix}.mail",
+        time_limit=5 * 60 * 1000,
+        max_retries=retries,
+        **BACKOFF,
+    )
     dramatiq.actor(
         export_customers_actor,
         broker=broker,

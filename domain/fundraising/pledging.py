@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
+from domain.events import DomainEvent, OutboxMessage
 from domain.fundraising.events import FundraisingNote
 from domain.fundraising.opportunities import get_opportunity
 from domain.fundraising.pledges import (
@@ -17,6 +18,7 @@ from domain.fundraising.pledges import (
     check_schedule,
     equal_split,
 )
+from domain.fundraising.reminders import ReminderPolicy, check_policy
 from domain.money import Money, check_amount
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.events import format_money
@@ -209,3 +211,30 @@ async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> P
     pledge.opportunity_id = opportunity_id
     await uow.pledges.link(pledge)
     return pledge
+
+
+@dataclass(frozen=True)
+class ReminderQueued(DomainEvent):
+    reminder_id: int
+
+    def message(self) -> OutboxMessage:
+        return OutboxMessage("send_pledge_reminder", {"reminder_id": self.reminder_id})
+
+
+async def remind_now(uow: UnitOfWork, pledge_id: int) -> Pledge:
+    """Queue a reminder now for the pledge's next unpaid instalment."""
+    pledge = await _live_pledge(uow, pledge_id)
+    unpaid = [i for i in pledge.instalments if i.outstanding > 0]
+    if not unpaid:
+        raise Conflict("No instalment of the pledge is waiting for money.", ("pledgeId",))
+    instalment = min(unpaid, key=lambda i: i.due_on)
+    assert instalment.id is not None
+    reminder_id = await uow.pledges.queue_reminder(instalment.id)
+    uow.record(ReminderQueued(reminder_id))
+    return pledge
+
+
+async def save_reminder_policy(uow: UnitOfWork, policy: ReminderPolicy) -> ReminderPolicy:
+    checked = check_policy(policy)
+    await uow.pledges.save_policy(checked)
+    return checked

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, Problem, UserFacingError
 from domain.sales.commands import (
     ItemLine,
     PurchaseReservation,
@@ -66,9 +66,13 @@ async def reserve_tickets(uow: UnitOfWork, command: ReserveTickets) -> Reservati
     if command.expires_at.tzinfo is None or command.expires_at <= uow.now():
         raise InvalidInput.at(("expiresAt",), "Must be in the future, with a time zone.")
     # Checked as an order would be, so a reservation can always be bought as it stands.
-    await validate_order(
-        uow, RecordOrder(command.customer_id, Channel.BOX_OFFICE, command.tickets), None
-    )
+    try:
+        await validate_order(
+            uow, RecordOrder(command.customer_id, Channel.BOX_OFFICE, command.tickets), None
+        )
+    except UserFacingError as error:
+        error.problems = [_on_tickets(problem) for problem in error.problems]
+        raise
     customer = await get_customer(uow, command.customer_id)
     reservation = Reservation(command.customer_id, list(command.tickets), command.expires_at)
     await uow.reservations.add(reservation)
@@ -82,6 +86,13 @@ async def reserve_tickets(uow: UnitOfWork, command: ReserveTickets) -> Reservati
         )
     )
     return reservation
+
+
+def _on_tickets(problem: Problem) -> Problem:
+    """An order's problem with its `items`, reported on the reservation's `tickets`."""
+    if problem.field[:1] != ("items",):
+        return problem
+    return replace(problem, field=("tickets", *problem.field[1:]))
 
 
 async def _held(uow: UnitOfWork, reservation_id: int) -> Reservation:

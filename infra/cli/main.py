@@ -144,6 +144,22 @@ def relay() -> None:
     runtime.relay.run(stop, runtime.settings.relay_interval_seconds)
 
 
+@app.command()
+def scheduler() -> None:
+    """Start the daily jobs (pledge reminders) at their hour, until stopped. Running two by
+    mistake does no harm: each day's run is claimed once in the database."""
+    from infra.scheduling import Scheduler
+
+    _logging()
+    settings = Settings()
+    from infra.db.engine import build_sync_engine
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    Scheduler(build_sync_engine(settings.database_url), settings.reminder_hour_utc).run(stop)
+
+
 def _wait_for_signal() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

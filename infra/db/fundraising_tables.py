@@ -196,3 +196,14 @@ pledge_reminder = Table(
     # Written before the hand-off to the mailer: the same reminder can never go twice.
     UniqueConstraint("instalment_id", "number"),
 )
+
+reminder_run = Table(
+    "reminder_run",
+    metadata,
+    id_column(),
+    tenant_column(),
+    Column("run_on", Date, nullable=False),
+    Column("job_id", Id, ForeignKey("job.id"), nullable=False),
+    # One run per organisation and day, however many schedulers are running.
+    UniqueConstraint("tenant_id", "run_on"),
+)

@@ -43,7 +43,13 @@ def report_progress(engine: Engine, job_id: int, progress: int, total: int | Non
         db.execute(update(t.job).where(j.id == job_id).values(progress=progress, total=total))
 
 
-def succeed(engine: Engine, job_id: int, result_file: str | None, total: int) -> bool:
+def succeed(
+    engine: Engine,
+    job_id: int,
+    result_file: str | None,
+    total: int,
+    summary: dict[str, int] | None = None,
+) -> bool:
     """Finish the job; False when another delivery already had (it then keeps its result)."""
     with engine.begin() as db:
         result = db.execute(

@@ -273,6 +273,8 @@ job = Table(
     Column("requested_by", String(300), nullable=False),
     Column("error", Text),
     Column("result_file", String(500)),
+    # What a finished job counted, e.g. {"queued": 120, "skippedNoEmail": 3}.
+    Column("summary", JSON),
     Column("attempts", Integer, nullable=False),
     Column("created_at", Moment, nullable=False),
     Column("started_at", Moment),

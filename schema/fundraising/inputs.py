@@ -9,6 +9,7 @@ import strawberry
 from domain.fundraising import activities, campaigns, invitations, legacies, opportunities
 from domain.fundraising.pledges import ScheduledInstalment
 from domain.fundraising.pledging import PayInstalment, RecordPledge
+from domain.fundraising.reminders import DEFAULT_BODY, DEFAULT_SUBJECT, ReminderPolicy
 from domain.sales.orders import Channel as DomainChannel
 from resolvers.global_ids import pk_of
 from schema.customers.inputs import customer_pk, given_or_unset
@@ -279,3 +280,27 @@ def guest_of(given: InvitationGuestInput) -> invitations.Guest:
     return invitations.Guest(
         customer_pk(given.customer_id, "customerId") if given.customer_id else None, given.name
     )
+
+
+@strawberry.input(description="Pledge-reminder settings.")
+class ReminderSettingsInput:
+    first_days_before: int = strawberry.field(description="First reminder, days before due.")
+    every_days: int = strawberry.field(description="Then one every this many days.")
+    max_reminders: int = strawberry.field(description="At most this many per instalment.")
+    transactional: bool = strawberry.field(
+        default=True, description="Send whatever the customer's marketing consent."
+    )
+    subject: str = strawberry.field(
+        default=DEFAULT_SUBJECT, description="Subject template (jinja2)."
+    )
+    body: str = strawberry.field(default=DEFAULT_BODY, description="Body template (jinja2).")
+
+    def policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            self.first_days_before,
+            self.every_days,
+            self.max_reminders,
+            self.transactional,
+            self.subject,
+            self.body,
+        )

@@ -43,6 +43,7 @@ from schema.fundraising.records import (
     Pledge,
     legacy_from_record,
 )
+from schema.fundraising.reminders import ReminderSettings
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage
 from schema.mutations import perform
 from schema.permissions import requires
@@ -63,6 +64,9 @@ OpportunityPayload = payload_type(
 )
 LegacyPayload = payload_type("LegacyPayload", "legacy", Legacy, "The legacy.")
 ActivityPayload = payload_type("ActivityPayload", "activity", Activity, "The activity.")
+ReminderSettingsPayload = payload_type(
+    "ReminderSettingsPayload", "settings", ReminderSettings, "The reminder settings."
+)
 InvitationPayload = payload_type("InvitationPayload", "invitation", Invitation, "The invitation.")
 
 

@@ -18,7 +18,9 @@ ORDER_FIELDS = """
 """
 RECORD_ORDER = f"""
 mutation($input: RecordOrderInput!) {{
-  recordOrder(input: $input) {{ created order {{ {ORDER_FIELDS} }} errors {{ code message field }} }}
+  recordOrder(input: $input) {{
+    created order {{ {ORDER_FIELDS} }} errors {{ code message field }}
+  }}
 }}"""
 
 

@@ -13,6 +13,7 @@ from domain.fundraising.invitations import Guest, Invitation
 from domain.fundraising.legacies import Legacy
 from domain.fundraising.opportunities import Opportunity
 from domain.fundraising.pledges import Instalment, Pledge
+from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
@@ -217,6 +218,46 @@ class SqlPledgeRepository:
             .where(f.pledge.c.id == pledge.id, f.pledge.c.tenant_id == self._tenant_id)
             .values(opportunity_id=pledge.opportunity_id)
         )
+
+    async def queue_reminder(self, instalment_id: int) -> int:
+        r = f.pledge_reminder.c
+        number = (
+            await self._db.execute(
+                select(func.coalesce(func.max(r.number), 0) + 1).where(
+                    r.instalment_id == instalment_id
+                )
+            )
+        ).scalar_one()
+        return int(
+            (
+                await self._db.execute(
+                    insert(f.pledge_reminder)
+                    .values(
+                        tenant_id=self._tenant_id,
+                        instalment_id=instalment_id,
+                        number=number,
+                        created_at=utc_now(),
+                    )
+                    .returning(r.id)
+                )
+            ).scalar_one()
+        )
+
+    async def save_policy(self, policy: ReminderPolicy) -> None:
+        values = {
+            "first_days_before": policy.first_days_before,
+            "every_days": policy.every_days,
+            "max_reminders": policy.max_reminders,
+            "transactional": policy.transactional,
+            "template_subject": policy.subject,
+            "template_body": policy.body,
+        }
+        settings = f.reminder_settings
+        updated = await self._db.execute(
+            update(settings).where(settings.c.tenant_id == self._tenant_id).values(**values)
+        )
+        if updated.rowcount == 0:
+            await self._db.execute(insert(settings).values(tenant_id=self._tenant_id, **values))
 
     async def record_payment(self, instalment_id: int, amount: int, order_item_id: int) -> None:
         await self._db.execute(
