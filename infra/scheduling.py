@@ -73,8 +73,9 @@ def start_daily_runs(engine: Engine, today: date) -> int:
 
 
 class Scheduler:
-    def __init__(self, engine: Engine, hour_utc: int,
-                 on_start: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, hour_utc: int, on_start: Callable[[], None] | None = None
+    ) -> None:
         self.engine = engine
         self.hour_utc = hour_utc
         self._wake_relay = on_start
