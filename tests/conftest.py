@@ -70,17 +70,17 @@ def settings(
 
 
 def _delete_queues(prefix: str) -> None:
+    """Remove what this session declared on RabbitMQ: each actor queue with its delay (.DQ)
+    and dead-letter (.XQ) twins, and the notices exchange."""
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
     channel = connection.channel()
     for variant in QUEUE_VARIANTS:
-        for name in (
-            f"{prefix}{variant}.exports",
-            f"{prefix}{variant}.exports.DQ",
-            f"{prefix}{variant}.exports.XQ",
-        ):
-            channel.queue_delete(name)
+        for queue in ("exports", "reminders", "mail"):
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(f"{prefix}{variant}.{queue}{suffix}")
+        channel.exchange_delete(f"{prefix}{variant}.events")
     connection.close()
 
 
