@@ -11,7 +11,7 @@ from strawberry.types import Info
 from domain.sales.orders import Channel as DomainChannel
 from domain.sales.orders import ItemKind as DomainItemKind
 from domain.sales.orders import format_order_reference
-from schema.customers.types import Customer, Organisation, load_customer
+from schema.customers.types import Customer, Organisation, customer_from_record, load_customer
 from schema.node import Node
 from schema.sales.catalogue import EventInstance, Fund, MembershipScheme, load_instance
 from schema.sales.enums import Channel, ItemKind
@@ -111,7 +111,9 @@ class Order(Node):
     @strawberry.field(description="Customers soft-credited with it.")
     async def soft_credited(self, info: Info) -> list[Customer]:
         rows = await info.context.loaders.soft_credits_by_order.load(self.pk)
-        return [await load_customer(info, r.customer_id) for r in rows]
+        ids = [r.customer_id for r in rows]
+        customers = await info.context.loaders.customer_by_id.load_many(ids)  # one batch
+        return [customer_from_record(c) for c in customers]
 
     @strawberry.field(description="Its items, in the order they were recorded.")
     async def items(self, info: Info) -> list[OrderItem]:

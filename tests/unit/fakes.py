@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from itertools import count
 from typing import Any
 
 from domain.actors import Actor, ActorKind
@@ -14,6 +15,8 @@ from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
 from domain.events import DomainEvent
 from domain.roles import Role
+from domain.sales.memberships import Membership
+from domain.sales.orders import Order, OrderItem
 
 
 @dataclass
@@ -56,6 +59,61 @@ class FakeHouseholds(Store):
         return next((h for h in self.rows.values() if customer_id in h.member_ids), None)
 
 
+class FakeFunds(Store):
+    async def with_code(self, code: str) -> Any:
+        return copy.deepcopy(next((f for f in self.rows.values() if f.code == code), None))
+
+
+@dataclass
+class FakeOrders(Store):
+    """Orders with their items and history. Item ids are unique across orders, as in the
+    database; like the SQL repository, only the items named are marked returned."""
+
+    history: dict[int, list[str]] = field(default_factory=dict)
+    item_ids: Any = field(default_factory=lambda: count(1))
+
+    async def with_external_reference(self, reference: str) -> Order | None:
+        found = (o for o in self.rows.values() if o.external_reference == reference)
+        return copy.deepcopy(next(found, None))
+
+    async def add(self, order: Order) -> None:
+        for item in order.items:
+            item.id = next(self.item_ids)
+        await super().add(order)
+
+    async def add_items(self, order: Order, items: list[OrderItem]) -> None:
+        for item in items:
+            item.id = next(self.item_ids)
+        self.rows[order.id].items.extend(copy.deepcopy(items))
+
+    async def mark_returned(self, order: Order, item_ids: list[int]) -> None:
+        for item in self.rows[order.id].items:
+            item.returned = item.returned or item.id in item_ids
+
+    async def note(self, order_id: int, what: str) -> None:
+        self.history.setdefault(order_id, []).append(what)
+
+    async def of_item(self, item_id: int) -> Order | None:
+        found = (o for o in self.rows.values() if any(i.id == item_id for i in o.items))
+        return copy.deepcopy(next(found, None))
+
+    async def link_item(self, item_id: int, opportunity_id: int) -> None:
+        for order in self.rows.values():
+            for item in order.items:
+                if item.id == item_id:
+                    item.opportunity_id = opportunity_id
+
+
+class FakeMemberships(Store):
+    async def latest(self, customer_id: int, scheme_id: int) -> Membership | None:
+        held = [
+            m
+            for m in self.rows.values()
+            if (m.customer_id, m.scheme_id) == (customer_id, scheme_id)
+        ]
+        return copy.deepcopy(max(held, key=lambda m: m.ends_on, default=None))
+
+
 class FakeUnitOfWork:
     def __init__(self, *roles: Role) -> None:
         self.actor = Actor(
@@ -66,10 +124,30 @@ class FakeUnitOfWork:
         self.relationships = FakeRelationships()
         self.households = FakeHouseholds()
         self.jobs = Store()
+        self._sales_repositories()
         self.events: list[DomainEvent] = []
+        # The clock: tests move it to let time pass.
+        self.moment = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    def _sales_repositories(self) -> None:
+        # No event catalogue: `events` here is the list of recorded domain events.
+        self.partner_companies = Store()
+        self.event_instances = Store()
+        self.funds = FakeFunds()
+        self.membership_schemes = Store()
+        self.orders = FakeOrders()
+        self.memberships = FakeMemberships()
+        self.reservations = Store()
+        self.visits = Store()
 
     def today(self) -> date:
-        return date(2026, 11, 24)
+        return self.moment.date()
+
+    def now(self) -> datetime:
+        return self.moment
+
+    async def currency(self) -> str:
+        return "GBP"
 
     def record(self, event: DomainEvent) -> None:
         self.events.append(event)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.errors import Conflict
 from domain.sales.commands import ItemLine
 from domain.sales.memberships import Membership
 from domain.sales.orders import ItemKind
@@ -14,8 +15,10 @@ from domain.sales.reservations import Reservation, ReservationStatus
 from domain.sales.visits import Visit
 from infra.clock import utc_now
 from infra.db import sales_tables as s
+from infra.db import tables as t
 
 m, r, rt = s.membership.c, s.reservation.c, s.reservation_ticket.c
+c = t.customer.c
 
 
 class SqlMembershipRepository:
@@ -23,6 +26,15 @@ class SqlMembershipRepository:
         self._db, self._tenant_id = connection, tenant_id
 
     async def latest(self, customer_id: int, scheme_id: int) -> Membership | None:
+        """The customer's latest term of the scheme, which stays the latest until the
+        transaction ends: the customer's row is locked, so two purchases at the same moment
+        take turns and the second sees the first's term. NO KEY UPDATE, because the order's
+        own foreign keys hold KEY SHARE locks on that row (SQLite has one writer anyway)."""
+        await self._db.execute(
+            select(c.id)
+            .where(c.tenant_id == self._tenant_id, c.id == customer_id)
+            .with_for_update(key_share=True)
+        )
         row = (
             await self._db.execute(
                 select(s.membership)
@@ -74,6 +86,8 @@ def ticket_line(row: Any) -> ItemLine:
 class SqlReservationRepository:
     def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
         self._db, self._tenant_id = connection, tenant_id
+        # The status each reservation had when read: `save` changes it only if still so.
+        self._status_read: dict[int, str] = {}
 
     async def get(self, reservation_id: int) -> Reservation | None:
         row = (
@@ -83,6 +97,7 @@ class SqlReservationRepository:
         ).first()
         if row is None:
             return None
+        self._status_read[row.id] = row.status
         tickets = (
             await self._db.execute(
                 select(s.reservation_ticket)
@@ -116,6 +131,7 @@ class SqlReservationRepository:
                 .returning(r.id)
             )
         ).scalar_one()
+        self._status_read[reservation.id] = reservation.recorded_status.value
         await self._db.execute(
             insert(s.reservation_ticket),
             [
@@ -134,15 +150,28 @@ class SqlReservationRepository:
         )
 
     async def save(self, reservation: Reservation) -> None:
-        await self._db.execute(
+        """Only while its status is still the one read: when a concurrent request bought or
+        released it first, this one is refused, or its tickets would be bought twice."""
+        assert reservation.id is not None
+        saved = await self._db.execute(
             update(s.reservation)
-            .where(r.tenant_id == self._tenant_id, r.id == reservation.id)
+            .where(
+                r.tenant_id == self._tenant_id,
+                r.id == reservation.id,
+                r.status == self._status_read[reservation.id],
+            )
             .values(
                 status=reservation.recorded_status.value,
                 order_id=reservation.order_id,
                 opportunity_id=reservation.opportunity_id,
             )
         )
+        if saved.rowcount != 1:
+            raise Conflict(
+                "Another request changed the reservation at the same moment; nothing was "
+                "written. Read it again and retry.",
+                ("reservationId",),
+            )
 
 
 class SqlVisitRepository:

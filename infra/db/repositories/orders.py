@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.errors import AlreadyRecorded
+from domain.errors import AlreadyRecorded, Conflict
 from domain.sales.orders import Channel, ItemKind, Order, OrderItem, format_order_reference
 from infra.clock import utc_now
 from infra.db import sales_tables as s
@@ -178,11 +178,15 @@ class SqlOrderRepository:
             item.id = item_id
 
     async def mark_returned(self, order: Order, item_ids: list[int]) -> None:
-        await self._db.execute(
+        """Only items not yet returned: when a concurrent request returned one first, this
+        one is refused, or the refund (or the donation made of it) would be paid twice."""
+        marked = await self._db.execute(
             update(s.order_item)
             .where(i.order_id == order.id, i.id.in_(item_ids), i.returned_at.is_(None))
             .values(returned_at=utc_now())
         )
+        if marked.rowcount != len(item_ids):
+            raise Conflict("That item has already been returned.", ("itemIds",))
 
     async def note(self, order_id: int, what: str, at: datetime | None = None) -> None:
         await self._db.execute(
