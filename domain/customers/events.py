@@ -59,86 +59,63 @@ class CustomerReactivated(DomainEvent):
 
 @dataclass(frozen=True)
 class RelationshipAdded(DomainEvent):
+    """Written on both customers' timelines, each in their own words."""
+
     relationship_id: int
     type_name: str
     from_customer: tuple[int, str]
     to_customer: tuple[int, str]
+    kind = T.RELATIONSHIP_ADDED
+    # (seen from the `from` side, seen from the `to` side)
+    wording = ("{type} of {to}.", "{frm} added as {type}.")
 
     def timeline_entries(self) -> list[TimelineEntry]:
         (a, a_name), (b, b_name) = self.from_customer, self.to_customer
+        words = {"type": self.type_name, "to": b_name, "frm": a_name}
         details = {"relationshipId": str(self.relationship_id), "type": self.type_name}
         return [
-            TimelineEntry(a, T.RELATIONSHIP_ADDED, f"{self.type_name} of {b_name}.", details),
-            TimelineEntry(b, T.RELATIONSHIP_ADDED, f"{a_name} added as {self.type_name}.", details),
+            TimelineEntry(a, self.kind, self.wording[0].format(**words), details),
+            TimelineEntry(b, self.kind, self.wording[1].format(**words), details),
         ]
 
 
 @dataclass(frozen=True)
-class RelationshipEnded(DomainEvent):
-    relationship_id: int
-    type_name: str
-    from_customer: tuple[int, str]
-    to_customer: tuple[int, str]
-
-    def timeline_entries(self) -> list[TimelineEntry]:
-        (a, a_name), (b, b_name) = self.from_customer, self.to_customer
-        details = {"relationshipId": str(self.relationship_id), "type": self.type_name}
-        return [
-            TimelineEntry(
-                a, T.RELATIONSHIP_ENDED, f"No longer {self.type_name} of {b_name}.", details
-            ),
-            TimelineEntry(
-                b, T.RELATIONSHIP_ENDED, f"{a_name} no longer {self.type_name}.", details
-            ),
-        ]
+class RelationshipEnded(RelationshipAdded):
+    kind = T.RELATIONSHIP_ENDED
+    wording = ("No longer {type} of {to}.", "{frm} no longer {type}.")
 
 
 @dataclass(frozen=True)
-class HouseholdJoined(DomainEvent):
+class HouseholdChange(DomainEvent):
+    """A member joined or left a household, or became its primary householder."""
+
     household_id: int
     household_name: str
     customer_id: int
+    kind: T = T.HOUSEHOLD_JOINED
+
+    SUMMARIES = {
+        T.HOUSEHOLD_JOINED: "Joined household {}.",
+        T.HOUSEHOLD_LEFT: "Left household {}.",
+        T.PRIMARY_HOUSEHOLDER_CHANGED: "Now primary householder of {}.",
+    }
 
     def timeline_entries(self) -> list[TimelineEntry]:
+        summary = self.SUMMARIES[self.kind].format(self.household_name)
         return [
             TimelineEntry(
-                self.customer_id,
-                T.HOUSEHOLD_JOINED,
-                f"Joined household {self.household_name}.",
-                {"householdId": str(self.household_id)},
+                self.customer_id, self.kind, summary, {"householdId": str(self.household_id)}
             )
         ]
 
 
-@dataclass(frozen=True)
-class HouseholdLeft(DomainEvent):
-    household_id: int
-    household_name: str
-    customer_id: int
-
-    def timeline_entries(self) -> list[TimelineEntry]:
-        return [
-            TimelineEntry(
-                self.customer_id,
-                T.HOUSEHOLD_LEFT,
-                f"Left household {self.household_name}.",
-                {"householdId": str(self.household_id)},
-            )
-        ]
+def household_joined(household_id: int, name: str, customer_id: int) -> HouseholdChange:
+    return HouseholdChange(household_id, name, customer_id, T.HOUSEHOLD_JOINED)
 
 
-@dataclass(frozen=True)
-class PrimaryHouseholderChanged(DomainEvent):
-    household_id: int
-    household_name: str
-    customer_id: int
+def household_left(household_id: int, name: str, customer_id: int) -> HouseholdChange:
+    return HouseholdChange(household_id, name, customer_id, T.HOUSEHOLD_LEFT)
 
-    def timeline_entries(self) -> list[TimelineEntry]:
-        return [
-            TimelineEntry(
-                self.customer_id,
-                T.PRIMARY_HOUSEHOLDER_CHANGED,
-                f"Now primary householder of {self.household_name}.",
-                {"householdId": str(self.household_id)},
-            )
-        ]
+
+def primary_householder_changed(household_id: int, name: str, customer_id: int) -> HouseholdChange:
+    return HouseholdChange(household_id, name, customer_id, T.PRIMARY_HOUSEHOLDER_CHANGED)

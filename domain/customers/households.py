@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from domain.customers.customer import CustomerKind
-from domain.customers.events import HouseholdJoined, HouseholdLeft, PrimaryHouseholderChanged
+from domain.customers.events import (
+    household_joined,
+    household_left,
+    primary_householder_changed,
+)
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.text import clean_text
@@ -79,7 +83,7 @@ async def create_household(uow: UnitOfWork, command: CreateHousehold) -> Househo
     await uow.households.add(household)
     assert household.id is not None
     for member_id in members:
-        uow.record(HouseholdJoined(household.id, household.name, member_id))
+        uow.record(household_joined(household.id, household.name, member_id))
     return household
 
 
@@ -96,7 +100,7 @@ async def add_household_member(uow: UnitOfWork, command: AddHouseholdMember) -> 
     household.member_ids.append(member_id)
     await uow.households.save(household)
     assert household.id is not None
-    uow.record(HouseholdJoined(household.id, household.name, member_id))
+    uow.record(household_joined(household.id, household.name, member_id))
     return household
 
 
@@ -111,7 +115,7 @@ async def remove_household_member(uow: UnitOfWork, command: RemoveHouseholdMembe
     household.member_ids.remove(command.customer_id)
     await uow.households.save(household)
     assert household.id is not None
-    uow.record(HouseholdLeft(household.id, household.name, command.customer_id))
+    uow.record(household_left(household.id, household.name, command.customer_id))
     return household
 
 
@@ -125,5 +129,5 @@ async def set_primary_householder(uow: UnitOfWork, command: SetPrimaryHouseholde
         household.primary_householder_id = command.customer_id
         await uow.households.save(household)
         assert household.id is not None
-        uow.record(PrimaryHouseholderChanged(household.id, household.name, command.customer_id))
+        uow.record(primary_householder_changed(household.id, household.name, command.customer_id))
     return household
