@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
-from domain.errors import NotFound, ProblemCollector
+from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.fundraising.events import FundraisingNote
 from domain.fundraising.opportunities import get_opportunity
 from domain.text import clean_text
@@ -47,7 +47,9 @@ async def save_activity(uow: UnitOfWork, activity: Activity) -> Activity:
     if not await uow.staff.exists(activity.owner_id):
         raise NotFound("Staff user", ("ownerId",))
     if activity.opportunity_id is not None:
-        await get_opportunity(uow, activity.opportunity_id)
+        opportunity = await get_opportunity(uow, activity.opportunity_id)
+        if opportunity.customer_id != activity.customer_id:
+            raise Conflict("The opportunity is another customer's.", ("opportunityId",))
     new = activity.id is None
     if new:
         await uow.activities.add(activity)

@@ -72,13 +72,14 @@ async def open_opportunity(uow: UnitOfWork, opportunity: Opportunity) -> Opportu
 
 async def change_opportunity(uow: UnitOfWork, change: ChangeOpportunity) -> Opportunity:
     opportunity = await get_opportunity(uow, change.opportunity_id)
-    before = opportunity.stage_id
+    before, was_open = opportunity.stage_id, opportunity.open
     for field in ("name", "campaign_id", "owner_id", "stage_id", "target", "asked", "open"):
         value = getattr(change, field)
         if value is not UNSET:
             setattr(opportunity, field, value)
     _check_fields(opportunity)
-    if not opportunity.open and change.stage_id is not UNSET and change.open is UNSET:
+    # Closing may move it into the stage it closes in; once closed, only reopening does.
+    if not was_open and not opportunity.open and opportunity.stage_id != before:
         raise Conflict(
             "A closed opportunity keeps the stage it closed in; reopen it first.", ("stageId",)
         )

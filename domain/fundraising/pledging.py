@@ -68,6 +68,9 @@ async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
             raise InvalidInput.at(
                 ("equalInstalments",), "Give 1 to 120 instalments and the first due date."
             )
+        if not 1 <= command.every_months <= 12:
+            # 0 would put every instalment on one day; a negative step runs back in time.
+            raise InvalidInput.at(("everyMonths",), "Must be between 1 and 12 months.")
         schedule = equal_split(
             command.amount, command.equal_instalments, command.first_due_on, command.every_months
         )

@@ -62,6 +62,7 @@ def succeed(
                 total=total,
                 finished_at=utc_now(),
                 error=None,
+                summary=summary,
             )
         )
         return bool(result.rowcount)

@@ -32,6 +32,7 @@ from schema.fundraising.inputs import (
     PayInstalmentInput,
     RecordLegacyInput,
     RecordPledgeInput,
+    ReminderSettingsInput,
     guest_of,
     invitation_pk,
     required,
@@ -433,3 +434,33 @@ class FundraisingMutation:
                 Invitation.from_record,
             ),
         )
+
+    @strawberry.mutation(
+        description="Remind the donor now of the pledge's next unpaid instalment: the "
+        "reminder is written at once and emailed in the background. OPPORTUNITIES.",
+        extensions=FUNDRAISING,
+    )
+    async def send_pledge_reminder(
+        self, info: Info, pledge_id: Annotated[strawberry.ID, _id("The pledge.")]
+    ) -> PledgePayload:
+        async def work() -> dict[str, Any]:
+            pk = required(pledge_id, "Pledge", "Pledge", "pledgeId")
+            return await _pledge_payload(info, lambda uow: pledging.remind_now(uow, pk))
+
+        return await payload(PledgePayload, work())
+
+    @strawberry.mutation(
+        description="Change when pledge reminders go and what they say. OPPORTUNITIES_ADMIN.",
+        extensions=ADMIN,
+    )
+    async def save_reminder_settings(
+        self, info: Info, input: Annotated[ReminderSettingsInput, _id(INPUT)]
+    ) -> ReminderSettingsPayload:  # type: ignore[valid-type]
+        async def work() -> dict[str, Any]:
+            policy = input.policy()
+            saved = await info.context.perform(
+                lambda uow: pledging.save_reminder_policy(uow, policy)
+            )
+            return {"settings": ReminderSettings.from_policy(saved)}
+
+        return await payload(ReminderSettingsPayload, work())

@@ -96,7 +96,7 @@ class Pledge(Node):
                     given=money(i.given),
                     status=i.status(today),
                 )
-                for i in pledge.instalments
+                for i in sorted(pledge.instalments, key=lambda i: (i.due_on, i.id or 0))
             ],
             customer_pk=pledge.customer_id,
             fund_pk=pledge.fund_id,

@@ -14,6 +14,7 @@ from domain.customers.customer import Customer, CustomerKind, format_reference
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
 from domain.events import DomainEvent
+from domain.fundraising.pledges import Pledge
 from domain.roles import Role
 from domain.sales.memberships import Membership
 from domain.sales.orders import Order, OrderItem
@@ -114,6 +115,41 @@ class FakeMemberships(Store):
         return copy.deepcopy(max(held, key=lambda m: m.ends_on, default=None))
 
 
+@dataclass
+class FakePledges(Store):
+    """Pledges with their instalments. Instalment ids are unique across pledges, as in the
+    database; a payment adds to what its instalment was given."""
+
+    instalment_ids: Any = field(default_factory=lambda: count(1))
+    payments: list[tuple[int, int, int]] = field(default_factory=list)
+
+    async def add(self, pledge: Pledge) -> None:
+        self._number(pledge)
+        await super().add(pledge)
+
+    async def of_instalment(self, instalment_id: int) -> Pledge | None:
+        found = (p for p in self.rows.values() if any(i.id == instalment_id for i in p.instalments))
+        return copy.deepcopy(next(found, None))
+
+    async def save_schedule(self, pledge: Pledge) -> None:
+        self._number(pledge)
+        await self.save(pledge)
+
+    async def record_payment(self, instalment_id: int, amount: int, order_item_id: int) -> None:
+        for pledge in self.rows.values():
+            for instalment in pledge.instalments:
+                if instalment.id == instalment_id:
+                    instalment.given += amount
+        self.payments.append((instalment_id, amount, order_item_id))
+
+    async def link(self, pledge: Pledge) -> None:
+        self.rows[pledge.id].opportunity_id = pledge.opportunity_id
+
+    def _number(self, pledge: Pledge) -> None:
+        for instalment in pledge.instalments:
+            instalment.id = instalment.id or next(self.instalment_ids)
+
+
 class FakeUnitOfWork:
     def __init__(self, *roles: Role) -> None:
         self.actor = Actor(
@@ -125,6 +161,9 @@ class FakeUnitOfWork:
         self.households = FakeHouseholds()
         self.jobs = Store()
         self._sales_repositories()
+        self.campaigns = Store()
+        self.opportunities = Store()
+        self.pledges = FakePledges()
         self.events: list[DomainEvent] = []
         # The clock: tests move it to let time pass.
         self.moment = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

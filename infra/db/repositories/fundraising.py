@@ -194,11 +194,13 @@ class SqlPledgeRepository:
             update(f.pledge).where(f.pledge.c.id == pledge.id).values(cancelled=pledge.cancelled)
         )
         kept = [x.id for x in pledge.instalments if x.id is not None]
+        replaced = select(i.id).where(i.pledge_id == pledge.id, i.id.not_in(kept) if kept else True)
+        # Reminders of a replaced instalment go with it (sent ones stay on the timeline);
+        # a reminder still queued for one then finds nothing to send.
         await self._db.execute(
-            delete(f.instalment).where(
-                i.pledge_id == pledge.id, i.id.not_in(kept) if kept else True
-            )
+            delete(f.pledge_reminder).where(f.pledge_reminder.c.instalment_id.in_(replaced))
         )
+        await self._db.execute(delete(f.instalment).where(i.id.in_(replaced)))
         for instalment in pledge.instalments:
             if instalment.id is not None:
                 await self._db.execute(
