@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -31,11 +31,10 @@ def killed_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def killed_runtime(killed_settings: Settings) -> Iterator[Runtime]:
+async def killed_runtime(killed_settings: Settings) -> AsyncIterator[Runtime]:
     built = build_runtime(killed_settings)
     yield built
-    built.broker.close()
-    built.sync_engine.dispose()
+    await built.close()
 
 
 def start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
