@@ -1,0 +1,127 @@
+"""Timing requests: each one's latency and the run's throughput, over HTTP or straight SQL,
+with `concurrency` callers taking the inputs in turn."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psycopg
+
+
+@dataclass(frozen=True)
+class Timings:
+    latencies: list[float]  # seconds, one per request
+    wall: float  # seconds for them all
+
+    def percentile(self, p: int) -> float:
+        """In milliseconds."""
+        if len(self.latencies) == 1:
+            return self.latencies[0] * 1000
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.wall
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "p50": self.percentile(50),
+            "p95": self.percentile(95),
+            "p99": self.percentile(99),
+            "rps": self.per_second,
+        }
+
+
+async def _timed(
+    callers: Sequence[Callable[[Any], Awaitable[Any]]], inputs: Sequence[Any]
+) -> tuple[Timings, list[Any]]:
+    latencies: list[float] = [0.0] * len(inputs)
+    answers: list[Any] = [None] * len(inputs)
+    next_index = iter(range(len(inputs)))
+
+    async def caller(call: Callable[[Any], Awaitable[Any]]) -> None:
+        for i in next_index:
+            started = time.perf_counter()
+            answers[i] = await call(inputs[i])
+            latencies[i] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller(call) for call in callers))
+    return Timings(latencies, time.perf_counter() - started), answers
+
+
+class GraphQLClient:
+    def __init__(self, base_url: str, api_key: str, concurrency: int) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            timeout=30.0,
+        )
+        self.concurrency = concurrency
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def post(self, query: str, variables: dict[str, Any], authorised: bool = True) -> Any:
+        headers = None if authorised else {"Authorization": ""}
+        response = await self._http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        response.raise_for_status()
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(f"GraphQL errors for {variables}: {body['errors']}")
+        return body["data"]
+
+    async def get(self, path: str) -> Any:
+        response = await self._http.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    async def run(
+        self, query: str, inputs: Sequence[dict[str, Any]], authorised: bool = True
+    ) -> tuple[Timings, list[Any]]:
+        async def call(variables: dict[str, Any]) -> Any:
+            return await self.post(query, variables, authorised)
+
+        return await _timed([call] * self.concurrency, inputs)
+
+    async def run_get(self, path: str, times: int) -> Timings:
+        timings, _ = await _timed([self.get] * self.concurrency, [path] * times)
+        return timings
+
+
+class SqlClient:
+    """`concurrency` psycopg connections, opened before timing starts."""
+
+    def __init__(self, url: str, concurrency: int) -> None:
+        self._url = url
+        self._concurrency = concurrency
+        self._connections: list[psycopg.AsyncConnection[Any]] = []
+
+    async def open(self) -> None:
+        self._connections = [
+            await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+            for _ in range(self._concurrency)
+        ]
+
+    async def aclose(self) -> None:
+        for connection in self._connections:
+            await connection.close()
+
+    async def run(self, sql: str, inputs: Sequence[dict[str, Any]]) -> tuple[Timings, list[Any]]:
+        def caller(connection: psycopg.AsyncConnection[Any]) -> Callable[[Any], Awaitable[Any]]:
+            async def call(parameters: dict[str, Any]) -> Any:
+                cursor = await connection.execute(sql, parameters)  # type: ignore[arg-type]
+                return await cursor.fetchall()
+
+            return call
+
+        return await _timed([caller(c) for c in self._connections], inputs)
