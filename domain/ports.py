@@ -5,11 +5,12 @@ Every repository is already scoped to one organisation: it cannot see another's 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from domain.actors import Actor
-from domain.customers.customer import Customer
+from domain.customers.customer import Customer, CustomerKind
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
 from domain.events import DomainEvent
@@ -38,6 +39,10 @@ Entry = TypeVar("Entry")
 
 class CustomerRepository(Protocol):
     async def get(self, customer_id: int) -> Customer | None: ...
+    async def kinds(self, customer_ids: Collection[int]) -> dict[int, CustomerKind]:
+        """The kind of each of these customers that exists, in one look-up: for checking
+        references without loading whole records."""
+
     async def add(self, customer: Customer) -> None:
         """Store a new record, giving it its id and reference."""
 
@@ -74,6 +79,9 @@ class JobRepository(Protocol):
 
 class CatalogueRepository(Protocol[Entry]):
     async def get(self, entry_id: int) -> Entry | None: ...
+    async def existing(self, entry_ids: Collection[int]) -> set[int]:
+        """Which of these ids name an entry, in one look-up."""
+
     async def add(self, entry: Entry) -> None: ...
     async def save(self, entry: Entry) -> None: ...
 

@@ -77,7 +77,9 @@ class RequestContext:
         return self.known_currency
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.services.engine, self.caller, self.services.wake_relay)
+        return SqlUnitOfWork(
+            self.services.engine, self.caller, self.services.wake_relay, self.known_currency
+        )
 
     async def perform(self, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """Run a domain service in one transaction and commit it; any error rolls back.

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.customers.customer import CustomerKind
-from domain.customers.services import get_customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
 from domain.money import check_amount, check_currency
 from domain.sales.commands import ItemLine, RecordOrder
@@ -122,12 +121,19 @@ def _attributes(problems: ProblemCollector, pairs: tuple[tuple[str, str], ...]) 
 
 
 async def _check_references(uow: UnitOfWork, command: RecordOrder) -> None:
-    """Every id must name a row of this organisation; reported on the field that holds it."""
-    await get_customer(uow, command.owner_id, field=("ownerId",))
-    if command.facilitator_id is not None:
-        await get_customer(uow, command.facilitator_id, field=("facilitatorId",))
-    if command.booked_for_id is not None:
-        await get_customer(uow, command.booked_for_id, CustomerKind.ORGANISATION, ("bookedForId",))
+    """Every id must name a row of this organisation; reported on the field that holds it.
+    One look-up per kind of row, however many the order names."""
+    named = {command.owner_id, *command.soft_credit_ids}
+    named |= {pk for pk in (command.facilitator_id, command.booked_for_id) if pk is not None}
+    kinds = await uow.customers.kinds(named)
+
+    def check(pk: int | None, field: str, kind: CustomerKind | None = None) -> None:
+        if pk is not None and (pk not in kinds or kind not in (None, kinds[pk])):
+            raise NotFound("Organisation" if kind else "Customer", (field,))
+
+    check(command.owner_id, "ownerId")
+    check(command.facilitator_id, "facilitatorId")
+    check(command.booked_for_id, "bookedForId", CustomerKind.ORGANISATION)
     if (
         len(set(command.soft_credit_ids)) != len(command.soft_credit_ids)
         or command.owner_id in command.soft_credit_ids
@@ -138,15 +144,24 @@ async def _check_references(uow: UnitOfWork, command: RecordOrder) -> None:
     if len(command.soft_credit_ids) > MAX_SOFT_CREDITS:
         raise Conflict(f"At most {MAX_SOFT_CREDITS} soft credits.", ("softCreditIds",))
     for credited in command.soft_credit_ids:
-        await get_customer(uow, credited, field=("softCreditIds",))
-    for i, line in enumerate(command.items):
-        field = ("items", str(i))
-        if line.instance_id is not None and await uow.event_instances.get(line.instance_id) is None:
-            raise NotFound("Event instance", (*field, "instanceId"))
-        if line.fund_id is not None and await uow.funds.get(line.fund_id) is None:
-            raise NotFound("Fund", (*field, "fundId"))
-        if line.scheme_id is not None and await uow.membership_schemes.get(line.scheme_id) is None:
-            raise NotFound("Membership scheme", (*field, "schemeId"))
+        check(credited, "softCreditIds")
+    await _check_catalogue_references(uow, command.items)
+
+
+async def _check_catalogue_references(uow: UnitOfWork, lines: tuple[ItemLine, ...]) -> None:
+    references = (
+        ("instanceId", "Event instance", uow.event_instances, [x.instance_id for x in lines]),
+        ("fundId", "Fund", uow.funds, [x.fund_id for x in lines]),
+        ("schemeId", "Membership scheme", uow.membership_schemes, [x.scheme_id for x in lines]),
+    )
+    found = [
+        await repository.existing({pk for pk in ids if pk is not None})
+        for *_, repository, ids in references
+    ]
+    for i in range(len(lines)):
+        for (field, what, _, ids), existing in zip(references, found, strict=True):
+            if ids[i] is not None and ids[i] not in existing:
+                raise NotFound(what, ("items", str(i), field))
 
 
 async def _start_memberships(uow: UnitOfWork, order: Order, lines: tuple[ItemLine, ...]) -> None:

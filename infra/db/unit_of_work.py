@@ -59,13 +59,21 @@ def outbox_row(
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine, actor: Actor, on_commit: Any = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        actor: Actor,
+        on_commit: Any = None,
+        currency: str | None = None,
+    ) -> None:
+        """`currency`: the organisation's, when the caller already read it (it never
+        changes once money is recorded); looked up on first use otherwise."""
         self._engine = engine
         self.actor = actor
         self._events: list[DomainEvent] = []
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
-        self._currency: str | None = None
+        self._currency = currency
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._connection = await self._engine.connect()

@@ -36,6 +36,12 @@ class Store:
     async def save(self, item: Any) -> None:
         self.rows[item.id] = copy.deepcopy(item)
 
+    async def existing(self, keys: Any) -> set[int]:
+        return {key for key in keys if key in self.rows}
+
+    async def kinds(self, keys: Any) -> dict[int, CustomerKind]:
+        return {key: self.rows[key].kind for key in keys if key in self.rows}
+
 
 class FakeRelationshipTypes(Store):
     async def named(self, name: str) -> RelationshipType | None:

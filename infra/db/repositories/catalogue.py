@@ -4,6 +4,8 @@ enums by value."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Collection
 from dataclasses import asdict, fields
 from enum import Enum
 from typing import Any, Generic, TypeVar, get_type_hints
@@ -17,19 +19,25 @@ from infra.db import sales_tables as s
 Entry = TypeVar("Entry")
 
 
+@functools.cache
+def _shape(build: type) -> tuple[frozenset[str], dict[str, type[Enum]]]:
+    """The dataclass's field names, and the fields holding enums (columns hold them by
+    value). Worked out once per class: type hints cost more than the query they serve."""
+    hints = get_type_hints(build)
+    enums = {
+        name: hint
+        for name, hint in hints.items()
+        if isinstance(hint, type) and issubclass(hint, Enum)
+    }
+    return frozenset(f.name for f in fields(build)), enums
+
+
 class SqlCatalogueRepository(Generic[Entry]):
     def __init__(
         self, connection: AsyncConnection, tenant_id: int, table: Table, build: type[Entry]
     ) -> None:
         self._db, self._tenant_id, self._table, self._build = connection, tenant_id, table, build
-        hints = get_type_hints(build)
-        self._fields = {f.name for f in fields(build)}  # type: ignore[arg-type]
-        # Columns hold enums by value; these fields turn them back into members.
-        self._enums = {
-            name: hint
-            for name, hint in hints.items()
-            if isinstance(hint, type) and issubclass(hint, Enum)
-        }
+        self._fields, self._enums = _shape(build)
 
     def _entry(self, row: Any) -> Entry:
         values = {k: v for k, v in row._mapping.items() if k in self._fields}
@@ -55,6 +63,15 @@ class SqlCatalogueRepository(Generic[Entry]):
 
     async def get(self, entry_id: int) -> Entry | None:
         return await self._one(self._table.c.id == entry_id)
+
+    async def existing(self, entry_ids: Collection[int]) -> set[int]:
+        if not entry_ids:
+            return set()
+        c = self._table.c
+        found = await self._db.execute(
+            select(c.id).where(c.tenant_id == self._tenant_id, c.id.in_(entry_ids))
+        )
+        return set(found.scalars())
 
     async def add(self, entry: Entry) -> None:
         entry.id = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Table, delete, insert, select, update
@@ -127,6 +127,15 @@ class SqlCustomerRepository:
                 )
             ).all()
         return customer_from_rows(row, parts)
+
+    async def kinds(self, customer_ids: Collection[int]) -> dict[int, CustomerKind]:
+        if not customer_ids:
+            return {}
+        c = t.customer.c
+        rows = await self._db.execute(
+            select(c.id, c.kind).where(c.tenant_id == self._tenant_id, c.id.in_(customer_ids))
+        )
+        return {row.id: CustomerKind(row.kind) for row in rows}
 
     async def add(self, customer: Customer) -> None:
         number = (

@@ -96,7 +96,7 @@ class SqlOrderRepository:
         now = utc_now()
         order.ordered_at = order.ordered_at or now
         try:
-            async with self._race_guard():
+            async with self._race_guard(order.external_reference):
                 order.id = (
                     await self._db.execute(
                         insert(s.customer_order)
@@ -136,12 +136,13 @@ class SqlOrderRepository:
                 ],
             )
 
-    def _race_guard(self) -> AbstractAsyncContextManager[Any]:
+    def _race_guard(self, reference: str | None) -> AbstractAsyncContextManager[Any]:
         """A savepoint on PostgreSQL, where a failed statement aborts the transaction: losing
         the race on the external reference must not poison it. Not on SQLite, which backs
         out only the failed statement, and whose driver begins no transaction before a
-        SAVEPOINT, so releasing it would commit the order even if a later rule fails."""
-        if self._db.dialect.name == "postgresql":
+        SAVEPOINT, so releasing it would commit the order even if a later rule fails.
+        Not without a reference either: then there is no race to lose."""
+        if reference is not None and self._db.dialect.name == "postgresql":
             return self._db.begin_nested()
         return nullcontext()
 
