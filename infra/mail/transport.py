@@ -14,7 +14,7 @@ import ssl
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -123,7 +123,7 @@ class SmtpTransport:
                     self._connection.quit()
                 self._drop_connection()
 
-    def _deliver(self, message: EmailMessage, to_address: str) -> None:
+    def _deliver(self, message: Message, to_address: str) -> None:
         connection = self._connection or self._connect()
         try:
             connection.send_message(

@@ -184,6 +184,30 @@ def test_a_sent_mail_arrives_with_its_subject_body_and_headers() -> None:
     assert html is not None and "<p>Dear Ada,</p>" in html.get_content()
 
 
+def test_names_subjects_and_bodies_beyond_ascii_arrive_as_written() -> None:
+    mail = OutgoingMail(
+        to_address="jose@example.org",
+        to_name="José Núñez",
+        subject="Votre promesse de don : £25 à régler",
+        text="Cher José,\n\n£25 à régler le 1er mai.\n",
+        message_id="<reminder-7@foyer>",
+    )
+    mailbox, port = Mailbox(), free_port()
+    with smtp_server(mailbox, port), smtp_transport(f"smtp://{HOST}:{port}") as transport:
+        transport.sender = "Théâtre du Châtelet <no-reply@foyer.invalid>"
+        transport.send(mail)
+
+    [arrived] = mailbox.received
+    assert arrived.content.isascii()  # encoded for any mail server, 7-bit clean
+    message = arrived.message
+    assert message["To"] == "José Núñez <jose@example.org>"
+    assert message["From"] == "Théâtre du Châtelet <no-reply@foyer.invalid>"
+    assert message["Subject"] == "Votre promesse de don : £25 à régler"
+    text = message.get_body(("plain",))
+    assert text is not None  # lines end in CRLF on the wire
+    assert text.get_content().replace("\r\n", "\n") == "Cher José,\n\n£25 à régler le 1er mai.\n"
+
+
 def test_several_mails_share_one_smtp_session() -> None:
     mailbox, port = Mailbox(), free_port()
     with smtp_server(mailbox, port), smtp_transport(f"smtp://{HOST}:{port}") as transport:
