@@ -14,7 +14,9 @@ from typing import Any
 
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import Connection
 
+from domain.fundraising.reminders import ReminderPolicy
 from domain.money import Money
 from domain.sales.events import format_money
 from infra.clock import utc_now
@@ -47,15 +49,23 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
     job_progress.succeed(deps.engine, job_id, None, counts.checked, counts.as_summary())
 
 
-def send_pledge_reminder(deps: WorkerDependencies, reminder_id: int) -> None:
-    reminder = queue.reminder_to_send(deps.engine, reminder_id)
-    if reminder is None:
-        return
+def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> None:
+    """Send each reminder of the batch not sent yet, marking each as it goes: a batch
+    delivered again, after a crash or a passing failure, sends only what is left."""
+    with queue.sending_connection(deps.engine) as db:
+        reminders = queue.reminders_to_send(db, reminder_ids)
+        if not reminders:
+            return
+        policy = queue.policy_for(db, reminders[0].tenant_id)
+        db.commit()  # the reads' transaction, where there is one; each send commits its own
+        for reminder in reminders:
+            _send(deps, db, policy, reminder)
+
+
+def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, reminder: Any) -> None:
     if not reminder.email:
-        queue.record_outcome(deps.engine, reminder, "SKIPPED_NO_EMAIL", None)
+        queue.record_outcome(db, reminder, "SKIPPED_NO_EMAIL", None)
         return
-    with deps.engine.connect() as db:
-        policy = queue.policy_for(db, reminder.tenant_id)
     values = _values(reminder)
     mail = OutgoingMail(
         to_address=reminder.email,
@@ -69,11 +79,11 @@ def send_pledge_reminder(deps: WorkerDependencies, reminder_id: int) -> None:
     except MailNotSent as refused:
         if not refused.permanent:
             raise  # dramatiq retries a passing failure, a bounded number of times
-        queue.record_outcome(deps.engine, reminder, "FAILED", None)
+        queue.record_outcome(db, reminder, "FAILED", None)
         log.warning("Reminder %s not sent: %s", reminder.id, refused.reason)
         return
     queue.record_outcome(
-        deps.engine,
+        db,
         reminder,
         "SENT",
         f"Pledge reminder {reminder.number} sent to {reminder.email} for "

@@ -8,7 +8,7 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.job_failures import JobFailures
-from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminder
+from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
 
 # Bounded: after `retries`, the message goes to the dead-letter queue and the job is FAILED.
 BACKOFF = {"min_backoff": 1_000, "max_backoff": 30_000}
@@ -27,8 +27,8 @@ def declare_actors(
     def run_pledge_reminders_actor(job_id: int) -> None:
         run_pledge_reminders(deps, job_id)
 
-    def send_pledge_reminder_actor(reminder_id: int) -> None:
-        send_pledge_reminder(deps, reminder_id)
+    def send_pledge_reminders_actor(reminder_ids: list[int]) -> None:
+        send_pledge_reminders(deps, reminder_ids)
 
     dramatiq.actor(
         run_pledge_reminders_actor,
@@ -40,9 +40,9 @@ def declare_actors(
         **BACKOFF,
     )
     dramatiq.actor(
-        send_pledge_reminder_actor,
+        send_pledge_reminders_actor,
         broker=broker,
-        actor_name="send_pledge_reminder",
+        actor_name="send_pledge_reminders",
         queue_name=f"{queue_prefix}.mail",
         time_limit=5 * 60 * 1000,
         max_retries=retries,

@@ -221,7 +221,7 @@ class ReminderQueued(DomainEvent):
     reminder_id: int
 
     def message(self) -> OutboxMessage:
-        return OutboxMessage("send_pledge_reminder", {"reminder_id": self.reminder_id})
+        return OutboxMessage("send_pledge_reminders", {"reminder_ids": [self.reminder_id]})
 
 
 async def remind_now(uow: UnitOfWork, pledge_id: int) -> Pledge:

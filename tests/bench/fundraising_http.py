@@ -21,12 +21,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +103,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reminder-rounds", type=int, default=3)
     parser.add_argument("--worker-threads", type=int, default=8)
+    parser.add_argument(
+        "--broker-url",
+        default="",
+        help="RabbitMQ (amqp://...): relay to it and send from separate worker processes",
+    )
+    parser.add_argument("--worker-processes", type=int, default=2, help="with --broker-url")
     parser.add_argument("--skip-reminders", action="store_true")
     parser.add_argument("--skip-dashboard", action="store_true")
     parser.add_argument("--json", type=Path)
@@ -184,7 +193,7 @@ def reset_reminders(database: BenchDatabase, tenant_id: int) -> None:
     with psycopg.connect(database.url) as db:
         db.execute("DELETE FROM pledge_reminder WHERE tenant_id = %s", (tenant_id,))
         db.execute(
-            "DELETE FROM outbox_message WHERE tenant_id = %s AND task = 'send_pledge_reminder'",
+            "DELETE FROM outbox_message WHERE tenant_id = %s AND task = 'send_pledge_reminders'",
             (tenant_id,),
         )
         db.execute(
@@ -196,30 +205,43 @@ def reset_reminders(database: BenchDatabase, tenant_id: int) -> None:
 
 
 def reminder_round(
-    database: BenchDatabase, tenant_id: int, scratch: Path, threads: int
+    database: BenchDatabase, tenant_id: int, scratch: Path, arguments: Any
 ) -> dict[str, float]:
-    """One reminder run from nothing queued to every reminder SENT, in this process."""
+    """One reminder run from nothing queued to every reminder SENT.
+
+    Embedded (no --broker-url): the relay and the workers run in this process on the
+    in-process broker, as `foyer serve` runs them. With --broker-url: this process relays
+    to RabbitMQ and `--worker-processes` separate `foyer worker` processes send, as in
+    production."""
     from infra.composition import build_runtime, start_worker
     from infra.db.reminder_queue import queue_reminders
     from infra.settings import Settings
 
     reset_reminders(database, tenant_id)
     mail_dir = Path(tempfile.mkdtemp(prefix="mail-", dir=scratch))
+    prefix = f"foyer-bench-{uuid.uuid4().hex[:8]}"
     settings = Settings(
         database_url=database.foyer_url,
-        broker_url=SecretStr(""),
+        broker_url=SecretStr(arguments.broker_url),
+        queue_prefix=prefix,
         smtp_url=SecretStr(""),
         mail_dir=mail_dir,
         files_dir=scratch / "files",
         log_sql=False,
     )
     runtime = build_runtime(settings)
-    worker = None
+    worker, processes = None, []
     try:
         started = time.perf_counter()
         counts = queue_reminders(runtime.sync_engine, tenant_id, utc_now().date())
         queued_at = time.perf_counter()
-        worker = start_worker(runtime, threads=threads)
+        if arguments.broker_url:
+            processes = [
+                _worker_process(settings, arguments.worker_threads)
+                for _ in range(arguments.worker_processes)
+            ]
+        else:
+            worker = start_worker(runtime, threads=arguments.worker_threads)
         with psycopg.connect(database.url, autocommit=True) as db:
             while True:
                 while runtime.relay.relay_once():
@@ -239,6 +261,8 @@ def reminder_round(
                 ).fetchone()[0]  # type: ignore[index]
                 if waiting == 0:
                     break
+                if any(p.poll() is not None for p in processes):
+                    raise RuntimeError("a worker process stopped before the run finished")
                 time.sleep(0.2)
         done = time.perf_counter()
         mails = sum(1 for _ in mail_dir.rglob("*.eml"))
@@ -261,8 +285,39 @@ def reminder_round(
     finally:
         if worker is not None:
             worker.stop()
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=60)
         asyncio.run(runtime.close())
+        if arguments.broker_url:
+            _delete_queues(arguments.broker_url, prefix)
         shutil.rmtree(mail_dir, ignore_errors=True)
+
+
+def _worker_process(settings: Any, threads: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "FOYER_DATABASE_URL": settings.database_url,
+        "FOYER_BROKER_URL": settings.broker_url.get_secret_value(),
+        "FOYER_QUEUE_PREFIX": settings.queue_prefix,
+        "FOYER_MAIL_DIR": str(settings.mail_dir),
+        "FOYER_SMTP_URL": "",
+        "FOYER_FILES_DIR": str(settings.files_dir),
+    }
+    command = [sys.executable, "-m", "infra.cli.main", "worker", "--threads", str(threads)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+
+def _delete_queues(broker_url: str, prefix: str) -> None:
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    for queue in ("exports", "reminders", "mail"):
+        for suffix in ("", ".DQ", ".XQ"):
+            channel.queue_delete(f"{prefix}.{queue}{suffix}")
+    channel.exchange_delete(f"{prefix}.events")
+    connection.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             report["dashboard"] = rounds
         if not arguments.skip_reminders:
             report["reminders"] = [
-                reminder_round(database, tenant_id, scratch, arguments.worker_threads)
+                reminder_round(database, tenant_id, scratch, arguments)
                 for _ in range(arguments.reminder_rounds)
             ]
         print_report(arguments, report)
@@ -353,8 +408,13 @@ def print_report(arguments: Any, report: dict[str, Any]) -> None:
         runs = report["reminders"]
         med = {k: statistics.median(r[k] for r in runs) for k in ("queue_s", "send_s", "total_s")}
         print(
-            f"\nreminder run, {runs[0]['queued']:,} reminders, {arguments.worker_threads} worker "
-            f"threads, median of {len(runs)}"
+            f"\nreminder run, {runs[0]['queued']:,} reminders, "
+            + (
+                f"RabbitMQ, {arguments.worker_processes} worker processes x "
+                if arguments.broker_url
+                else "in-process broker, 1 worker x "
+            )
+            + f"{arguments.worker_threads} threads, .eml files, median of {len(runs)}"
         )
         print(
             f"  queue {med['queue_s']:.1f} s   send {med['send_s']:.1f} s   total {med['total_s']:.1f} s"

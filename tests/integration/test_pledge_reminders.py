@@ -41,7 +41,7 @@ from tests.integration.jobs import tenant_id
 from tests.integration.test_killed_worker import start_worker_process
 from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
 from workers.dependencies import WorkerDependencies
-from workers.pledge_reminders import send_pledge_reminder
+from workers.pledge_reminders import send_pledge_reminders
 
 SETTINGS = f"""mutation {{ saveReminderSettings(input: {{firstDaysBefore: 5, everyDays: 2,
   maxReminders: 2, subject: "Instalment {{{{ number }}}} of {{{{ amount }}}}"}})
@@ -259,7 +259,7 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
     runs.append(start_run(mailing, api.slug))  # and once more afterwards
     settle(mailing, finished(mailing, api.slug, runs=3, due=3))
     for row in reminders(mailing, api.slug):  # as a message delivered twice would
-        send_pledge_reminder(deps, row.id)
+        send_pledge_reminders(deps, [row.id])
 
     rows = reminders(mailing, api.slug)
     assert sorted(Counter(m["Message-ID"] for m in sent_mail(mailbox[0], rows)).values()) == [1, 1]
