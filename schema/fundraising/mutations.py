@@ -103,6 +103,16 @@ async def _pledge_payload(info: Info, work: Any) -> dict[str, Any]:
     }
 
 
+async def _act_on_pledge(info: Info, pledge_id: strawberry.ID, action: Any) -> Any:
+    """`action(uow, pledge pk)` on the pledge `pledge_id` names, as a PledgePayload."""
+
+    async def work() -> dict[str, Any]:
+        pk = required(pledge_id, "Pledge", "Pledge", "pledgeId")
+        return await _pledge_payload(info, lambda uow: action(uow, pk))
+
+    return await payload(PledgePayload, work())
+
+
 @strawberry.type
 class FundraisingMutation:
     @strawberry.mutation(
@@ -306,11 +316,7 @@ class FundraisingMutation:
     async def cancel_pledge(
         self, info: Info, pledge_id: Annotated[strawberry.ID, _id("The pledge.")]
     ) -> PledgePayload:
-        async def work() -> dict[str, Any]:
-            pk = required(pledge_id, "Pledge", "Pledge", "pledgeId")
-            return await _pledge_payload(info, lambda uow: pledging.cancel_pledge(uow, pk))
-
-        return await payload(PledgePayload, work())
+        return await _act_on_pledge(info, pledge_id, pledging.cancel_pledge)
 
     @strawberry.mutation(
         description="Count a pledge towards an opportunity's Pledged. OPPORTUNITIES.",
@@ -443,11 +449,7 @@ class FundraisingMutation:
     async def send_pledge_reminder(
         self, info: Info, pledge_id: Annotated[strawberry.ID, _id("The pledge.")]
     ) -> PledgePayload:
-        async def work() -> dict[str, Any]:
-            pk = required(pledge_id, "Pledge", "Pledge", "pledgeId")
-            return await _pledge_payload(info, lambda uow: pledging.remind_now(uow, pk))
-
-        return await payload(PledgePayload, work())
+        return await _act_on_pledge(info, pledge_id, pledging.remind_now)
 
     @strawberry.mutation(
         description="Change when pledge reminders go and what they say. OPPORTUNITIES_ADMIN.",

@@ -29,12 +29,9 @@ from infra.demo.seed import DEMO_SLUG
 from tests.bench.database import (
     BenchDatabase,
     Generation,
-    create_database,
-    demo_tenant_id,
-    ensure_customers,
     foyer_command,
     foyer_environment,
-    migrate,
+    prepare,
     vacuum_analyze,
 )
 from tests.bench.measure import GraphQLClient, SqlClient, Timings
@@ -223,12 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="foyer-bench-"))
     env = foyer_environment(database, scratch / "files")
     try:
-        create_database(database)
-        migrate(database, env)
-        generation = ensure_customers(database, arguments.customers, env)
+        generation, tenant_id = prepare(database, arguments.customers, env)
         vacuum_analyze(database)
-        tenant_id = demo_tenant_id(database)
-        assert tenant_id is not None
         with psycopg.connect(database.url) as db:
             scenarios = [
                 s

@@ -133,6 +133,17 @@ def ensure_customers(database: BenchDatabase, wanted: int, env: dict[str, str]) 
     return Generation(before, customer_count(database), rows, seconds)
 
 
+def prepare(database: BenchDatabase, customers: int, env: dict[str, str]) -> tuple[Generation, int]:
+    """The database created, migrated and holding `customers` customers; with the demo
+    organisation's id."""
+    create_database(database)
+    migrate(database, env)
+    generation = ensure_customers(database, customers, env)
+    tenant_id = demo_tenant_id(database)
+    assert tenant_id is not None
+    return generation, tenant_id
+
+
 def vacuum_analyze(database: BenchDatabase) -> None:
     """What autovacuum does sooner or later, done now so that every run measures the same
     thing: statistics for the planner, and the visibility map index-only scans need after

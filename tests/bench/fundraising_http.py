@@ -42,15 +42,12 @@ from infra.demo.seed import DEMO_SLUG
 from tests.bench.customers_http import ADMIN_URL, create_api_key, revoke_api_key
 from tests.bench.database import (
     BenchDatabase,
-    create_database,
-    demo_tenant_id,
-    ensure_customers,
     foyer_environment,
-    migrate,
+    prepare,
     vacuum_analyze,
 )
 from tests.bench.fundraising_data import generate_fundraising
-from tests.bench.measure import GraphQLClient, SqlClient, Timings
+from tests.bench.measure import GraphQLClient, SqlClient, alternate, first_of
 from tests.bench.server import FoyerServer
 
 DASHBOARD_QUERY = """
@@ -170,12 +167,11 @@ async def measure_dashboard(
             )
         rounds = []
         for number in range(arguments.rounds):
-            ways: dict[str, Timings] = {}
-            for way in ("foyer", "sql") if number % 2 == 0 else ("sql", "foyer"):
-                if way == "foyer":
-                    ways[way], _ = await http.run(DASHBOARD_QUERY, variables)
-                else:
-                    ways[way], _ = await sql.run(DASHBOARD_SQL, parameters)
+            ways = await alternate(
+                number,
+                lambda: first_of(http.run(DASHBOARD_QUERY, variables)),
+                lambda: first_of(sql.run(DASHBOARD_SQL, parameters)),
+            )
             f, s = ways["foyer"], ways["sql"]
             print(
                 f"dashboard round {number + 1}: Foyer p50 {f.percentile(50):.2f} p95 "
@@ -328,11 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     env = foyer_environment(database, scratch / "files")
     report: dict[str, Any] = {}
     try:
-        create_database(database)
-        migrate(database, env)
-        ensure_customers(database, arguments.customers, env)
-        tenant_id = demo_tenant_id(database)
-        assert tenant_id is not None
+        _, tenant_id = prepare(database, arguments.customers, env)
         engine = build_sync_engine(database.foyer_url)
         try:
             made = generate_fundraising(

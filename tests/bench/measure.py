@@ -125,3 +125,18 @@ class SqlClient:
             return call
 
         return await _timed([caller(c) for c in self._connections], inputs)
+
+
+async def alternate(
+    number: int, foyer: Callable[[], Awaitable[Timings]], sql: Callable[[], Awaitable[Timings]]
+) -> dict[str, Timings]:
+    """Round `number` of Foyer against SQL: who goes first alternates between rounds, so
+    neither always meets the colder cache."""
+    ways = {"foyer": foyer, "sql": sql}
+    order = ("foyer", "sql") if number % 2 == 0 else ("sql", "foyer")
+    return {way: await ways[way]() for way in order}
+
+
+async def first_of(run: Awaitable[tuple[Timings, Any]]) -> Timings:
+    """The timings of a `run`, without its answers."""
+    return (await run)[0]

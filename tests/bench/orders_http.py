@@ -38,14 +38,11 @@ from resolvers.global_ids import to_global_id
 from tests.bench.customers_http import ADMIN_URL, create_api_key, revoke_api_key
 from tests.bench.database import (
     BenchDatabase,
-    create_database,
-    demo_tenant_id,
-    ensure_customers,
     foyer_environment,
-    migrate,
+    prepare,
     vacuum_analyze,
 )
-from tests.bench.measure import GraphQLClient, SqlClient, Timings
+from tests.bench.measure import GraphQLClient, SqlClient, alternate, first_of
 from tests.bench.server import FoyerServer
 
 ORDERS_QUERY = """
@@ -219,12 +216,11 @@ async def measure(
             raise RuntimeError(f"Foyer and SQL disagree:\n{_from_graphql(data)}\n{_from_sql(rows)}")
         rounds = []
         for number in range(arguments.rounds):
-            ways: dict[str, Timings] = {}
-            for way in ("foyer", "sql") if number % 2 == 0 else ("sql", "foyer"):
-                if way == "foyer":
-                    ways[way], _ = await reader.run(ORDERS_QUERY, read_vars)
-                else:
-                    ways[way], _ = await sql.run(ORDERS_SQL, read_params)
+            ways = await alternate(
+                number,
+                lambda: first_of(reader.run(ORDERS_QUERY, read_vars)),
+                lambda: first_of(sql.run(ORDERS_SQL, read_params)),
+            )
             recorded, answers = await writer.run(RECORD_ORDER, record_inputs[number])
             bad = [a for a in answers if a["recordOrder"]["errors"]]
             if bad:
@@ -296,11 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="foyer-bench-orders-"))
     env = foyer_environment(database, scratch / "files")
     try:
-        create_database(database)
-        migrate(database, env)
-        ensure_customers(database, arguments.customers, env)
-        tenant_id = demo_tenant_id(database)
-        assert tenant_id is not None
+        _, tenant_id = prepare(database, arguments.customers, env)
         made = ensure_orders(database, tenant_id, arguments.order_items, arguments.heavy_orders)
         vacuum_analyze(database)
         sizes = {
