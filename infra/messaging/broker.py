@@ -31,7 +31,11 @@ def broker_answers(broker: dramatiq.Broker) -> bool:
     try:
         import pika
 
-        connection = pika.BlockingConnection(broker.parameters[0])
+        # dramatiq keeps one set of parameters when built from a URL, a list otherwise.
+        parameters = broker.parameters
+        if isinstance(parameters, list):
+            parameters = parameters[0]
+        connection = pika.BlockingConnection(parameters)
         connection.close()
         return True
     except Exception:
