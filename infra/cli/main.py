@@ -73,6 +73,14 @@ def serve(
     ] = False,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port: one Python process uses one core. "
+            "Needs RabbitMQ (FOYER_BROKER_URL); the in-process broker lives in one process.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (and, in the embedded default, the relay and workers)."""
     import uvicorn
@@ -82,17 +90,24 @@ def serve(
 
     _logging()
     settings = Settings()
+    if workers > 1 and settings.embedded_broker:
+        err.print(
+            "[red]error[/red]: --workers needs FOYER_BROKER_URL: with the in-process broker, "
+            "the relay and the workers live in the one API process."
+        )
+        raise typer.Exit(2)
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)
+    address = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    if workers > 1:
+        if demo:
+            _print_demo(_runtime(), address["host"], address["port"])
+        uvicorn.run("infra.asgi:create_app", factory=True, workers=workers, **address)
+        return
     runtime = _runtime()
     if demo:
-        _print_demo(runtime, host or settings.host, port or settings.port)
-    uvicorn.run(
-        build_app(runtime, in_process_workers=settings.embedded_broker),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+        _print_demo(runtime, address["host"], address["port"])
+    uvicorn.run(build_app(runtime, in_process_workers=settings.embedded_broker), **address)
 
 
 def _print_demo(runtime, host: str, port: int) -> None:  # type: ignore[no-untyped-def]

@@ -84,6 +84,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="reads per round and way")
     parser.add_argument("--orders", type=int, default=600, help="recordOrder calls per round")
     parser.add_argument("--concurrency", type=int, default=4, help="recordOrder clients")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=1,
+        help="API processes (foyer serve --workers), with a foyer relay; needs --broker-url",
+    )
+    parser.add_argument("--broker-url", default="", help="RabbitMQ, for --server-workers > 1")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
     arguments = parser.parse_args(argv)
@@ -278,7 +285,12 @@ def print_report(arguments: Any, sizes: dict[str, int], made: dict[str, Any], m:
         f"  Foyer ÷ SQL       p50 {f['p50'] / s['p50']:.1f}x  p95 {f['p95'] / s['p95']:.1f}x   "
         f"target p95 < 25 ms: {'met' if f['p95'] < 25 else 'MISSED'}"
     )
-    print(f"\nrecordOrder, {arguments.orders} orders, {arguments.concurrency} clients")
+    topology = (
+        f"{arguments.server_workers} API processes and a relay on RabbitMQ"
+        if arguments.server_workers > 1
+        else "one API process with the in-process broker and relay"
+    )
+    print(f"\nrecordOrder, {arguments.orders} orders, {arguments.concurrency} clients, {topology}")
     print(
         f"  {w['rps']:.0f} orders/s  (latency p50 {w['p50']:.1f}  p95 {w['p95']:.1f} ms)   "
         f"target >= 300/s: {'met' if w['rps'] >= 300 else 'MISSED'}"
@@ -291,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     database = BenchDatabase(ADMIN_URL, arguments.database)
     scratch = Path(tempfile.mkdtemp(prefix="foyer-bench-orders-"))
     env = foyer_environment(database, scratch / "files")
+    if arguments.broker_url:
+        env.update(FOYER_BROKER_URL=arguments.broker_url, FOYER_QUEUE_PREFIX="foyer-bench")
     try:
         _, tenant_id = prepare(database, arguments.customers, env)
         made = ensure_orders(database, tenant_id, arguments.order_items, arguments.heavy_orders)
@@ -313,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         api_key = create_api_key(env)
         try:
-            with FoyerServer(env, scratch / "serve.log") as server:
+            with FoyerServer(env, scratch / "serve.log", arguments.server_workers) as server:
                 rounds = asyncio.run(
                     measure(
                         server.base_url,

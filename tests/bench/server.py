@@ -26,21 +26,27 @@ def free_port() -> int:
 class FoyerServer:
     """The API server; its output goes to `log_path` so a busy pipe never stalls it."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
+        """`workers` > 1: that many API processes, and a `foyer relay` beside them, as in
+        production; `env` must then name RabbitMQ (FOYER_BROKER_URL)."""
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self._env = env
         self._log_path = log_path
+        self._workers = workers
         self._process: subprocess.Popen[bytes] | None = None
+        self._relay: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> FoyerServer:
+        serve = ("serve", "--host", HOST, "--port", str(self.port), "--workers", str(self._workers))
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                foyer_command("serve", "--host", HOST, "--port", str(self.port)),
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                foyer_command(*serve), env=self._env, stdout=log, stderr=subprocess.STDOUT
             )
+            if self._workers > 1:
+                self._relay = subprocess.Popen(
+                    foyer_command("relay"), env=self._env, stdout=log, stderr=subprocess.STDOUT
+                )
         try:
             self._wait_until_healthy()
         except BaseException:
@@ -73,15 +79,16 @@ class FoyerServer:
         )
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in (self._process, self._relay):
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._process = self._relay = None
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -8,6 +8,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -114,34 +117,50 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve_demo_once(folder: Path) -> str:
-    """Start `foyer serve --demo` in `folder`, wait until it answers, stop it; return what it
-    printed."""
+@contextmanager
+def serving(env: dict[str, str], *args: str, cwd: Path | None = None) -> Iterator[ServeRun]:
+    """`foyer serve ARGS` on a free port until it is ready; stopped on leaving. What it
+    printed is in the yielded run's `output` once stopped."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli.main", "serve", "--demo", "--port", str(port)],
-        cwd=folder,
+        [sys.executable, "-m", "infra.cli.main", "serve", "--port", str(port), *args],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    run = ServeRun(f"http://127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{run.url}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "foyer serve --demo did not start"
+            assert time.monotonic() < deadline, "foyer serve did not start"
             time.sleep(0.2)
+        yield run
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
-    return output
+        run.output, _ = process.communicate(timeout=30)
+
+
+@dataclass
+class ServeRun:
+    url: str
+    output: str = ""
+
+
+def serve_demo_once(folder: Path) -> str:
+    """Start `foyer serve --demo` in `folder`, wait until it answers, stop it; return what it
+    printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+    with serving(env, "--demo", cwd=folder) as run:
+        pass
+    return run.output
 
 
 def test_serve_demo_on_a_bare_folder_loads_the_demo_once(tmp_path: Path) -> None:
@@ -156,3 +175,24 @@ def test_serve_demo_on_a_bare_folder_loads_the_demo_once(tmp_path: Path) -> None
         live_keys = db.execute("select count(*) from api_key where revoked_at is null").fetchone()
     assert counts == (300, 300)
     assert live_keys == (1,)
+
+
+async def test_serve_runs_several_api_processes_on_rabbitmq_and_refuses_them_without(
+    api: Api, settings: Settings
+) -> None:
+    if settings.embedded_broker:
+        refused = foyer(settings, "serve", "--workers", "2")
+        assert refused.returncode == 2 and "--workers needs FOYER_BROKER_URL" in refused.stderr
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+    env["FOYER_DATABASE_URL"] = settings.database_url
+    env["FOYER_BROKER_URL"] = settings.broker_url.get_secret_value()
+    env["FOYER_QUEUE_PREFIX"] = settings.queue_prefix
+    headers = {"Authorization": f"Bearer {api.key}"}
+    with serving(env, "--workers", "2") as run:
+        async with httpx.AsyncClient(base_url=run.url, headers=headers) as client:
+            answers = [
+                (await client.post("/graphql", json={"query": VIEWER})).json() for _ in range(4)
+            ]
+    assert {a["data"]["viewer"]["organisation"]["slug"] for a in answers} == {api.slug}
+    assert run.output.count("Started server process") == 2
