@@ -63,6 +63,9 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
 
 
 def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, reminder: Any) -> None:
+    if reminder.settled:
+        queue.record_outcome(db, reminder, "SKIPPED_SETTLED", None)
+        return
     if not reminder.email:
         queue.record_outcome(db, reminder, "SKIPPED_NO_EMAIL", None)
         return

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.fundraising.reminders import ReminderPolicy
@@ -62,13 +62,19 @@ def policy_for(db: Connection, tenant_id: int) -> ReminderPolicy:
     )
 
 
-def _due_instalments(tenant_id: int, today: date, horizon: int) -> Any:
-    i, p, pay = f.instalment.c, f.pledge.c, f.instalment_payment.c
-    paid = (
+def _paid() -> Any:
+    """What has been paid towards the instalment of the outer query."""
+    pay = f.instalment_payment.c
+    return (
         select(func.coalesce(func.sum(pay.amount), 0))
-        .where(pay.instalment_id == i.id)
+        .where(pay.instalment_id == f.instalment.c.id)
         .scalar_subquery()
     )
+
+
+def _due_instalments(tenant_id: int, today: date, horizon: int) -> Any:
+    i, p = f.instalment.c, f.pledge.c
+    paid = _paid()
     has_email = exists().where(t.customer_email.c.customer_id == p.customer_id)
     return (
         select(i.id, i.due_on, has_email.label("has_email"))
@@ -145,7 +151,8 @@ def queue_reminders(
 
 
 def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
-    """What each mail needs, for the reminders not yet sent or skipped, in id order."""
+    """What each mail needs, for the reminders not yet sent or skipped, in id order, and
+    whether the instalment has been settled since."""
     r, i, p, c = f.pledge_reminder.c, f.instalment.c, f.pledge.c, t.customer.c
     email = (
         select(t.customer_email.c.address)
@@ -171,6 +178,8 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
                 email.label("email"),
                 t.tenant.c.name.label("organisation"),
                 t.tenant.c.currency,
+                # Paid or cancelled since the run queued it: the donor owes nothing now.
+                or_(i.cancelled, p.cancelled, _paid() >= i.amount).label("settled"),
             )
             .join(f.instalment, i.id == r.instalment_id)
             .join(f.pledge, p.id == i.pledge_id)

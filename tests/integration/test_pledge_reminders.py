@@ -21,6 +21,7 @@ from infra.clock import utc_now
 from infra.composition import Runtime, build_runtime, start_worker
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.reminder_queue import queue_reminders
 from infra.db.unit_of_work import outbox_row
 from infra.scheduling import start_daily_runs
 from infra.settings import Settings
@@ -31,6 +32,7 @@ from tests.e2e.fundraising_fixtures import (
     REMIND,
     mutate,
     ok,
+    pay,
     scheduled_pledge,
     timeline,
 )
@@ -268,6 +270,30 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
     for run in runs:
         totals.update(await summary(api, run))
     assert totals == {"checked": 9, "queued": 2, "skippedNoEmail": 1, "alreadyQueued": 6}
+
+
+async def test_an_instalment_paid_after_the_run_queued_its_reminder_gets_none(
+    api: Api, mailing: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    donors = await organisation_with_pledges(api)
+    _, in_3, in_5, _ = donors.ada_instalments
+    tenant = tenant_id(mailing.sync_engine, api.slug)
+    queue_reminders(mailing.sync_engine, tenant, today())  # queued, not yet handed over
+    ok(await pay(api, to_global_id("Instalment", in_5), 1_000))
+
+    deps = WorkerDependencies(mailing.sync_engine, mailing.files, mailing.mail)
+    send_pledge_reminders(deps, [r.id for r in reminders(mailing, api.slug)])
+
+    outcomes = {r.instalment_id: r.outcome for r in reminders(mailing, api.slug)}
+    assert outcomes == {
+        in_5: "SKIPPED_SETTLED",
+        in_3: "SENT",
+        donors.bo_instalment: ("SKIPPED_NO_EMAIL"),
+    }
+    assert [m["Subject"] for m in sent_mail(mailbox[0], reminders(mailing, api.slug))] == [
+        "Instalment 2 of GBP 10.00"
+    ]
+    assert len(await timeline(api, donors.ada, "PLEDGE_REMINDER")) == 1
 
 
 async def test_send_pledge_reminder_sends_one_now_and_puts_it_on_the_timeline(
