@@ -149,6 +149,9 @@ class PledgeRepository(Protocol):
         """Store the pledge's cancelled flag and its instalments as they now are."""
 
     async def record_payment(self, instalment_id: int, amount: int, order_item_id: int) -> None: ...
+    async def donations(self, pledge_id: int) -> list[int]:
+        """The order items of the donations the pledge's instalments were paid with."""
+
     async def link(self, pledge: Pledge) -> None:
         """Store the pledge's opportunity."""
 

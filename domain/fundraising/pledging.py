@@ -203,8 +203,8 @@ async def _live_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
 
 
 async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> Pledge:
-    """Count what is outstanding of a pledge towards an opportunity's Pledged (and what is
-    paid on it from now on towards its Received)."""
+    """Count a pledge towards an opportunity: what is outstanding towards its Pledged, what
+    was and will be paid on it towards its Received."""
     pledge = await uow.pledges.get(pledge_id)
     if pledge is None:
         raise NotFound("Pledge", ("pledgeId",))
@@ -213,6 +213,10 @@ async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> P
         raise Conflict("The opportunity is another customer's.", ("opportunityId",))
     pledge.opportunity_id = opportunity_id
     await uow.pledges.link(pledge)
+    # What was paid before the link moves with it into Received: paying an instalment moves
+    # money from Pledged to Received, and it must not drop out of both.
+    for item_id in await uow.pledges.donations(pledge_id):
+        await uow.orders.link_item(item_id, opportunity_id)
     return pledge
 
 

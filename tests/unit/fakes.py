@@ -151,6 +151,10 @@ class FakePledges(Store):
     async def link(self, pledge: Pledge) -> None:
         self.rows[pledge.id].opportunity_id = pledge.opportunity_id
 
+    async def donations(self, pledge_id: int) -> list[int]:
+        mine = {i.id for i in self.rows[pledge_id].instalments}
+        return [item for instalment, _, item in self.payments if instalment in mine]
+
     def _number(self, pledge: Pledge) -> None:
         for instalment in pledge.instalments:
             instalment.id = instalment.id or next(self.instalment_ids)

@@ -272,6 +272,16 @@ class SqlPledgeRepository:
             )
         )
 
+    async def donations(self, pledge_id: int) -> list[int]:
+        pay, i = f.instalment_payment.c, f.instalment.c
+        found = await self._db.execute(
+            select(pay.order_item_id)
+            .join(f.instalment, i.id == pay.instalment_id)
+            .where(i.pledge_id == pledge_id, pay.tenant_id == self._tenant_id)
+            .order_by(pay.order_item_id)
+        )
+        return list(found.scalars())
+
 
 class SqlLegacyRepository(SqlCatalogueRepository[Legacy]):
     def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
