@@ -94,10 +94,13 @@ async def answer(
 ) -> Invitation:
     invitation = await _get(uow, invitation_id)
     if guest_count is not None:
+        problems = ProblemCollector()
         if not 0 <= guest_count <= MAX_GUESTS:
-            problems = ProblemCollector()
             problems.add(("guestCount",), f"Must be between 0 and {MAX_GUESTS}.")
-            problems.raise_if_any()
+        elif guest_count < len(invitation.guests):
+            # The named guests are coming too: remove one first to bring fewer.
+            problems.add(("guestCount",), f"{len(invitation.guests)} guests are already named.")
+        problems.raise_if_any()
         invitation.guest_count = guest_count
     invitation.reply = reply
     if attended is not None:

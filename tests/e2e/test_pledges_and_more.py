@@ -289,6 +289,9 @@ async def test_an_invitation_records_the_reply_guests_and_attendance(api: Api) -
         api, ADD_GUEST, {"input": {"invitationId": invitation, "customerId": friend}}
     )
     by_name = await mutate(api, ADD_GUEST, {"input": {"invitationId": invitation, "name": "Sam"}})
+    fewer = await mutate(
+        api, ANSWER, {"input": {"invitationId": invitation, "reply": "ACCEPTED", "guestCount": 1}}
+    )
     attended = await mutate(
         api, ANSWER, {"input": {"invitationId": invitation, "reply": "ACCEPTED", "attended": True}}
     )
@@ -296,6 +299,8 @@ async def test_an_invitation_records_the_reply_guests_and_attendance(api: Api) -
     assert ok(accepted)["invitation"] == {"reply": "ACCEPTED", "guestCount": 1, "attended": None}
     assert ok(by_customer)["invitation"] == {"guestCount": 1}
     assert ok(by_name)["invitation"] == {"guestCount": 2}
+    assert codes(fewer) == [("VALIDATION", ["guestCount"])]  # two are named
+    assert ok(attended)["invitation"]["guestCount"] == 2
     assert ok(attended)["invitation"]["attended"] is True
     [listed] = (await api.data(INVITATIONS, {"id": plan.donor}))["customer"]["invitations"]
     assert listed["guests"] == [
