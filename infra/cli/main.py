@@ -42,6 +42,9 @@ Roles = Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g.
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # pika announces every consumer and channel at INFO: a dozen lines per worker start
+    # that hide Foyer's own. Its warnings and errors still show.
+    logging.getLogger("pika").setLevel(logging.WARNING)
 
 
 def _fail(error: UserFacingError) -> None:
