@@ -197,7 +197,7 @@ def reset_reminders(database: BenchDatabase, tenant_id: int) -> None:
             (tenant_id,),
         )
     with psycopg.connect(database.url, autocommit=True) as db:
-        db.execute("VACUUM (ANALYZE) pledge_reminder, outbox_message")
+        db.execute("VACUUM (ANALYZE) pledge_reminder, outbox_message, timeline_entry")
 
 
 def reminder_round(
