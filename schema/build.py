@@ -17,9 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from domain.fundraising.pledges import Instalment as DomainInstalment
-from domain.roles import Role
 from resolvers import nodes
-from resolvers.global_ids import parse_global_id
 from schema.accounts import AccountMutation, AccountQuery
 from schema.customers.mutations import CustomerMutation
 from schema.customers.queries import CustomerQuery
@@ -31,7 +29,7 @@ from schema.customers.types import (
     RelationshipType,
     customer_from_record,
 )
-from schema.errors import ApiError
+from schema.errors import read
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.records import (
@@ -54,22 +52,6 @@ from schema.sales.mutations import SalesMutation
 from schema.sales.orders import Order, OrderItem
 from schema.sales.queries import SalesQuery
 from schema.sales.records import Membership, Reservation, Visit
-
-# Fundraising objects need the OPPORTUNITIES role by id as much as through any list of them.
-_ROLE_FOR_TYPE = dict.fromkeys(
-    (
-        "Campaign",
-        "OpportunityStage",
-        "Opportunity",
-        "StaffUser",
-        "Pledge",
-        "Instalment",
-        "Legacy",
-        "Activity",
-        "Invitation",
-    ),
-    Role.OPPORTUNITIES,
-)
 
 
 def _plain(present: Any) -> Any:
@@ -146,11 +128,7 @@ class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The object's global id.")],
     ) -> Node | None:
-        parsed = parse_global_id(id)
-        role = _ROLE_FOR_TYPE.get(parsed[0]) if parsed else None
-        if role is not None and not info.context.caller.has(role):
-            raise ApiError(f"This needs the {role.value} role.", "PERMISSION_DENIED")
-        found = await nodes.node(info.context, id)
+        found = await read(nodes.node(info.context, id))
         if found is None:
             return None
         type_name, row = found

@@ -141,7 +141,7 @@ async def link_order_item(uow: UnitOfWork, item_id: int, opportunity_id: int) ->
         raise Conflict("A returned item counts towards nothing.", ("itemId",))
     if opportunity.customer_id not in order.involved_customer_ids:
         raise Conflict("The order is not the opportunity's customer's.", ("itemId",))
-    await uow.orders.link_item(item_id, opportunity_id)
+    await uow.orders.link_items([item_id], opportunity_id)
     return opportunity
 
 

@@ -215,8 +215,7 @@ async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> P
     await uow.pledges.link(pledge)
     # What was paid before the link moves with it into Received: paying an instalment moves
     # money from Pledged to Received, and it must not drop out of both.
-    for item_id in await uow.pledges.donations(pledge_id):
-        await uow.orders.link_item(item_id, opportunity_id)
+    await uow.orders.link_items(await uow.pledges.donations(pledge_id), opportunity_id)
     return pledge
 
 

@@ -249,4 +249,7 @@ def record_outcome(db: Connection, reminder: Any, outcome: str, summary: str | N
 
 
 def _transaction(db: Connection) -> Any:
-    return nullcontext() if db.get_isolation_level() == "AUTOCOMMIT" else db.begin()
+    """A transaction, unless the connection commits each statement itself (read from its
+    options: asking the database would cost a round trip per reminder)."""
+    autocommit = db.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    return nullcontext() if autocommit else db.begin()

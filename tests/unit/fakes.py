@@ -104,10 +104,10 @@ class FakeOrders(Store):
         found = (o for o in self.rows.values() if any(i.id == item_id for i in o.items))
         return copy.deepcopy(next(found, None))
 
-    async def link_item(self, item_id: int, opportunity_id: int) -> None:
+    async def link_items(self, item_ids: Any, opportunity_id: int) -> None:
         for order in self.rows.values():
             for item in order.items:
-                if item.id == item_id:
+                if item.id in item_ids:
                     item.opportunity_id = opportunity_id
 
 

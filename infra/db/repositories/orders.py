@@ -3,7 +3,7 @@ history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -208,9 +208,11 @@ class SqlOrderRepository:
         ).scalar_one_or_none()
         return await self.get(order_id) if order_id is not None else None
 
-    async def link_item(self, item_id: int, opportunity_id: int) -> None:
+    async def link_items(self, item_ids: Collection[int], opportunity_id: int) -> None:
+        if not item_ids:
+            return
         await self._db.execute(
             update(s.order_item)
-            .where(i.id == item_id, i.tenant_id == self._tenant_id)
+            .where(i.id.in_(item_ids), i.tenant_id == self._tenant_id)
             .values(opportunity_id=opportunity_id)
         )
