@@ -1,5 +1,6 @@
 """Reading fundraising: the opportunities dashboard, campaign progress, lists of settings,
-and the caller's open activities."""
+and the caller's open activities; saving reminder settings, whose templates are checked
+here, where jinja2 may be imported."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from domain.fundraising import pledging
 from domain.fundraising.opportunities import DashboardFilter
 from domain.fundraising.reminders import ReminderPolicy
 from infra.db import fundraising_tables as f
@@ -14,6 +16,7 @@ from infra.db import tables as t
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import fundraising as queries
 from infra.db.reminder_queue import policy_for
+from infra.mail.templates import check_templates
 from resolvers.context import RequestContext
 
 
@@ -81,3 +84,9 @@ async def open_activities(context: RequestContext) -> list[Any]:
 async def reminder_policy(context: RequestContext) -> ReminderPolicy:
     async with context.services.engine.connect() as db:
         return await db.run_sync(lambda sync: policy_for(sync, context.caller.tenant_id))
+
+
+async def save_reminder_policy(context: RequestContext, policy: ReminderPolicy) -> ReminderPolicy:
+    """Save the reminder settings once their templates compile."""
+    check_templates(subject=policy.subject, body=policy.body)
+    return await context.perform(lambda uow: pledging.save_reminder_policy(uow, policy))

@@ -8,12 +8,9 @@ alone. Staff-written templates render in jinja2's sandbox.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from jinja2 import Template
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Connection
 
 from domain.fundraising.reminders import ReminderPolicy
@@ -23,16 +20,10 @@ from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import reminder_queue as queue
 from infra.mail import MailNotSent, OutgoingMail
+from infra.mail.templates import render
 from workers.dependencies import WorkerDependencies
 
 log = logging.getLogger("foyer.reminders")
-_templates = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
-
-
-@functools.lru_cache(maxsize=256)
-def _template(text: str) -> Template:
-    """Compiled once per text: compiling costs a hundred times what rendering does."""
-    return _templates.from_string(text)
 
 
 def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
@@ -73,8 +64,8 @@ def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, remi
     mail = OutgoingMail(
         to_address=reminder.email,
         to_name=values["name"],
-        subject=_template(policy.subject).render(values).strip(),
-        text=_template(policy.body).render(values),
+        subject=render(policy.subject, values).strip(),
+        text=render(policy.body, values),
         message_id=f"<pledge-reminder-{reminder.id}@foyer>",
     )
     try:

@@ -18,6 +18,7 @@ from domain.fundraising import (
     pledging,
 )
 from domain.roles import Role
+from resolvers import fundraising as fundraising_resolvers
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload, payload_type
 from schema.fundraising.inputs import (
     ActivityInput,
@@ -459,10 +460,7 @@ class FundraisingMutation:
         self, info: Info, input: Annotated[ReminderSettingsInput, _id(INPUT)]
     ) -> ReminderSettingsPayload:  # type: ignore[valid-type]
         async def work() -> dict[str, Any]:
-            policy = input.policy()
-            saved = await info.context.perform(
-                lambda uow: pledging.save_reminder_policy(uow, policy)
-            )
+            saved = await fundraising_resolvers.save_reminder_policy(info.context, input.policy())
             return {"settings": ReminderSettings.from_policy(saved)}
 
         return await payload(ReminderSettingsPayload, work())

@@ -329,3 +329,50 @@ async def test_pledges_legacies_and_invitations_need_the_opportunities_role(api:
     assert {e["extensions"]["code"] for e in result["errors"]} == {"PERMISSION_DENIED"}
     assert {e["extensions"]["code"] for e in refused["errors"]} == {"PERMISSION_DENIED"}
     assert refused["data"] is None
+
+
+SAVE_REMINDERS = f"""mutation($input: ReminderSettingsInput!) {{ saveReminderSettings(
+  input: $input) {{ settings {{ subject }} {ERRORS} }} }}"""
+READ_REMINDERS = "{ reminderSettings { subject everyDays } }"
+
+
+async def test_reminder_settings_refuse_bad_numbers_and_templates_that_do_not_compile(
+    api: Api,
+) -> None:
+    base = {"firstDaysBefore": 7, "everyDays": 7, "maxReminders": 3}
+    before = await api.data(READ_REMINDERS)
+
+    numbers = await mutate(
+        api, SAVE_REMINDERS, {"input": {**base, "everyDays": 0, "maxReminders": -1}}
+    )
+    broken = await mutate(
+        api,
+        SAVE_REMINDERS,
+        {"input": {**base, "subject": "Instalment {{ number", "body": "{% if %}"}},
+    )
+    huge = await mutate(api, SAVE_REMINDERS, {"input": {**base, "subject": "x" * 10_000}})
+
+    assert codes(numbers) == [("VALIDATION", ["everyDays"]), ("VALIDATION", ["maxReminders"])]
+    assert codes(broken) == [("VALIDATION", ["subject"]), ("VALIDATION", ["body"])]
+    assert codes(huge) == [("VALIDATION", ["subject"])]
+    assert await api.data(READ_REMINDERS) == before  # nothing saved
+
+
+async def test_a_reminder_on_demand_needs_money_owing_and_a_pledge_of_ours(
+    api: Api, other_api: Api
+) -> None:
+    donor, fund = await person(api, "Paige"), (await catalogue(api)).fund
+    paid = ok(await pledge(api, donor, fund, 1_000, instalments=1))["pledge"]
+    ok(await pay(api, paid["instalments"][0]["id"], 1_000))
+    cancelled = ok(await pledge(api, donor, fund, 2_000, instalments=2))["pledge"]
+    ok(await mutate(api, CANCEL_PLEDGE, {"id": cancelled["id"]}))
+
+    settled = await mutate(api, REMIND, {"id": paid["id"]})
+    withdrawn = await mutate(api, REMIND, {"id": cancelled["id"]})
+    theirs = await mutate(other_api, REMIND, {"id": paid["id"]})
+    nonsense = await mutate(api, REMIND, {"id": "not-an-id"})
+
+    assert codes(settled) == [("CONFLICT", ["pledgeId"])]
+    assert codes(withdrawn) == [("CONFLICT", ["pledgeId"])]
+    assert codes(theirs) == [("NOT_FOUND", ["pledgeId"])]
+    assert codes(nonsense) == [("NOT_FOUND", ["pledgeId"])]
