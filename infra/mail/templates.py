@@ -32,7 +32,8 @@ def check_templates(**texts: str) -> None:
         try:
             compiled(text)
         except TemplateSyntaxError as error:
-            message = f"Not a valid template: {error.message} (line {error.lineno})."
+            reason = (error.message or "a syntax error").rstrip(".")
+            message = f"Not a valid template, line {error.lineno}: {reason}."
             problems.append(Problem(ProblemCode.VALIDATION, message, (field,)))
     if problems:
         raise InvalidInput(problems)
