@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Attempts after the first before a job is FAILED and its message dead-lettered.
     job_retries: int = 3
     log_sql: bool = False
+    # Where `foyer serve --demo` keeps the demo API key's secret, so it survives restarts.
+    demo_key_file: Path = Path("./.foyer-demo-key")
 
     @property
     def embedded_broker(self) -> bool:

@@ -34,7 +34,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(schema_app, name="schema")
-err = Console(stderr=True)
+# Errors are one line each however narrow the terminal: scripts grep them.
+err = Console(stderr=True, soft_wrap=True)
 
 Org = Annotated[str, typer.Option("--org", help="The organisation's slug.")]
 Roles = Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g. SALES,INSIGHTS.")]
@@ -47,17 +48,52 @@ def _logging() -> None:
     logging.getLogger("pika").setLevel(logging.WARNING)
 
 
-def _fail(error: UserFacingError) -> None:
+def _report(error: UserFacingError) -> None:
     for problem in error.problems:
         where = ".".join(problem.field)
         err.print(f"[red]error[/red]{f' ({where})' if where else ''}: {problem.message}")
-    raise typer.Exit(2)
 
 
 def _runtime():  # type: ignore[no-untyped-def]
     from infra.composition import build_runtime
 
     return build_runtime(Settings())
+
+
+def _ready_database(settings: Settings) -> None:
+    """Make sure the database is migrated before a command uses it. The embedded database
+    is migrated here, as `foyer serve` does, so the README's commands work in a new folder;
+    a server database is the operator's to migrate, so we only say what to run."""
+    from infra.db.migrate import is_current, upgrade
+
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    elif not is_current(settings.database_url):
+        err.print(
+            "[red]error[/red]: the database is not up to date with this version of Foyer: "
+            "run `foyer migrate` first."
+        )
+        raise typer.Exit(2)
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Whether we could listen on host:port now: asked before anything else is done, so a
+    busy port is said at once and leaves nothing behind."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return True  # uvicorn reports an unknown host itself
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port held only by connections closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
 
 
 @app.command()
@@ -99,9 +135,17 @@ def serve(
             "the relay and the workers live in the one API process."
         )
         raise typer.Exit(2)
-    if settings.is_sqlite or demo:
-        upgrade(settings.database_url)
     address = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    if not _port_is_free(address["host"], address["port"]):
+        err.print(
+            f"[red]error[/red]: port {address['port']} on {address['host']} is in use: stop "
+            "what is listening there or choose another with --port."
+        )
+        raise typer.Exit(2)
+    if demo:
+        upgrade(settings.database_url)
+    else:
+        _ready_database(settings)
     if workers > 1:
         if demo:
             _print_demo(_runtime(), address["host"], address["port"])
@@ -116,7 +160,9 @@ def serve(
 def _print_demo(runtime, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     from infra.demo.seed import ensure_demo
 
-    login = asyncio.run(ensure_demo(runtime.engine, runtime.sync_engine))
+    login = asyncio.run(
+        ensure_demo(runtime.engine, runtime.sync_engine, runtime.settings.demo_key_file)
+    )
     url = f"http://{host}:{port}"
     query = (
         '{"query": "{ customers(search: \\"jose\\", first: 5) { edges { node { reference } } } }"}'
@@ -125,7 +171,8 @@ def _print_demo(runtime, host: str, port: int) -> None:  # type: ignore[no-untyp
     lines = [
         f"[bold]Foyer demo[/bold] ({state}: organisation {login.slug})",
         f"  GraphiQL:     {url}/graphiql  (paste the API key into the Authorization header)",
-        f"  API key:      {login.api_key}",
+        f"  API key:      {login.api_key}"
+        + (f"  (new: {login.new_key_reason})" if login.new_key_reason else ""),
         f"  Staff log-in: {login.email} / {login.password}",
         f"  Try:  curl -s {url}/graphql -H 'Authorization: Bearer {login.api_key}' \\",
         f"          -H 'Content-Type: application/json' -d '{query}'",
@@ -193,10 +240,7 @@ def org_create(
     """Create an organisation; prints its slug."""
     from infra.auth.accounts import create_tenant
 
-    try:
-        print(asyncio.run(_with_engine(lambda e: create_tenant(e, name, currency))))
-    except UserFacingError as error:
-        _fail(error)
+    print(_admin(lambda e: create_tenant(e, name, currency)))
 
 
 @user_app.command("create")
@@ -215,11 +259,8 @@ def user_create(
     password = (
         sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     )
-    try:
-        role_set = parse_roles(roles.split(","))
-        asyncio.run(_with_engine(lambda e: create_user(e, org, email, password, role_set, name)))
-    except UserFacingError as error:
-        _fail(error)
+    role_set = parse_roles(roles.split(","))
+    _admin(lambda e: create_user(e, org, email, password, role_set, name))
     err.print(f"Created user {email}.")
 
 
@@ -232,11 +273,8 @@ def apikey_create(
     """Create an API key; prints only its secret (shown this once)."""
     from infra.auth.accounts import create_api_key
 
-    try:
-        role_set = parse_roles(roles.split(","))
-        print(asyncio.run(_with_engine(lambda e: create_api_key(e, org, role_set, name))))
-    except UserFacingError as error:
-        _fail(error)
+    role_set = parse_roles(roles.split(","))
+    print(_admin(lambda e: create_api_key(e, org, role_set, name)))
 
 
 @apikey_app.command("revoke")
@@ -247,10 +285,7 @@ def apikey_revoke(
     """Revoke an API key."""
     from infra.auth.accounts import revoke_api_key
 
-    try:
-        asyncio.run(_with_engine(lambda e: revoke_api_key(e, org, key)))
-    except UserFacingError as error:
-        _fail(error)
+    _admin(lambda e: revoke_api_key(e, org, key))
     err.print("Revoked.")
 
 
@@ -259,10 +294,7 @@ def apikey_list(org: Org) -> None:
     """List an organisation's API keys (prefixes only; secrets are never stored)."""
     from infra.auth.accounts import list_api_keys
 
-    try:
-        rows = asyncio.run(_with_engine(lambda e: list_api_keys(e, org)))
-    except UserFacingError as error:
-        _fail(error)
+    rows = _admin(lambda e: list_api_keys(e, org))
     for row in rows:
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
         print(f"{row.prefix}\t{row.name}\t{row.roles}\t{state}")
@@ -297,7 +329,7 @@ def demo_generate(
     upgrade(settings.database_url)
     if org is None:
         runtime = _runtime()
-        asyncio.run(ensure_demo(runtime.engine, runtime.sync_engine))
+        asyncio.run(ensure_demo(runtime.engine, runtime.sync_engine, settings.demo_key_file))
     engine = build_sync_engine(settings.database_url)
     with engine.connect() as db:
         tenant_id = db.execute(
@@ -355,15 +387,38 @@ def schema_export(
     err.print(f"Wrote {path}.")
 
 
-async def _with_engine(work):  # type: ignore[no-untyped-def]
+def _admin(work):  # type: ignore[no-untyped-def]
+    """Run an administrative coroutine `work(engine)` on a migrated database."""
     from infra.db.engine import build_async_engine
 
-    engine = build_async_engine(Settings().database_url)
+    settings = Settings()
+    _ready_database(settings)
+
+    async def run():  # type: ignore[no-untyped-def]
+        engine = build_async_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def main() -> None:
+    """The `foyer` command. Errors a user can cause (bad input, a database that cannot be
+    reached) are one readable line and exit status 2, never a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
-        return await work(engine)
-    finally:
-        await engine.dispose()
+        app()
+    except UserFacingError as error:
+        _report(error)
+        raise SystemExit(2) from None
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        err.print(f"[red]error[/red]: the database refused or could not be reached: {reason}")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -1,16 +1,21 @@
-"""The demo organisation: created once, with its staff user, a few hundred customers and a
-fresh API key each start (the old demo keys are revoked, so one key is ever live)."""
+"""The demo organisation: created once, with its staff user, a few hundred customers and an
+API key that stays the same across restarts in the same folder, so saved scripts and
+GraphiQL headers keep working. The key's secret is kept in a file beside the database (only
+its hash is in the database, as for every key); a new key is made, and the reason said,
+only when that file is missing or its key was revoked."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.roles import Role
 from infra.auth.accounts import create_api_key, create_tenant, create_user
-from infra.clock import utc_now
+from infra.auth.secrets import digest
 from infra.db import tables as t
 from infra.demo.generator import generate_customers
 
@@ -30,9 +35,11 @@ class DemoLogin:
     password: str
     api_key: str
     created: bool
+    # Why the key is new, when it is: None when it is the one printed last time.
+    new_key_reason: str | None = None
 
 
-async def ensure_demo(engine: AsyncEngine, sync_engine: Engine) -> DemoLogin:
+async def ensure_demo(engine: AsyncEngine, sync_engine: Engine, key_file: Path) -> DemoLogin:
     with sync_engine.connect() as db:
         exists = db.execute(select(t.tenant.c.id).where(t.tenant.c.slug == DEMO_SLUG)).first()
     created = exists is None
@@ -45,15 +52,40 @@ async def ensure_demo(engine: AsyncEngine, sync_engine: Engine) -> DemoLogin:
             ).scalar_one()
         generate_customers(sync_engine, tenant_id, DEMO_CUSTOMERS, seed=2026)
     else:
-        with sync_engine.begin() as db:
-            db.execute(
-                update(t.api_key)
-                .where(
-                    t.api_key.c.tenant_id == exists.id,
-                    t.api_key.c.name == DEMO_KEY_NAME,
-                    t.api_key.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=utc_now())
-            )
+        saved = _saved_key(sync_engine, exists.id, key_file)
+        if isinstance(saved, _Live):
+            return DemoLogin(DEMO_SLUG, DEMO_EMAIL, DEMO_PASSWORD, saved.secret, created)
     key = await create_api_key(engine, DEMO_SLUG, ALL_ROLES, DEMO_KEY_NAME)
-    return DemoLogin(DEMO_SLUG, DEMO_EMAIL, DEMO_PASSWORD, key, created)
+    _save_key(key_file, key)
+    reason = None if created else saved
+    return DemoLogin(DEMO_SLUG, DEMO_EMAIL, DEMO_PASSWORD, key, created, reason)
+
+
+@dataclass(frozen=True)
+class _Live:
+    secret: str
+
+
+def _saved_key(sync_engine: Engine, tenant_id: int, key_file: Path) -> _Live | str:
+    """The saved demo key when it still works, or why a new one is needed."""
+    if not key_file.exists():
+        return f"no demo key was saved in {key_file}"
+    secret = key_file.read_text().strip()
+    k = t.api_key.c
+    with sync_engine.connect() as db:
+        row = db.execute(
+            select(k.revoked_at).where(k.tenant_id == tenant_id, k.secret_hash == digest(secret))
+        ).first()
+    if row is None:
+        return f"the key saved in {key_file} is not one of this database's"
+    if row.revoked_at is not None:
+        return f"the key saved in {key_file} was revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC"
+    return _Live(secret)
+
+
+def _save_key(key_file: Path, secret: str) -> None:
+    # Readable by its owner only: it is a live credential for every role.
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret + "\n")

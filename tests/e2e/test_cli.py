@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from infra.settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, postgres_database
 
 VIEWER = "{ viewer { kind roles organisation { slug } } }"
 
@@ -163,18 +164,87 @@ def serve_demo_once(folder: Path) -> str:
     return run.output
 
 
-def test_serve_demo_on_a_bare_folder_loads_the_demo_once(tmp_path: Path) -> None:
+def demo_key(output: str) -> str:
+    return re.search(r"API key:\s+(fyk_\S+)", output).group(1)  # type: ignore[union-attr]
+
+
+def test_serve_demo_on_a_bare_folder_loads_the_demo_once_with_one_stable_key(
+    tmp_path: Path,
+) -> None:
     first = serve_demo_once(tmp_path)
     second = serve_demo_once(tmp_path)
 
     assert "created: organisation foyer-demo-theatre" in first
     assert "already loaded" in second
-    assert "fyk_" in first and "demo@foyer.example" in first
+    assert "demo@foyer.example" in first
+    assert demo_key(second) == demo_key(first)
+    assert "new:" not in second
     with sqlite3.connect(tmp_path / "foyer.db") as db:
         counts = db.execute("select count(*), count(distinct reference) from customer").fetchone()
         live_keys = db.execute("select count(*) from api_key where revoked_at is null").fetchone()
     assert counts == (300, 300)
     assert live_keys == (1,)
+
+
+def test_a_revoked_demo_key_is_replaced_and_the_reason_said(tmp_path: Path) -> None:
+    first = demo_key(serve_demo_once(tmp_path))
+    revoked = foyer(None, "apikey", "revoke", "--org", "foyer-demo-theatre", first, cwd=tmp_path)
+    assert revoked.returncode == 0, revoked.stderr
+
+    again = serve_demo_once(tmp_path)
+
+    assert demo_key(again) != first
+    assert "was revoked on" in again
+
+
+def assert_one_line_error(run: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_the_readme_administration_commands_work_in_a_new_folder(tmp_path: Path) -> None:
+    created = foyer(None, "org", "create", "Riverside Playhouse", "--currency", "GBP", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    slug = created.stdout.strip()
+    user = foyer(
+        None,
+        *("user", "create", "--org", slug, "--email", "ada@example.org", "--roles", "SALES"),
+        "--password-stdin",
+        stdin="a long enough password\n",
+        cwd=tmp_path,
+    )
+    key = foyer(None, "apikey", "create", "--org", slug, "--roles", "SALES", cwd=tmp_path)
+    listed = foyer(None, "apikey", "list", "--org", slug, cwd=tmp_path)
+
+    assert user.returncode == 0, user.stderr
+    assert key.returncode == 0 and key.stdout.startswith("fyk_"), key.stderr
+    assert key.stdout.strip()[:10] in listed.stdout
+
+
+def test_an_admin_command_on_an_unmigrated_server_database_says_what_to_run() -> None:
+    with postgres_database() as url:
+        run = foyer(Settings(database_url=url), "org", "create", "Riverside Playhouse")
+    assert_one_line_error(run, "foyer migrate")
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
+    unreachable = Settings(database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    run = foyer(unreachable, "apikey", "list", "--org", "anything")
+    assert_one_line_error(run, "could not be reached")
+
+
+def test_a_busy_port_is_said_at_once_and_leaves_no_database_behind(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        run = foyer(None, "serve", "--demo", "--port", port, cwd=tmp_path)
+    assert_one_line_error(run, f"port {port}", "--port")
+    assert not (tmp_path / "foyer.db").exists()
 
 
 async def test_serve_runs_several_api_processes_on_rabbitmq_and_refuses_them_without(
