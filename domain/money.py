@@ -32,6 +32,14 @@ class Money:
         return cls(0, currency)
 
 
+def format_money(money: Money) -> str:
+    """Money as every text Foyer writes for a person shows it: `GBP 1,234.50`."""
+    # Two decimal places: the minor unit of every currency Foyer's customers trade in so far.
+    sign = "-" if money.amount < 0 else ""
+    whole, minor = divmod(abs(money.amount), 100)
+    return f"{sign}{money.currency} {whole:,}.{minor:02d}"
+
+
 def total(amounts: list[Money], currency: str) -> Money:
     return sum(amounts, Money.zero(currency))
 

@@ -16,6 +16,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 item`, `3 items`: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def clean_text(
     problems: ProblemCollector,
     field: tuple[str, ...],

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from domain.fundraising.reminders import ReminderPolicy
-from domain.money import Money
-from domain.sales.events import format_money
+from domain.money import Money, format_money
 from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import reminder_queue as queue

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.fundraising.events import FundraisingNote
-from domain.money import Money, check_amount
+from domain.money import Money, check_amount, format_money
 from domain.sales.commands import ItemLine, RecordOrder
-from domain.sales.events import format_money
 from domain.sales.orders import Channel, ItemKind
 from domain.sales.recording import record_order
 from domain.timeline import TimelineEntryType as T

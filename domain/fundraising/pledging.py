@@ -19,9 +19,8 @@ from domain.fundraising.pledges import (
     equal_split,
 )
 from domain.fundraising.reminders import ReminderPolicy, check_policy
-from domain.money import Money, check_amount
+from domain.money import Money, check_amount, format_money
 from domain.sales.commands import ItemLine, RecordOrder
-from domain.sales.events import format_money
 from domain.sales.orders import Channel, ItemKind, Order
 from domain.sales.recording import record_order
 from domain.timeline import TimelineEntryType as T

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.errors import Conflict, NotFound
-from domain.money import Money
+from domain.money import Money, format_money
 from domain.sales.commands import ReturnItems
 from domain.sales.events import ItemsReturned
 from domain.sales.orders import RETURNABLE, ItemKind, Order, OrderItem
+from domain.text import counted
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -45,7 +46,7 @@ async def return_items(uow: UnitOfWork, command: ReturnItems) -> Order:
         order.items.append(donation)
         await uow.orders.add_items(order, [donation])
     assert order.id is not None
-    what = f"Returned {len(returning)} items ({refund.amount} {refund.currency})"
+    what = f"Returned {counted(len(returning), 'item')} ({format_money(refund)})"
     await uow.orders.note(order.id, what + (", converted to a donation." if donation else "."))
     uow.record(
         ItemsReturned(order, refund, Money(donation.price, order.currency) if donation else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.money import Money as DomainMoney
-from domain.sales.events import format_money
+from domain.money import format_money
 
 
 @strawberry.type(
