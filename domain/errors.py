@@ -77,6 +77,19 @@ class ProblemCollector:
             raise InvalidInput(self.problems)
 
 
+class ReferenceReused(Conflict):
+    """An external reference sent again with different content: a box office reusing a
+    reference by mistake must hear about it, not get the first order back silently."""
+
+    def __init__(self, reference: str, order_reference: str | None) -> None:
+        super().__init__(
+            f"External reference {reference!r} was used already, for order "
+            f"{order_reference}, with different content; nothing was written. Send the same "
+            "request to get that order back, or a new reference for a new order.",
+            ("externalReference",),
+        )
+
+
 class AlreadyRecorded(Conflict):
     """Another request recorded the same external reference first (a unique constraint, so
     twenty racing requests still make one order); the caller returns that order."""

@@ -7,6 +7,7 @@ Entries are written in the same transaction as the change that causes them. Late
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -44,3 +45,6 @@ class TimelineEntry:
     type: TimelineEntryType
     summary: str
     details: dict[str, str] = field(default_factory=dict)
+    # When the interaction happened, where that is not the moment it is recorded: a
+    # box-office order synced late belongs where it was bought in a newest-first timeline.
+    occurred_at: datetime | None = None

@@ -9,6 +9,7 @@ from domain.errors import AlreadyRecorded
 from domain.sales.commands import RecordOrder
 from domain.sales.orders import Order
 from domain.sales.recording import record_order as record
+from domain.sales.recording import replayed
 from domain.sales.reservations import Reservation
 from infra.db import sales_tables as s
 from infra.db.keyset import Page, check_page_size
@@ -26,7 +27,7 @@ async def record_order(context: RequestContext, command: RecordOrder) -> tuple[O
         async with context.unit_of_work() as uow:
             existing = await uow.orders.with_external_reference(lost.reference)
         assert existing is not None
-        return existing, False
+        return replayed(existing, command), False
 
 
 async def orders(

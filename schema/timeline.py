@@ -41,7 +41,14 @@ class TimelineDetail:
 @strawberry.type(description="One interaction with a customer.")
 class TimelineEntry:
     type: TimelineEntryType = strawberry.field(description="What kind of interaction.")  # type: ignore[valid-type]
-    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    occurred_at: datetime = strawberry.field(
+        description="When it happened (UTC): for an order, when it was bought, even when the "
+        "box office sent it later. The timeline is ordered by this."
+    )
+    recorded_at: datetime = strawberry.field(
+        description="When Foyer recorded it (UTC); later than `occurredAt` for an order or "
+        "visit sent in after the fact."
+    )
     summary: str = strawberry.field(description="One line to show a person.")
     actor: str = strawberry.field(description="Who or what recorded it.")
     details: list[TimelineDetail] = strawberry.field(
@@ -53,6 +60,7 @@ class TimelineEntry:
         return cls(
             type=DomainTimelineEntryType(row.type),
             occurred_at=row.occurred_at,
+            recorded_at=row.recorded_at or row.occurred_at,
             summary=row.summary,
             actor=row.actor,
             details=[

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from domain.sales.orders import Channel, ItemKind
@@ -35,6 +37,16 @@ class RecordOrder:
     attributes: tuple[tuple[str, str], ...] = ()
     external_reference: str | None = None
     ordered_at: datetime | None = None
+
+    def fingerprint(self) -> str:
+        """What this request asks for, as a digest stored with its external reference: the
+        same reference sent with the same request is a retry, with another it is a mistake.
+        Everything but the reference counts; soft credits in any order are the same."""
+        content = asdict(self)
+        del content["external_reference"]
+        content["soft_credit_ids"] = sorted(self.soft_credit_ids)
+        canonical = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.events import DomainEvent, OutboxMessage
-from domain.money import Money
+from domain.money import Money, format_money
 from domain.sales.orders import ItemKind, Order
 from domain.timeline import TimelineEntry
 from domain.timeline import TimelineEntryType as T
@@ -25,13 +26,6 @@ ROLE_WORDS = {
     "FACILITATOR": " (facilitated)",
     "BOOKED_FOR": " (booked for this organisation)",
 }
-
-
-def format_money(money: Money) -> str:
-    # Two decimal places: the minor unit of every currency Foyer's customers trade in so far.
-    sign = "-" if money.amount < 0 else ""
-    whole, minor = divmod(abs(money.amount), 100)
-    return f"{sign}{money.currency} {whole:,}.{minor:02d}"
 
 
 def order_message(order: Order, topic: str) -> OutboxMessage:
@@ -62,6 +56,7 @@ class OrderRecorded(DomainEvent):
                             "role": role.value,
                             "channel": order.channel.value,
                         },
+                        order.ordered_at,
                     )
                 )
         return entries
@@ -98,6 +93,7 @@ class VisitRecorded(DomainEvent):
     customer_id: int
     instance_id: int
     event_name: str
+    checked_in_at: datetime | None = None
 
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
@@ -106,6 +102,7 @@ class VisitRecorded(DomainEvent):
                 T.VISIT,
                 f"Checked in at {self.event_name}.",
                 {"eventInstanceId": str(self.instance_id)},
+                self.checked_in_at,
             )
         ]
 

@@ -77,6 +77,8 @@ class Order:
     ordered_at: datetime | None = None
     reference: str | None = None
     id: int | None = None
+    # The digest of the request that recorded it under its external reference.
+    fingerprint: str | None = None
 
     @property
     def total(self) -> Money:

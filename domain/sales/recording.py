@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.customers.customer import CustomerKind
-from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
+from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector, ReferenceReused
 from domain.money import check_amount, check_currency
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.events import OrderRecorded
@@ -32,8 +32,9 @@ async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bo
     if reference is not None:
         existing = await uow.orders.with_external_reference(reference)
         if existing is not None:
-            return existing, False
+            return replayed(existing, command), False
     order = await validate_order(uow, command, reference)
+    order.fingerprint = command.fingerprint() if reference is not None else None
     await uow.orders.add(order)
     assert order.id is not None
     order.reference = format_order_reference(order.id)
@@ -43,6 +44,16 @@ async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bo
     )
     uow.record(OrderRecorded(order))
     return order, True
+
+
+def replayed(existing: Order, command: RecordOrder) -> Order:
+    """The order first recorded under the command's external reference, when the command is
+    the same request again; otherwise the reuse is refused. Orders recorded before requests
+    were fingerprinted have none and are replayed as before."""
+    if existing.fingerprint not in (None, command.fingerprint()):
+        assert existing.external_reference is not None
+        raise ReferenceReused(existing.external_reference, existing.reference)
+    return existing
 
 
 async def validate_order(uow: UnitOfWork, command: RecordOrder, reference: str | None) -> Order:

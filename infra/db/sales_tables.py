@@ -83,6 +83,8 @@ customer_order = Table(
     Column("booked_for_id", Id, ForeignKey("customer.id"), index=True),
     # The box office's own id: unique, so twenty racing requests still make one order.
     Column("external_reference", String(100)),
+    # The digest of the request recorded under that reference (domain RecordOrder).
+    Column("request_fingerprint", String(64)),
     Column("ordered_at", Moment, nullable=False),
     Column("created_at", Moment, nullable=False),
     UniqueConstraint("tenant_id", "external_reference"),

@@ -239,7 +239,10 @@ timeline_entry = Table(
     Column("summary", Text, nullable=False),
     Column("details", JSON, nullable=False),
     Column("actor", String(300), nullable=False),
+    # When it happened; `recorded_at` is when Foyer wrote it (later for an order synced
+    # late). Entries from before the column have none: they were recorded as they happened.
     Column("occurred_at", Moment, nullable=False),
+    Column("recorded_at", Moment),
     Index("ix_timeline_entry_customer", "tenant_id", "customer_id", "occurred_at", "id"),
 )
 

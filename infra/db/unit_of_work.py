@@ -156,7 +156,8 @@ class SqlUnitOfWork:
                         "summary": e.summary,
                         "details": e.details,
                         "actor": self.actor.label,
-                        "occurred_at": now,
+                        "occurred_at": e.occurred_at or now,
+                        "recorded_at": now,
                     }
                     for e in entries
                 ],

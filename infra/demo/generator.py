@@ -93,6 +93,7 @@ def _write_batch(
                 "details": {},
                 "actor": "foyer demo",
                 "occurred_at": now,
+                "recorded_at": now,
             }
         )
     write_rows(db, t.customer, details.pop("customer"))

@@ -209,6 +209,7 @@ def _write_batch(
                         "details": {"orderId": str(order_id), "role": role},
                         "actor": "foyer demo",
                         "occurred_at": ordered_at,
+                        "recorded_at": ordered_at,
                     }
                 )
     write_rows(db, s.customer_order, orders)

@@ -119,6 +119,81 @@ async def test_the_same_external_reference_twenty_times_at_once_makes_one_order(
     assert len(orders["customer"]["orders"]["edges"]) == 1
 
 
+async def test_a_reused_reference_with_other_content_is_a_conflict_that_writes_nothing(
+    api: Api,
+) -> None:
+    cat = await catalogue(api)
+    owner, other = await person(api, "Reuse"), await person(api, "Mistake")
+    first = await record(api, owner, [ticket(cat)], externalReference="BO-7")
+    changed = [
+        {"items": [ticket(cat, price=3000)]},
+        {"items": [ticket(cat), ticket(cat)]},
+        {"ownerId": other},
+        {"channel": "WEB"},
+    ]
+
+    for change in changed:
+        sent = {"ownerId": owner, "channel": "BOX_OFFICE", "items": [ticket(cat)], **change}
+        data = await api.data(RECORD_ORDER, {"input": {**sent, "externalReference": "BO-7"}})
+        payload = data["recordOrder"]
+        assert payload["order"] is None, change
+        [error] = payload["errors"]
+        assert error["code"] == "CONFLICT" and error["field"] == ["externalReference"]
+        assert "'BO-7'" in error["message"] and first["order"]["reference"] in error["message"]
+    again = await record(api, owner, [ticket(cat)], externalReference="BO-7")
+
+    assert again["created"] is False and again["order"]["id"] == first["order"]["id"]
+    for customer in (owner, other):
+        orders = await api.data(
+            "query($id: ID!) { customer(id: $id) { orders { edges { node { id } } } } }",
+            {"id": customer},
+        )
+        assert len(orders["customer"]["orders"]["edges"]) == (customer == owner)
+
+
+async def test_twenty_requests_under_one_reference_with_mixed_content_make_one_order(
+    api: Api,
+) -> None:
+    cat = await catalogue(api)
+    owner = await person(api, "Mixed")
+    prices = [2500 if n % 2 else 4000 for n in range(20)]
+
+    results = await asyncio.gather(
+        *(record(api, owner, [ticket(cat, price=p)], externalReference="BO-8") for p in prices)
+    )
+
+    [made] = [r for r in results if r["created"]]
+    winner = made["order"]["items"][0]["price"]["amount"]
+    for price, result in zip(prices, results, strict=True):
+        if price == winner:
+            assert result["errors"] == [] and result["order"]["id"] == made["order"]["id"]
+        else:
+            assert [e["code"] for e in result["errors"]] == ["CONFLICT"]
+    orders = await api.data(
+        "query($id: ID!) { customer(id: $id) { orders { edges { node { id } } } } }", {"id": owner}
+    )
+    assert len(orders["customer"]["orders"]["edges"]) == 1
+
+
+async def test_an_order_synced_late_sits_on_the_timeline_where_it_was_bought(api: Api) -> None:
+    cat = await catalogue(api)
+    owner = await person(api, "Late")
+    await record(api, owner, [ticket(cat)])
+    bought = "2026-01-10T14:00:00+00:00"
+    await record(api, owner, [ticket(cat)], orderedAt=bought)
+
+    data = await api.data(
+        """query($id: ID!) { customer(id: $id) { timeline(types: [TICKETS]) { edges { node {
+          occurredAt recordedAt } } } } }""",
+        {"id": owner},
+    )
+
+    newest, late = [e["node"] for e in data["customer"]["timeline"]["edges"]]
+    assert late["occurredAt"] == bought
+    assert late["recordedAt"] > newest["occurredAt"] > late["occurredAt"]
+    assert newest["recordedAt"] >= newest["occurredAt"]
+
+
 async def test_bad_orders_are_typed_errors_and_write_nothing(api: Api, other_api: Api) -> None:
     cat = await catalogue(api)
     owner = await person(api, "Careful")

@@ -84,6 +84,7 @@ class SqlOrderRepository:
             row.ordered_at,
             format_order_reference(row.id),
             row.id,
+            row.request_fingerprint,
         )
 
     async def get(self, order_id: int) -> Order | None:
@@ -108,6 +109,7 @@ class SqlOrderRepository:
                             facilitator_id=order.facilitator_id,
                             booked_for_id=order.booked_for_id,
                             external_reference=order.external_reference,
+                            request_fingerprint=order.fingerprint,
                             ordered_at=order.ordered_at,
                             created_at=now,
                         )
