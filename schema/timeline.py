@@ -16,13 +16,19 @@ TimelineEntryType = strawberry.enum(
 
 
 # Details that name another object carry its row id; clients get the global id they can pass
-# to `node(id:)`.
+# to `node(id:)`. Every key ending in `Id` that an entry writes is here: a test walks every
+# entry type and resolves each such id through `node`.
 _LINKS = {
     "relationshipId": "Relationship",
     "householdId": "Household",
     "orderId": "Order",
     "reservationId": "Reservation",
     "eventInstanceId": "EventInstance",
+    "opportunityId": "Opportunity",
+    "pledgeId": "Pledge",
+    "legacyId": "Legacy",
+    "activityId": "Activity",
+    "invitationId": "Invitation",
 }
 
 

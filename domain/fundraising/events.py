@@ -20,7 +20,7 @@ class OpportunityOpened(DomainEvent):
         return [
             TimelineEntry(
                 self.customer_id,
-                T.OPPORTUNITY_STAGE_CHANGED,
+                T.OPPORTUNITY_OPENED,
                 f"Opportunity {self.name!r} opened at {self.stage}.",
                 {"opportunityId": str(self.opportunity_id), "to": self.stage},
             )

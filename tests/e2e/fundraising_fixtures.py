@@ -213,9 +213,9 @@ async def reservation(api: Api, cat: Catalogue, customer: str, price: int, commi
     return ok(await mutate(api, RESERVE, {"input": values}))["reservation"]["id"]  # type: ignore[no-any-return]
 
 
-async def timeline(api: Api, customer: str, entry_type: str) -> list[dict[str, Any]]:
+async def timeline(api: Api, customer: str, *entry_types: str) -> list[dict[str, Any]]:
     edges = (await api.data(TIMELINE, {"id": customer}))["customer"]["timeline"]["edges"]
-    return [e["node"] for e in edges if e["node"]["type"] == entry_type]
+    return [e["node"] for e in edges if e["node"]["type"] in entry_types]
 
 
 async def relate(api: Api, person_id: str, organisation: str, type_name: str) -> None:

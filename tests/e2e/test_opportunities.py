@@ -97,7 +97,7 @@ async def test_moving_an_opportunity_is_recorded_with_who_and_shown_on_the_timel
     [step] = node["stageHistory"]
     assert (step["fromStage"]["name"], step["toStage"]["name"]) == ("Prospect", "Ask")
     assert step["actor"].startswith("test (all roles)") and step["occurredAt"]
-    entries = await timeline(api, plan.donor, "OPPORTUNITY_STAGE_CHANGED")
+    entries = await timeline(api, plan.donor, "OPPORTUNITY_OPENED", "OPPORTUNITY_STAGE_CHANGED")
     assert [e["summary"] for e in entries] == [
         "Opportunity 'Major gift' moved from Prospect to Ask.",
         "Opportunity 'Major gift' opened at Prospect.",
