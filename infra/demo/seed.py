@@ -1,8 +1,9 @@
-"""The demo organisation: created once, with its staff user, a few hundred customers and an
-API key that stays the same across restarts in the same folder, so saved scripts and
-GraphiQL headers keep working. The key's secret is kept in a file beside the database (only
-its hash is in the database, as for every key); a new key is made, and the reason said,
-only when that file is missing or its key was revoked."""
+"""The demo organisation: created once, with its staff user, a few hundred customers, a season
+of sales and fundraising (infra/demo/season.py), and an API key that stays the same across
+restarts in the same folder, so saved scripts and GraphiQL headers keep working. The key's
+secret is kept in a file beside the database (only its hash is in the database, as for every
+key); a new key is made, and the reason said, only when that file is missing or its key was
+revoked."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from infra.auth.accounts import create_api_key, create_tenant, create_user
 from infra.auth.secrets import digest
 from infra.db import tables as t
 from infra.demo.generator import generate_customers
+from infra.demo.season import load_season
 
 DEMO_SLUG = "foyer-demo-theatre"
 DEMO_NAME = "Foyer Demo Theatre"
@@ -45,12 +47,15 @@ async def ensure_demo(engine: AsyncEngine, sync_engine: Engine, key_file: Path) 
     created = exists is None
     if created:
         slug = await create_tenant(engine, DEMO_NAME, "GBP")
-        await create_user(engine, slug, DEMO_EMAIL, DEMO_PASSWORD, ALL_ROLES, "Demo Staff")
+        staff_id = await create_user(
+            engine, slug, DEMO_EMAIL, DEMO_PASSWORD, ALL_ROLES, "Demo Staff"
+        )
         with sync_engine.connect() as db:
             tenant_id = db.execute(
                 select(t.tenant.c.id).where(t.tenant.c.slug == slug)
             ).scalar_one()
         generate_customers(sync_engine, tenant_id, DEMO_CUSTOMERS, seed=2026)
+        await load_season(engine, sync_engine, tenant_id, staff_id)
     else:
         saved = _saved_key(sync_engine, exists.id, key_file)
         if isinstance(saved, _Live):

@@ -186,6 +186,33 @@ def test_serve_demo_on_a_bare_folder_loads_the_demo_once_with_one_stable_key(
     assert live_keys == (1,)
 
 
+def test_the_demo_holds_a_season_to_explore(tmp_path: Path) -> None:
+    serve_demo_once(tmp_path)
+
+    with sqlite3.connect(tmp_path / "foyer.db") as db:
+
+        def one(sql: str) -> int:
+            return int(db.execute(sql).fetchone()[0])
+
+        assert one("select count(distinct partner_company_id) from event") == 3
+        assert one("select count(*) from event_instance where starts_at > datetime('now')") > 10
+        assert one("select count(*) from fund") == 3
+        assert one("select count(*) from membership_scheme") == 2
+        assert (
+            one(
+                "select count(*) from campaign where parent_id in (select id from campaign "
+                "where parent_id is not null)"
+            )
+            == 1
+        )
+        assert one("select count(distinct stage_id) from opportunity") >= 4
+        assert one("select count(*) from instalment_payment") > 0
+        assert one("select count(*) from activity") > 0
+        assert one("select count(distinct reply) from invitation") == 3
+        assert one("select count(*) from customer_order") > 2000
+        assert one("select count(*) from membership") > 0
+
+
 def test_a_revoked_demo_key_is_replaced_and_the_reason_said(tmp_path: Path) -> None:
     first = demo_key(serve_demo_once(tmp_path))
     revoked = foyer(None, "apikey", "revoke", "--org", "foyer-demo-theatre", first, cwd=tmp_path)
