@@ -101,7 +101,14 @@ def serve(
         raise typer.Exit(2)
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)
-    address = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    # Foyer's access log (schema/access_log.py) replaces uvicorn's, which writes query
+    # strings down, and a GET to /graphql can carry a password in its variables.
+    address = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "access_log": False,
+    }
     if workers > 1:
         if demo:
             _print_demo(_runtime(), address["host"], address["port"])
@@ -335,16 +342,9 @@ def schema_export(
 ) -> None:
     """Write the GraphQL schema (SDL) to a file, or check that it is current."""
     from schema.build import build_schema
+    from schema.limits import Limits
 
-    settings = Settings()
-    sdl = (
-        str(
-            build_schema(
-                settings.max_depth, settings.max_tokens, settings.max_aliases, settings.max_cost
-            )
-        )
-        + "\n"
-    )
+    sdl = str(build_schema(Limits.of(Settings()))) + "\n"
     if check:
         if not path.exists() or path.read_text() != sdl:
             err.print(f"[red]{path} is stale[/red]: run `foyer schema export`.")
