@@ -4,6 +4,7 @@ process manager. Settings come from the environment (FOYER_...), as for every co
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from infra.composition import build_app, build_runtime
@@ -11,5 +12,8 @@ from infra.settings import Settings
 
 
 def create_app() -> Any:
+    # Foyer logs each request itself, without its query string (schema/access_log.py);
+    # uvicorn's access log would write down a password sent in a GET's variables.
+    logging.getLogger("uvicorn.access").disabled = True
     settings = Settings()
     return build_app(build_runtime(settings), in_process_workers=settings.embedded_broker)
