@@ -5,6 +5,7 @@ log that never writes a query string down."""
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import Api
+from tests.e2e.served import serve
 
 JSON = {"Content-Type": "application/json"}
 LIMIT = 1_048_576
@@ -166,3 +168,16 @@ async def test_the_access_log_has_the_operation_and_request_id_but_never_the_que
     assert "hunter2" not in get and "?" not in get
     # A request id that could forge a line is replaced by one of ours.
     assert post.startswith("POST /graphql 200 ") and "bad" not in post and "\n" not in post
+
+
+def test_a_server_answers_413_to_a_declared_100_mb_body_without_waiting_for_it(app: Any) -> None:
+    with serve(app) as origin:
+        host, port = origin.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: foyer\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 104857600\r\n\r\n{"
+            )
+            answer = connection.recv(65_536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer
+    assert b"BODY_TOO_LARGE" in answer

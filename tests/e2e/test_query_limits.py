@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 import resolvers.customers
 from tests.conftest import Api, StatementCounter
+from tests.e2e.served import serve
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -211,3 +216,27 @@ async def test_an_unknown_operation_name_is_a_graphql_error(api: Api) -> None:
     error = only_error(response.json())
     assert error["extensions"]["code"] == "UNKNOWN_OPERATION"
     assert "Second" in error["message"]
+
+
+def test_a_fragment_bomb_over_http_is_refused_within_a_second_while_health_is_served(
+    app: Any,
+) -> None:
+    answers: dict[str, tuple[httpx.Response, float]] = {}
+
+    def timed(name: str, send: Callable[[httpx.Client], httpx.Response]) -> None:
+        with httpx.Client(base_url=origin, timeout=5) as client:
+            started = time.perf_counter()
+            answers[name] = (send(client), time.perf_counter() - started)
+
+    with serve(app) as origin:
+        bomb = threading.Thread(
+            target=timed, args=("bomb", lambda c: c.post("/graphql", json={"query": doubling(23)}))
+        )
+        bomb.start()
+        timed("health", lambda c: c.get("/healthz"))
+        bomb.join()
+    refusal, refused_in = answers["bomb"]
+    health, healthy_in = answers["health"]
+    assert refusal.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert refused_in < 1.0
+    assert health.status_code == 200 and healthy_in < 1.0
