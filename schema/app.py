@@ -24,19 +24,11 @@ from resolvers.health import database_answers
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
 from schema.graphiql import graphiql_routes
-from schema.http_limits import BodyLimit, decode_json
+from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal_of, starlette_refusal
 from schema.limits import Limits
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_JSON_KINDS = {
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
@@ -55,15 +47,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         # The body, and the `variables` and `extensions` of a GET: each an object.
-        decoded = super().parse_json(data)
-        if not isinstance(decoded, dict):
-            raise Refused(
-                400,
-                'Send a JSON object: {"query": "…", "variables": {…}}, not '
-                f"{_JSON_KINDS.get(type(decoded), 'that')}.",
-                "BAD_REQUEST",
-            )
-        return decoded
+        return json_object(super().parse_json(data))
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
         parsed = await super().parse_http_body(request)

@@ -15,6 +15,9 @@ from schema.http_refusals import Refused, refusal
 # A UTF-16 surrogate left in decoded text is half of a character: "\ud800" in JSON. It
 # cannot be stored (UTF-8 has no encoding for it) and fails wherever it is written.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Only an escape can make one (strict UTF-8 decoding refuses an encoded surrogate), so
+# text without such escapes need not be searched string by string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _BodyTooLarge(Exception):
@@ -97,7 +100,29 @@ def decode_json(data: str | bytes, max_depth: int) -> Any:
         raise Refused(400, f"The request is not valid JSON: {error}.", "INVALID_JSON") from None
     except RecursionError:
         raise _too_deep(max_depth) from None
-    _check_values(decoded, max_depth)
+    _check_values(decoded, max_depth, strings=_SURROGATE_ESCAPE.search(data) is not None)
+    return decoded
+
+
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def json_object(decoded: Any) -> dict[str, Any]:
+    """`decoded`, which must be an object: a GraphQL request is one (there is no batching)."""
+    if not isinstance(decoded, dict):
+        raise Refused(
+            400,
+            'Send a JSON object: {"query": "…", "variables": {…}}, not '
+            f"{_JSON_KINDS.get(type(decoded), 'that')}.",
+            "BAD_REQUEST",
+        )
     return decoded
 
 
@@ -111,22 +136,31 @@ def _too_deep(max_depth: int) -> Refused:
     )
 
 
-def _check_values(value: Any, max_depth: int) -> None:
-    """Every container within `max_depth`, every string whole characters. Without a stack
-    of calls, so any nesting json.loads accepts is walked."""
-    pending = [(value, 1)]
+def _check_values(value: Any, max_depth: int, strings: bool) -> None:
+    """Every container within `max_depth` and, with `strings`, every string whole
+    characters. Without a stack of calls, so any nesting json.loads accepts is walked."""
+    _check_text(value, strings)
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
     while pending:
-        item, depth = pending.pop()
-        if isinstance(item, str):
-            if _LONE_SURROGATE.search(item):
-                raise Refused(
-                    400,
-                    "The request's JSON has a lone surrogate (such as \\ud800), half of a "
-                    "character: send whole characters (UTF-8, or \\u escapes in pairs).",
-                    "LONE_SURROGATE",
-                )
-        elif isinstance(item, dict | list):
-            if depth > max_depth:
-                raise _too_deep(max_depth)
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+        container, depth = pending.pop()
+        if depth > max_depth:
+            raise _too_deep(max_depth)
+        children = container.values() if isinstance(container, dict) else container
+        for child in children:
+            if isinstance(child, dict | list):
+                pending.append((child, depth + 1))
+            elif strings:
+                _check_text(child, strings)
+        if strings and isinstance(container, dict):
+            for key in container:
+                _check_text(key, strings)
+
+
+def _check_text(value: Any, strings: bool) -> None:
+    if strings and isinstance(value, str) and _LONE_SURROGATE.search(value):
+        raise Refused(
+            400,
+            "The request's JSON has a lone surrogate (such as \\ud800), half of a "
+            "character: send whole characters (UTF-8, or \\u escapes in pairs).",
+            "LONE_SURROGATE",
+        )

@@ -63,15 +63,17 @@ def refusal(message: str, code: str, **details: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **details})
 
 
-def operation_problem(operations: list[OperationDefinitionNode], name: Any) -> str | None:
+def operation_refusal(operations: list[OperationDefinitionNode], name: Any) -> GraphQLError | None:
     """Why `operationName` does not pick one operation of the document (the spec's
-    GetOperation), or None when it does."""
-    if name is None:
-        if len(operations) > 1:
-            return "OPERATION_NAME_REQUIRED"
-        return None
-    if not any(op.name and op.name.value == name for op in operations):
-        return "UNKNOWN_OPERATION"
+    GetOperation: without a name there must be one operation), or None when it does."""
+    if name is None and len(operations) > 1:
+        return refusal(
+            f"This document has {len(operations)} operations: say which to run with "
+            "`operationName`.",
+            "OPERATION_NAME_REQUIRED",
+        )
+    if name is not None and not any(op.name and op.name.value == name for op in operations):
+        return refusal(f"This document has no operation named {name!r}.", "UNKNOWN_OPERATION")
     return None
 
 
@@ -117,16 +119,12 @@ class QueryLimits(SchemaExtension):
         if document is None:
             return
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        # The name the request gave: strawberry's `operation_name` falls back to the first
+        # operation's, which would run the first of several.
         name = self.execution_context._provided_operation_name  # type: ignore[attr-defined]
-        problem = operation_problem(operations, name)
-        if problem == "OPERATION_NAME_REQUIRED":
-            raise refusal(
-                f"This document has {len(operations)} operations: say which to run with "
-                "`operationName`.",
-                problem,
-            )
-        if problem == "UNKNOWN_OPERATION":
-            raise refusal(f"This document has no operation named {name!r}.", problem)
+        refused = operation_refusal(operations, name)
+        if refused is not None:
+            raise refused
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
