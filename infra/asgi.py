@@ -4,16 +4,16 @@ process manager. Settings come from the environment (FOYER_...), as for every co
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from infra.composition import build_app, build_runtime
+from infra.logs import configure_logging
 from infra.settings import Settings
 
 
 def create_app() -> Any:
-    # Foyer logs each request itself, without its query string (schema/access_log.py);
-    # uvicorn's access log would write down a password sent in a GET's variables.
-    logging.getLogger("uvicorn.access").disabled = True
+    # A server that imports the app by name starts a fresh process: it logs as `foyer`
+    # commands do, and without uvicorn's access log.
+    configure_logging()
     settings = Settings()
     return build_app(build_runtime(settings), in_process_workers=settings.embedded_broker)

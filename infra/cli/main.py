@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import signal
 import sys
 import threading
@@ -41,10 +40,9 @@ Roles = Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g.
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # pika announces every consumer and channel at INFO: a dozen lines per worker start
-    # that hide Foyer's own. Its warnings and errors still show.
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    from infra.logs import configure_logging
+
+    configure_logging()
 
 
 def _fail(error: UserFacingError) -> None:

@@ -196,6 +196,9 @@ async def test_serve_runs_several_api_processes_on_rabbitmq_and_refuses_them_wit
             ]
     assert {a["data"]["viewer"]["organisation"]["slug"] for a in answers} == {api.slug}
     assert run.output.count("Started server process") == 2
+    # Each process logs requests its own way (schema/access_log.py), not uvicorn's.
+    assert run.output.count("foyer.access POST /graphql 200 ") == 4
+    assert '"POST /graphql HTTP/1.1"' not in run.output
 
 
 def test_serve_logs_each_request_without_its_query_string(tmp_path: Path) -> None:
