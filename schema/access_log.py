@@ -11,15 +11,17 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+
+from schema.limits import chosen_operation
 
 log = logging.getLogger("foyer.access")
 
 _SCOPE_KEY = "foyer.access"
 # A caller's own request id is kept only when it cannot forge a log line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 
 
 @dataclass
@@ -80,6 +82,9 @@ class NameOperation(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         yield
-        name = self.execution_context.operation_name
-        if isinstance(name, str) and _NAME.fullmatch(name):
-            self.execution_context.context.name_operation(name)
+        try:
+            operation = chosen_operation(self.execution_context)
+        except GraphQLError:  # refused by the query limits
+            return
+        if operation is not None and operation.name is not None:
+            self.execution_context.context.name_operation(operation.name.value)

@@ -32,6 +32,7 @@ from graphql.validation.rules.overlapping_fields_can_be_merged import (
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from schema.query_measure import DocumentMeasure, measure, with_defaults
 
@@ -63,18 +64,29 @@ def refusal(message: str, code: str, **details: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **details})
 
 
-def operation_refusal(operations: list[OperationDefinitionNode], name: Any) -> GraphQLError | None:
-    """Why `operationName` does not pick one operation of the document (the spec's
-    GetOperation: without a name there must be one operation), or None when it does."""
-    if name is None and len(operations) > 1:
-        return refusal(
-            f"This document has {len(operations)} operations: say which to run with "
-            "`operationName`.",
-            "OPERATION_NAME_REQUIRED",
-        )
-    if name is not None and not any(op.name and op.name.value == name for op in operations):
-        return refusal(f"This document has no operation named {name!r}.", "UNKNOWN_OPERATION")
-    return None
+def chosen_operation(execution: ExecutionContext) -> OperationDefinitionNode | None:
+    """The operation the request runs (the spec's GetOperation): the one `operationName`
+    names, or the only one. Raises the refusal when there is none such; None before the
+    document is parsed."""
+    document = execution.graphql_document
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    # The name the request gave: strawberry's `operation_name` falls back to the first
+    # operation's, which would run the first of several.
+    name = execution._provided_operation_name  # type: ignore[attr-defined]
+    if name is None:
+        if len(operations) > 1:
+            raise refusal(
+                f"This document has {len(operations)} operations: say which to run with "
+                "`operationName`.",
+                "OPERATION_NAME_REQUIRED",
+            )
+        return operations[0] if operations else None
+    named = [op for op in operations if op.name and op.name.value == name]
+    if not named:
+        raise refusal(f"This document has no operation named {name!r}.", "UNKNOWN_OPERATION")
+    return named[0]
 
 
 Validator = Callable[[GraphQLSchema, DocumentNode], tuple[GraphQLError, ...]]
@@ -115,31 +127,13 @@ class QueryLimits(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         yield
-        document = self.execution_context.graphql_document
-        if document is None:
-            return
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        # The name the request gave: strawberry's `operation_name` falls back to the first
-        # operation's, which would run the first of several.
-        name = self.execution_context._provided_operation_name  # type: ignore[attr-defined]
-        refused = operation_refusal(operations, name)
-        if refused is not None:
-            raise refused
+        chosen_operation(self.execution_context)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            name = context.operation_name
-            operation = next(
-                (
-                    d
-                    for d in document.definitions
-                    if isinstance(d, OperationDefinitionNode)
-                    and (name is None or (d.name is not None and d.name.value == name))
-                ),
-                None,
-            )
+            operation = chosen_operation(context)
             variables = with_defaults(operation, context.variables or {}) if operation else {}
             measured = measure(document, variables)
             # The size limits first: validation must never see a document that spreads out

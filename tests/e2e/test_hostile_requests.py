@@ -159,7 +159,9 @@ async def test_the_access_log_has_the_operation_and_request_id_but_never_the_que
     with caplog.at_level(logging.INFO, logger="foyer.access"):
         await api.client.get("/graphql", params=params, headers={"X-Request-Id": "req-42"})
         await api.client.post(
-            "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "bad\nid"}
+            "/graphql",
+            json={"query": "query A { __typename } query B { __typename }"},
+            headers={"X-Request-Id": "bad\nid"},
         )
     logged = [r.getMessage() for r in caplog.records if r.name == "foyer.access"]
     assert len(logged) == 2
@@ -168,6 +170,8 @@ async def test_the_access_log_has_the_operation_and_request_id_but_never_the_que
     assert "hunter2" not in get and "?" not in get
     # A request id that could forge a line is replaced by one of ours.
     assert post.startswith("POST /graphql 200 ") and "bad" not in post and "\n" not in post
+    # Refused for want of an operationName: it runs no operation, not the first.
+    assert "operation=- " in post
 
 
 def test_a_server_answers_413_to_a_declared_100_mb_body_without_waiting_for_it(app: Any) -> None:
