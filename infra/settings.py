@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_aliases: int = 30
     max_cost: int = 20000
+    # Fields in a document with its fragments spread out, checked before validation, and
+    # the work graphql-core may spend comparing fields of the same name (its default,
+    # 500,000, is seconds of one core; 10,000 takes about 30 ms, and refuses a hundred
+    # fields of one name in one selection).
+    max_fields: int = 5000
+    validation_budget: int = 10_000
+    # Request bodies over this many bytes are refused (413) before they are read.
+    max_body_bytes: int = 1_048_576
+    # JSON nested deeper than this (arrays and objects) is refused (400).
+    max_json_depth: int = 64
     database_pool_size: int = 10
     relay_interval_seconds: float = 0.5
     worker_threads: int = 4

@@ -53,6 +53,8 @@ class RequestContext:
     request_id: str = ""
     # Read with the caller (resolvers/authentication.py); looked up only when missing.
     known_currency: str | None = None
+    # Told the name of the operation the request runs, for the access log.
+    name_operation: Callable[[str], None] = lambda name: None
 
     @property
     def caller(self) -> Actor:

@@ -5,19 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from domain.fundraising.pledges import Instalment as DomainInstalment
 from resolvers import nodes
+from schema.access_log import NameOperation
 from schema.accounts import AccountMutation, AccountQuery
 from schema.customers.mutations import CustomerMutation
 from schema.customers.queries import CustomerQuery
@@ -42,7 +36,7 @@ from schema.fundraising.records import (
 from schema.fundraising.reminders import ReminderQuery
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
 from schema.jobs import Job, JobMutation, JobQuery
-from schema.limits import QueryCost, coded
+from schema.limits import Limits, QueryLimits, cached_validator
 from schema.masking import MaskUnexpectedErrors
 from schema.node import Node
 from schema.permissions import requires
@@ -146,13 +140,9 @@ class FoyerSchema(strawberry.Schema):
         with their correlation id, where they are masked (schema/masking.py)."""
 
 
-def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: int) -> FoyerSchema:
-    # The rules are built once: the validation cache is keyed by them, so rules made afresh
-    # for every request would never let it hit.
-    limits = [
-        *coded(QueryDepthLimiter(max_depth=max_depth).validation_rules, "QUERY_TOO_DEEP"),
-        *coded(MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules, "TOO_MANY_ALIASES"),
-    ]
+def build_schema(limits: Limits) -> FoyerSchema:
+    # Built once: its cache of validation results is shared by every request.
+    validator = cached_validator(limits.validation_budget)
     return FoyerSchema(
         query=Query,
         mutation=Mutation,
@@ -162,10 +152,8 @@ def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: in
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
             lambda: ParserCache(maxsize=256),
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: ValidationCache(maxsize=256),
-            lambda: AddValidationRules(limits),
-            lambda: QueryCost(max_cost),
+            lambda: QueryLimits(limits, validator),
+            NameOperation,
             MaskUnexpectedErrors,
         ],
     )

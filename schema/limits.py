@@ -1,170 +1,206 @@
-"""Query limits: a query that would cost too much is refused before it runs.
+"""Query limits: a query that is too deep, has too many aliases, would spread out too far or
+cost too much is refused before it runs, each with its `extensions.code`.
 
-Cost counts the objects a query can return: every field costs 1, and a field's selections
-are multiplied by its `first` (page size; 20 when not given, 1 for fields without one).
-The cost of every accepted query is reported in `extensions.cost`.
+Every limit is computed from one linear measure of the document (schema/query_measure.py),
+and the ones that bound the document's size are checked before graphql-core's validation,
+so no validation rule ever walks a document whose fragments spread out too far. The rule
+that compares fields pairwise (OverlappingFieldsCanBeMerged) also gets a smaller budget
+than graphql-core's default, so that the pairs a small document can still make stop early.
 
-Depth and alias limits are strawberry's validation rules, given an `extensions.code` like
-every other refusal of a request as a whole.
+The cost of every accepted query is reported in `extensions.cost`; cost is counted as
+schema/query_measure.py describes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
-    ASTValidationRule,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
+    DocumentNode,
     GraphQLError,
-    InlineFragmentNode,
+    GraphQLSchema,
     OperationDefinitionNode,
-    SelectionSetNode,
     ValidationContext,
-    ValidationRule,
-    VariableNode,
-    validate,
-    value_from_ast_untyped,
+    specified_rules,
 )
+from graphql.validation.rules.overlapping_fields_can_be_merged import (
+    OverlappingFieldsCanBeMergedRule,
+)
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
-DEFAULT_PAGE = 20
+from schema.query_measure import DocumentMeasure, measure, with_defaults
 
 
-class _Coding:
-    """A validation context whose reported errors carry `extensions.code`."""
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int
+    max_tokens: int
+    max_aliases: int
+    max_cost: int
+    # Fields in the document with every fragment spread where it is used.
+    max_fields: int
+    # Work units of graphql-core's field-merging rule (its default is 500,000).
+    validation_budget: int
 
-    def __init__(self, context: ValidationContext, code: str) -> None:
-        self._context, self._code = context, code
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
-
-    def report_error(self, error: GraphQLError) -> None:
-        self._context.report_error(
-            GraphQLError(error.message, error.nodes, extensions={"code": self._code})
+    @classmethod
+    def of(cls, settings: Any) -> Limits:
+        return cls(
+            settings.max_depth,
+            settings.max_tokens,
+            settings.max_aliases,
+            settings.max_cost,
+            settings.max_fields,
+            settings.validation_budget,
         )
 
 
-def coded(rules: list[type[ASTValidationRule]], code: str) -> list[type[ValidationRule]]:
-    """Strawberry's limiter rules, which do all their checking when created, reporting their
-    errors with `code`."""
-
-    def wrap(rule: type[ASTValidationRule]) -> type[ValidationRule]:
-        class Coded(ValidationRule):
-            def __init__(self, context: ValidationContext) -> None:
-                super().__init__(context)
-                rule(_Coding(context, code))  # type: ignore[arg-type]
-
-        return Coded
-
-    return [wrap(rule) for rule in rules]
+def refusal(message: str, code: str, **details: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **details})
 
 
-class QueryCost(SchemaExtension):
-    def __init__(self, max_cost: int) -> None:
-        self.max_cost = max_cost
+def chosen_operation(execution: ExecutionContext) -> OperationDefinitionNode | None:
+    """The operation the request runs (the spec's GetOperation): the one `operationName`
+    names, or the only one. Raises the refusal when there is none such; None before the
+    document is parsed."""
+    document = execution.graphql_document
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    # The name the request gave: strawberry's `operation_name` falls back to the first
+    # operation's, which would run the first of several.
+    name = execution._provided_operation_name  # type: ignore[attr-defined]
+    if name is None:
+        if len(operations) > 1:
+            raise refusal(
+                f"This document has {len(operations)} operations: say which to run with "
+                "`operationName`.",
+                "OPERATION_NAME_REQUIRED",
+            )
+        return operations[0] if operations else None
+    named = [op for op in operations if op.name and op.name.value == name]
+    if not named:
+        raise refusal(f"This document has no operation named {name!r}.", "UNKNOWN_OPERATION")
+    return named[0]
+
+
+Validator = Callable[[GraphQLSchema, DocumentNode], tuple[GraphQLError, ...]]
+
+
+def cached_validator(budget: int, maxsize: int = 256) -> Validator:
+    """graphql-core's rules (and strawberry's), the field-merging rule with `budget` instead
+    of its default; results are kept for the last `maxsize` documents, as a query sent
+    again is the same document (the parser cache hands back the same one)."""
+
+    class BudgetedOverlappingFields(OverlappingFieldsCanBeMergedRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.rule_context.remaining_complexity_budget = budget
+
+    rules = tuple(
+        BudgetedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule
+        for rule in specified_rules
+    )
+
+    @lru_cache(maxsize=maxsize)
+    def validated(schema: GraphQLSchema, document: DocumentNode) -> tuple[GraphQLError, ...]:
+        return tuple(_coded_abort(e) for e in validate_document(schema, document, rules))
+
+    return validated
+
+
+class QueryLimits(SchemaExtension):
+    def __init__(self, limits: Limits, validator: Validator) -> None:
+        self.limits = limits
+        self.validator = validator
         self.cost: int | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        # graphql-core's parser stops at the token limit, before reading the rest.
+        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        chosen_operation(self.execution_context)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None:
-            if context.pre_execution_errors is None:
-                context.pre_execution_errors = list(
-                    validate(context.schema._schema, document, context.validation_rules)
-                )
-            if not context.pre_execution_errors:
-                self.cost = self._cost_of(document, context.variables or {}, context.operation_name)
-                if self.cost > self.max_cost:
-                    context.pre_execution_errors = [
-                        GraphQLError(
-                            f"This query could return {self.cost} objects, over the limit of "
-                            f"{self.max_cost}: ask for smaller pages (`first`) or fewer nested "
-                            "lists.",
-                            extensions={
-                                "code": "QUERY_TOO_COSTLY",
-                                "cost": self.cost,
-                                "maxCost": self.max_cost,
-                            },
-                        )
-                    ]
+        if document is not None and context.pre_execution_errors is None:
+            operation = chosen_operation(context)
+            variables = with_defaults(operation, context.variables or {}) if operation else {}
+            measured = measure(document, variables)
+            # The size limits first: validation must never see a document that spreads out
+            # too far.
+            context.pre_execution_errors = self._size_errors(measured) or list(
+                self.validator(context.schema._schema, document)
+            )
+            if not context.pre_execution_errors and operation is not None:
+                self.cost = measured.operations[operation].cost
+                context.pre_execution_errors = self._cost_errors(self.cost)
         yield
 
     def get_results(self) -> dict[str, Any]:
         return (
-            {"cost": {"requested": self.cost, "limit": self.max_cost}}
+            {"cost": {"requested": self.cost, "limit": self.limits.max_cost}}
             if self.cost is not None
             else {}
         )
 
-    def _cost_of(self, document: Any, variables: dict[str, Any], name: str | None) -> int:
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        operations = [
-            d
-            for d in document.definitions
-            if isinstance(d, OperationDefinitionNode)
-            and (name is None or (d.name and d.name.value == name))
-        ]
-        return sum(
-            _selection_cost(op.selection_set, fragments, _with_defaults(op, variables), set())
-            for op in operations[:1]
-        )
-
-
-def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
-    """The variables as the query will run with them: a variable left out takes the default
-    its definition declares (`query($n: Int = 100)`), so a default cannot hide a page size."""
-    defaults = {
-        d.variable.name.value: value_from_ast_untyped(d.default_value)
-        for d in operation.variable_definitions or ()
-        if d.default_value is not None
-    }
-    return {**defaults, **variables}
-
-
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value == "first":
-            if isinstance(argument.value, VariableNode):
-                value = variables.get(argument.value.name.value)
-            else:
-                value = value_from_ast_untyped(argument.value, variables)
-            # A negative page is refused when the field runs, and must not subtract from
-            # the cost of its siblings, which run all the same.
-            return max(int(value), 0) if isinstance(value, int) else DEFAULT_PAGE
-    # A list field with no `first` is a connection at its default page size only when it has
-    # `edges`; other fields return one object.
-    if field.selection_set and any(
-        isinstance(s, FieldNode) and s.name.value == "edges" for s in field.selection_set.selections
-    ):
-        return DEFAULT_PAGE
-    return 1
-
-
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    seen: set[str],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            children = _selection_cost(selection.selection_set, fragments, variables, seen)
-            total += 1 + _page_size(selection, variables) * children
-        elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, fragments, variables, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:  # validation rejects cycles anyway
-                total += _selection_cost(
-                    fragments[name].selection_set, fragments, variables, seen | {name}
+    def _size_errors(self, measured: DocumentMeasure) -> list[GraphQLError]:
+        limits = self.limits
+        if measured.fields > limits.max_fields:
+            return [
+                refusal(
+                    f"This document spreads out to {measured.fields} fields, over the limit "
+                    f"of {limits.max_fields}: spread fewer fragments.",
+                    "QUERY_TOO_LARGE",
                 )
-    return total
+            ]
+        errors = [
+            refusal(
+                f"'{op.name.value if op.name else 'anonymous'}' exceeds maximum operation "
+                f"depth of {limits.max_depth}",
+                "QUERY_TOO_DEEP",
+            )
+            for op, m in measured.operations.items()
+            if m.depth > limits.max_depth
+        ]
+        aliases = sum(m.aliases for m in measured.operations.values())
+        if aliases > limits.max_aliases:
+            errors.append(
+                refusal(
+                    f"{aliases} aliases found. Allowed: {limits.max_aliases}", "TOO_MANY_ALIASES"
+                )
+            )
+        return errors
+
+    def _cost_errors(self, cost: int) -> list[GraphQLError]:
+        if cost <= self.limits.max_cost:
+            return []
+        return [
+            refusal(
+                f"This query could return {cost} objects, over the limit of "
+                f"{self.limits.max_cost}: ask for smaller pages (`first`) or fewer nested "
+                "lists.",
+                "QUERY_TOO_COSTLY",
+                cost=cost,
+                maxCost=self.limits.max_cost,
+            )
+        ]
+
+
+def _coded_abort(error: GraphQLError) -> GraphQLError:
+    if isinstance(error, ValidationAbortedError):
+        return refusal(
+            "This document is too complex to check: it has too many fields to compare. "
+            "Send fewer fields of the same name.",
+            "QUERY_TOO_COMPLEX",
+        )
+    return error

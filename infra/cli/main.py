@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import signal
 import sys
 import threading
@@ -42,10 +41,9 @@ Roles = Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g.
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # pika announces every consumer and channel at INFO: a dozen lines per worker start
-    # that hide Foyer's own. Its warnings and errors still show.
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    from infra.logs import configure_logging
+
+    configure_logging()
 
 
 def _report(error: UserFacingError) -> None:
@@ -135,7 +133,14 @@ def serve(
             "the relay and the workers live in the one API process."
         )
         raise typer.Exit(2)
-    address = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    # Foyer's access log (schema/access_log.py) replaces uvicorn's, which writes query
+    # strings down, and a GET to /graphql can carry a password in its variables.
+    address = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "access_log": False,
+    }
     if not _port_is_free(address["host"], address["port"]):
         err.print(
             f"[red]error[/red]: port {address['port']} on {address['host']} is in use: stop "
@@ -367,16 +372,9 @@ def schema_export(
 ) -> None:
     """Write the GraphQL schema (SDL) to a file, or check that it is current."""
     from schema.build import build_schema
+    from schema.limits import Limits
 
-    settings = Settings()
-    sdl = (
-        str(
-            build_schema(
-                settings.max_depth, settings.max_tokens, settings.max_aliases, settings.max_cost
-            )
-        )
-        + "\n"
-    )
+    sdl = str(build_schema(Limits.of(Settings()))) + "\n"
     if check:
         if not path.exists() or path.read_text() != sdl:
             err.print(f"[red]{path} is stale[/red]: run `foyer schema export`.")

@@ -293,3 +293,19 @@ async def test_serve_runs_several_api_processes_on_rabbitmq_and_refuses_them_wit
             ]
     assert {a["data"]["viewer"]["organisation"]["slug"] for a in answers} == {api.slug}
     assert run.output.count("Started server process") == 2
+    # Each process logs requests its own way (schema/access_log.py), not uvicorn's.
+    assert run.output.count("foyer.access POST /graphql 200 ") == 4
+    assert '"POST /graphql HTTP/1.1"' not in run.output
+
+
+def test_serve_logs_each_request_without_its_query_string(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+    params = {
+        "query": "query Probe($password: String) { __typename }",
+        "variables": '{"password": "hunter2-in-the-url"}',
+    }
+    with serving(env, cwd=tmp_path) as run:
+        assert httpx.get(f"{run.url}/graphql", params=params).status_code == 200
+    assert "hunter2" not in run.output
+    [line] = [line for line in run.output.splitlines() if "GET /graphql " in line]
+    assert "foyer.access GET /graphql 200 " in line and "operation=Probe" in line

@@ -12,18 +12,15 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 import strawberry
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -32,6 +29,7 @@ from strawberry.asgi import GraphQL
 from websockets.sync.client import ClientConnection, connect
 
 from schema.graphiql import graphiql_routes
+from tests.e2e.served import serve, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 HELLO = "Hello from Foyer"
@@ -114,38 +112,6 @@ def build_app(seen_auth: list[str | None], log: list[tuple[str, str, int]]) -> S
         routes=[*graphiql_routes("/graphql"), Route("/graphql", graphql, methods=["POST"])],
         middleware=[Middleware(RequestLog, log=log)],
     )
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
-
-
-@contextlib.contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its origin."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started or not thread.is_alive(), 10, "uvicorn to start")
-        assert server.started, "uvicorn thread died during startup"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @contextlib.contextmanager

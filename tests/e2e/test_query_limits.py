@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 import resolvers.customers
 from tests.conftest import Api, StatementCounter
+from tests.e2e.served import serve
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -143,3 +148,95 @@ async def test_an_expected_error_is_neither_masked_nor_logged(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "cursor" in error["message"]
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def doubling(levels: int, leaf: str = "__typename") -> str:
+    """The fragment bomb: each fragment spreads the one before twice, so the query spreads
+    out to 2**levels leaves from a few characters per level."""
+    fragments = [f"fragment F0 on Query {{ {leaf} }}"]
+    fragments += [
+        f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)
+    ]
+    return f"query {{ ...F{levels} }} " + " ".join(fragments)
+
+
+async def test_a_fragment_bomb_is_refused_as_too_large_before_validation(api: Api) -> None:
+    query = doubling(23)
+    assert len(query) < 1000
+    error = only_error(await api.call(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert str(2**24 + 2**23 - 1) in error["message"]  # F23 in the query, and F0…F23
+
+
+async def test_aliases_and_depth_multiplied_by_fragments_are_counted_once_per_fragment(
+    api: Api,
+) -> None:
+    # 2**10 aliases from eleven fragments, under the field limit.
+    error = only_error(await api.call(doubling(10, leaf="a: __typename")))
+    assert error["extensions"]["code"] == "TOO_MANY_ALIASES"
+    assert "1024 aliases" in error["message"]
+    deep = only_error(await api.call(doubling(6, leaf=nested(MAX_DEPTH + 1)[1:-1])))
+    assert deep["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+async def test_many_fields_of_one_name_stop_validation_at_its_budget(api: Api) -> None:
+    # Each pair of same-named fields is compared: 200 fields, 20,000 comparisons.
+    error = only_error(await api.call("{" + " viewer { name }" * 200 + "}"))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    fine = await api.call("{" + " viewer { name }" * 10 + "}")
+    assert "errors" not in fine, fine["errors"]
+
+
+async def test_a_document_over_the_token_limit_is_refused_without_being_read_to_its_end(
+    api: Api,
+) -> None:
+    # A syntax error after the limit is never reached: parsing stops at the limit.
+    error = only_error(await api.call("{" + " __typename" * 2500 + " }}}}"))
+    assert "more than 2000 tokens" in error["message"], error["message"]
+
+
+async def test_two_operations_without_an_operation_name_are_refused(api: Api) -> None:
+    document = "query First { viewer { name } } query Second { __typename }"
+    error = only_error(await api.call(document))
+    assert error["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
+    assert "operationName" in error["message"]
+    response = await api.client.post(
+        "/graphql",
+        json={"query": document, "operationName": "Second"},
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
+    assert response.json()["data"] == {"__typename": "Query"}
+
+
+async def test_an_unknown_operation_name_is_a_graphql_error(api: Api) -> None:
+    response = await api.client.post(
+        "/graphql", json={"query": "query First { __typename }", "operationName": "Second"}
+    )
+    assert response.status_code == 200
+    error = only_error(response.json())
+    assert error["extensions"]["code"] == "UNKNOWN_OPERATION"
+    assert "Second" in error["message"]
+
+
+def test_a_fragment_bomb_over_http_is_refused_within_a_second_while_health_is_served(
+    app: Any,
+) -> None:
+    answers: dict[str, tuple[httpx.Response, float]] = {}
+
+    def timed(name: str, send: Callable[[httpx.Client], httpx.Response]) -> None:
+        with httpx.Client(base_url=origin, timeout=5) as client:
+            started = time.perf_counter()
+            answers[name] = (send(client), time.perf_counter() - started)
+
+    with serve(app) as origin:
+        bomb = threading.Thread(
+            target=timed, args=("bomb", lambda c: c.post("/graphql", json={"query": doubling(23)}))
+        )
+        bomb.start()
+        timed("health", lambda c: c.get("/healthz"))
+        bomb.join()
+    refusal, refused_in = answers["bomb"]
+    health, healthy_in = answers["health"]
+    assert refusal.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert refused_in < 1.0
+    assert health.status_code == 200 and healthy_in < 1.0

@@ -12,6 +12,7 @@ from graphql import GraphQLInputObjectType, GraphQLObjectType, build_schema
 
 from infra.settings import Settings
 from schema.build import build_schema as build_foyer_schema
+from schema.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -39,8 +40,7 @@ def test_the_layers_import_only_what_architecture_md_allows() -> None:
 
 
 def current_sdl() -> str:
-    s = Settings()
-    return str(build_foyer_schema(s.max_depth, s.max_tokens, s.max_aliases, s.max_cost)) + "\n"
+    return str(build_foyer_schema(Limits.of(Settings()))) + "\n"
 
 
 def test_schema_graphql_is_current() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from graphql import parse
 
-from schema.limits import QueryCost
+from schema.query_measure import measure
 
 
 def cost(query: str, variables: dict[str, object] | None = None) -> int:
-    return QueryCost(10_000)._cost_of(parse(query), variables or {}, None)
+    [operation] = measure(parse(query), variables or {}).operations.values()
+    return operation.cost
 
 
 def test_page_sizes_multiply_through_nesting() -> None:
