@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from domain.roles import Role
+from domain.roles import FUNDRAISING_READER
 from resolvers.fundraising import reminder_policy
 from schema.permissions import requires
 
@@ -39,7 +39,7 @@ class ReminderSettings:
 class ReminderQuery:
     @strawberry.field(
         description="The organisation's pledge-reminder settings.",
-        extensions=requires(Role.OPPORTUNITIES),
+        extensions=requires(FUNDRAISING_READER),
     )
     async def reminder_settings(self, info: Info) -> ReminderSettings:
         return ReminderSettings.from_policy(await reminder_policy(info.context))
