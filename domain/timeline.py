@@ -57,8 +57,7 @@ _FUNDRAISING_ENTRIES = frozenset(
 # customer may read it. An entry shows what its subject shows (a pledge and its amount, a
 # stage change), so it needs what the subject needs.
 READER_OF: dict[TimelineEntryType, Role | None] = {
-    kind: FUNDRAISING_READER if kind in _FUNDRAISING_ENTRIES else None
-    for kind in TimelineEntryType
+    kind: FUNDRAISING_READER if kind in _FUNDRAISING_ENTRIES else None for kind in TimelineEntryType
 }
 
 

@@ -16,5 +16,17 @@ async def job_row(db: AsyncConnection, tenant_id: int, job_id: int) -> Any | Non
     ).first()
 
 
+async def job_by_download_token(db: AsyncConnection, tenant_id: int, token: str) -> Any | None:
+    # Tokens are URL-safe base64 of 32 bytes; anything longer names no file and is not looked up.
+    if len(token) > 64:
+        return None
+    job = t.job.c
+    return (
+        await db.execute(
+            select(t.job).where(job.tenant_id == tenant_id, job.download_token == token)
+        )
+    ).first()
+
+
 async def tenant_row(db: AsyncConnection, tenant_id: int) -> Any:
     return (await db.execute(select(t.tenant).where(t.tenant.c.id == tenant_id))).one()
