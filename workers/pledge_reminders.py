@@ -36,6 +36,7 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
         job.tenant_id,
         today,
         lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total),
+        job_id=job_id,
     )
     job_progress.succeed(deps.engine, job_id, None, counts.checked, counts.as_summary())
 

@@ -2,11 +2,14 @@
 
 The first reminder goes `first_days_before` the due date, then one every `every_days`, at
 most `max_reminders`, never after the due date. A run sends only the latest reminder due, so
-a run missed yesterday does not send two at once today.
+a run missed yesterday does not send two at once today. Reminders sent on demand count
+towards the same limits: an instalment gets at most `max_reminders` in all, `every_days`
+apart, whoever sends them (`refusal`, used by the daily run and by a send on demand).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,10 +49,33 @@ class ReminderPolicy:
         due = [n for n, day in enumerate(self.dates(due_on), start=1) if day <= today]
         return due[-1] if due else None
 
+    def refusal(self, reminded_on: Sequence[date], today: date) -> str | None:
+        """Why no further reminder of an instalment may go today, given the days its earlier
+        reminders went (queued or sent); None when one may."""
+        if len(reminded_on) >= self.max_reminders:
+            return (
+                f"This instalment has had {len(reminded_on)} reminders: the reminder settings "
+                f"allow at most {self.max_reminders}."
+            )
+        if reminded_on:
+            last = max(reminded_on)
+            allowed_on = last + timedelta(days=self.every_days)
+            if today < allowed_on:
+                return (
+                    f"The last reminder of this instalment went on {_day(last)}; the reminder "
+                    f"settings allow one every {self.every_days} days, so the next may go on "
+                    f"{_day(allowed_on)}."
+                )
+        return None
+
     @property
     def horizon_days(self) -> int:
         """How far ahead of a due date reminders can start."""
         return self.first_days_before
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def check_policy(policy: ReminderPolicy) -> ReminderPolicy:
