@@ -9,7 +9,7 @@ from domain.customers.search import CustomerCriteria
 from domain.errors import PermissionDenied
 from domain.jobs import Job, JobKind, may_read, request_job, roles_needed
 from domain.roles import Role
-from infra.db.queries.jobs import job_row
+from infra.db.queries.jobs import job_row, reminder_outcomes
 from resolvers.context import RequestContext
 from resolvers.customers import SEES_INACTIVE
 from resolvers.global_ids import parse_global_id
@@ -45,6 +45,17 @@ async def request_customer_export(context: RequestContext, criteria: CustomerCri
     return await context.perform(
         lambda uow: request_job(uow, JobKind.CUSTOMER_EXPORT, criteria.to_parameters())
     )
+
+
+async def run_figures(context: RequestContext, row: Any) -> dict[str, int]:
+    """What a finished job counted, and for a reminder run how its reminders have gone
+    since (they are sent after the run ends): `sent` and `failed`."""
+    figures = dict(getattr(row, "summary", None) or {})
+    if row.kind == JobKind.PLEDGE_REMINDERS and row.id is not None:
+        async with context.services.reads.connect() as db:
+            outcomes = await reminder_outcomes(db, context.caller.tenant_id, row.id)
+        figures |= {"sent": outcomes.get("SENT", 0), "failed": outcomes.get("FAILED", 0)}
+    return figures
 
 
 def download_path(token: str) -> str:

@@ -43,13 +43,15 @@ class Job(Node):
     error: str | None = strawberry.field(description="Why it failed, in words for a person.")
     has_file: strawberry.Private[bool]
     download_token: strawberry.Private[str | None]
-    counts: strawberry.Private[dict[str, int] | None]
+    record: strawberry.Private[Any]
 
     @strawberry.field(
-        description="What a finished job counted (e.g. `queued`, `skippedNoEmail`), by name."
+        description="What a finished job counted (e.g. `queued`, `skippedNoEmail`), by name; "
+        "a reminder run adds how its reminders have gone since (`sent`, `failed`)."
     )
-    def summary(self) -> list[JobFigure]:
-        return [JobFigure(name=k, value=v) for k, v in sorted((self.counts or {}).items())]
+    async def summary(self, info: Info) -> list[JobFigure]:
+        figures = await jobs.run_figures(info.context, self.record)
+        return [JobFigure(name=k, value=v) for k, v in sorted(figures.items())]
 
     @strawberry.field(
         description="Where to download the result: a random address per file (send the "
@@ -77,7 +79,7 @@ class Job(Node):
             and bool(record.result_file)
             and bool(record.download_token),
             download_token=record.download_token,
-            counts=getattr(record, "summary", None),
+            record=record,
         )
 
 

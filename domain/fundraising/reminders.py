@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from domain.errors import ProblemCollector
-from domain.text import LONG_TEXT_LIMIT, clean_text
+from domain.money import Money
+from domain.sales.events import format_money
+from domain.text import LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT, clean_text
 
 DEFAULT_SUBJECT = "Your pledge instalment to {{ organisation }}"
 DEFAULT_BODY = """Dear {{ name }},
@@ -25,6 +28,14 @@ Thank you for your pledge to {{ organisation }}. This is a reminder that your in
 With thanks,
 {{ organisation }}
 """
+
+
+class ReminderOutcome(StrEnum):
+    WAITING = "WAITING"  # queued, not sent yet
+    SENT = "SENT"
+    SKIPPED_NO_EMAIL = "SKIPPED_NO_EMAIL"
+    SKIPPED_SETTLED = "SKIPPED_SETTLED"  # paid or cancelled before it went
+    FAILED = "FAILED"  # with a reason: a refused template, or the mail server's refusal
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,29 @@ class ReminderPolicy:
 
 def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def reminder_values(
+    name: str, organisation: str, amount: Money, due_on: date, number: int
+) -> dict[str, str]:
+    """What a reminder's templates may use, as the text they write."""
+    return {
+        "name": name or "supporter",
+        "organisation": organisation,
+        "amount": format_money(amount),
+        "due_on": _day(due_on),
+        "number": str(number),
+    }
+
+
+def sample_values(organisation: str, currency: str, today: date) -> list[dict[str, str]]:
+    """Values like a real reminder's, to try a template with before it is saved: a common
+    case, and one with every value at its longest (a name of three parts at their limit)."""
+    longest_name = " ".join(["W" * SHORT_TEXT_LIMIT] * 3)
+    return [
+        reminder_values("Ada Lovelace", organisation, Money(12_500, currency), today, 1),
+        reminder_values(longest_name, organisation, Money(10**12, currency), date(9999, 9, 30), 10),
+    ]
 
 
 def check_policy(policy: ReminderPolicy) -> ReminderPolicy:

@@ -218,7 +218,11 @@ def sending_connection(engine: Engine) -> Connection:
 _MARK = (
     update(f.pledge_reminder)
     .where(f.pledge_reminder.c.id == bindparam("reminder_id"))
-    .values(outcome=bindparam("outcome"), sent_at=bindparam("sent_at"))
+    .values(
+        outcome=bindparam("outcome"),
+        sent_at=bindparam("sent_at"),
+        failure_reason=bindparam("failure_reason"),
+    )
 )
 _ENTRY_COLUMNS = ("tenant_id", "customer_id", "type", "summary", "details", "actor", "occurred_at")
 # Mark and timeline entry as one statement, so atomic on its own: the entry is written only
@@ -233,14 +237,22 @@ _MARK_AND_NOTE = insert(t.timeline_entry).from_select(
 )
 
 
-def record_outcome(db: Connection, reminder: Any, outcome: str, summary: str | None) -> None:
-    """Mark the reminder sent or skipped, and put a sent one on the customer's timeline:
-    committed at once, so a worker that dies on the next one has not lost this one."""
+def record_outcome(
+    db: Connection,
+    reminder: Any,
+    outcome: str,
+    summary: str | None,
+    failure_reason: str | None = None,
+) -> None:
+    """Mark the reminder sent, skipped or failed (with why), and put a sent one on the
+    customer's timeline: committed at once, so a worker that dies on the next one has not
+    lost this one."""
     now = utc_now()
     mark = {
         "reminder_id": reminder.id,
         "outcome": outcome,
         "sent_at": now if outcome == "SENT" else None,
+        "failure_reason": failure_reason,
     }
     if summary is None:
         with _transaction(db):

@@ -216,6 +216,7 @@ async def test_the_daily_run_reminds_what_is_due_today_and_counts_who_has_no_ema
     assert {m["To"] for m in arrived} == {"Ada Giver <ada@example.org>"}
     [run] = runs_of(mailing, api.slug)
     counted = dict(checked=3, queued=2, skippedNoEmail=1, alreadyQueued=0, heldByLimits=0)
+    counted |= dict(sent=2, failed=0)  # how the queued reminders went, after the run
     assert await summary(api, run.id) == counted
     entries = await timeline(api, donors.ada, "PLEDGE_REMINDER")
     assert sorted(e["summary"].split(" for ")[0] for e in entries) == [
@@ -275,6 +276,8 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
         "skippedNoEmail": 1,
         "alreadyQueued": 6,
         "heldByLimits": 0,
+        "sent": 2,
+        "failed": 0,
     }
 
 
