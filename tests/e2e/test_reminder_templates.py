@@ -4,6 +4,7 @@ run, and is not retried."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -57,6 +58,26 @@ async def test_a_subject_is_refused_on_its_own_field(api: Api) -> None:
     )
 
     assert codes(saved) == [("VALIDATION", ["subject"])]
+
+
+async def test_checking_a_template_leaves_the_event_loop_free_for_other_requests(
+    api: Api,
+) -> None:
+    heavy = {**BASE, "body": REFUSED_AT_SAVE["nested loops"]}  # renders until its budget ends
+    finished: list[str] = []
+
+    async def save() -> None:
+        await mutate(api, SAVE_REMINDERS, {"input": heavy})
+        finished.append("save")
+
+    async def health() -> None:
+        await asyncio.sleep(0.05)  # the save is rendering by now
+        assert (await api.client.get("/healthz")).status_code == 200
+        finished.append("health")
+
+    await asyncio.gather(save(), health())
+
+    assert finished == ["health", "save"]
 
 
 def reminder_run(api: Api) -> int:
