@@ -1,17 +1,28 @@
 """Background jobs: work a user asked for that a worker does later, with its progress.
 
 A job's status moves PENDING → RUNNING → SUCCEEDED or FAILED. Clients poll it; a file it
-produces is downloadable by its own organisation only.
+produces is downloaded at a random address, not at its id.
+
+Who may read a job and its file: whoever in its organisation holds every role the job needed,
+that is the requester and any colleague who could have asked for the same job; nobody else,
+admins included (an admin role implies its user role, so an OPPORTUNITIES_ADMIN with INSIGHTS
+reads an export of inactive customers). A job shows no more than the roles that asked for it
+see, so this keeps one rule for every read path; the requester is recorded by identity for
+the record, and roles are checked at each read, so a role taken away takes its files too.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from domain.actors import Actor, ActorKind
 from domain.events import DomainEvent, OutboxMessage
+from domain.roles import FUNDRAISING_READER, Role
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -40,11 +51,29 @@ TASK_FOR_KIND = {
 }
 
 
+def roles_needed(kind: JobKind, parameters: Mapping[str, Any]) -> frozenset[Role]:
+    """The roles it takes to ask for a job of `kind` with `parameters`, and so to read it."""
+    if kind is JobKind.CUSTOMER_EXPORT:
+        inactive = {FUNDRAISING_READER} if parameters.get("include_inactive") else set()
+        return frozenset({Role.INSIGHTS, *inactive})
+    return frozenset({FUNDRAISING_READER})
+
+
+def may_read(actor: Actor, needed: Iterable[Role]) -> bool:
+    """Whether `actor`, of the job's organisation, may read a job that needed `needed`."""
+    return all(actor.has(role) for role in needed)
+
+
 @dataclass
 class Job:
     kind: JobKind
     requested_by: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    requested_by_kind: ActorKind | None = None
+    requested_by_id: int | None = None
+    required_roles: frozenset[Role] = frozenset()
+    # The file's address: 256 random bits, so knowing one job's id finds no other's file.
+    download_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     status: JobStatus = JobStatus.PENDING
     progress: int = 0
     total: int | None = None
@@ -66,7 +95,15 @@ class JobRequested(DomainEvent):
 
 
 async def request_job(uow: UnitOfWork, kind: JobKind, parameters: dict[str, Any]) -> Job:
-    job = Job(kind, requested_by=uow.actor.label, parameters=parameters)
+    actor = uow.actor
+    job = Job(
+        kind,
+        requested_by=actor.label,
+        parameters=parameters,
+        requested_by_kind=actor.kind,
+        requested_by_id=actor.id,
+        required_roles=roles_needed(kind, parameters),
+    )
     await uow.jobs.add(job)
     assert job.id is not None
     uow.record(JobRequested(job.id, kind))

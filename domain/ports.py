@@ -162,6 +162,12 @@ class PledgeRepository(Protocol):
     async def save_policy(self, policy: ReminderPolicy) -> None:
         """Store the organisation's reminder settings."""
 
+    async def policy(self) -> ReminderPolicy:
+        """The organisation's reminder settings (the defaults until saved)."""
+
+    async def reminder_days(self, instalment_id: int) -> list[date]:
+        """The days the instalment's reminders went or were queued, skipped ones apart."""
+
 
 class LegacyRepository(CatalogueRepository[Legacy], Protocol):
     async def record_receipt(self, legacy_id: int, amount: int, order_item_id: int) -> None: ...

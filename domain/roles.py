@@ -18,6 +18,11 @@ class Role(StrEnum):
     PROTECTED_DATA = "PROTECTED_DATA"
 
 
+FUNDRAISING_READER = Role.OPPORTUNITIES
+"""The role that reads fundraising (opportunities, pledges, legacies, activities, invitations)
+and inactive customers, however they are reached: their fields, `node`, the timeline, jobs
+and their files. Admins hold it by implication."""
+
 # An admin role implies the matching user role (domain.md, "People").
 _IMPLIED = {
     Role.OPPORTUNITIES_ADMIN: Role.OPPORTUNITIES,

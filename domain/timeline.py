@@ -6,9 +6,12 @@ Entries are written in the same transaction as the change that causes them. Late
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from domain.roles import FUNDRAISING_READER, Role
 
 
 class TimelineEntryType(StrEnum):
@@ -38,6 +41,47 @@ class TimelineEntryType(StrEnum):
     ACTIVITY = "ACTIVITY"
     INVITATION = "INVITATION"
     PLEDGE_REMINDER = "PLEDGE_REMINDER"
+
+
+# The role that reads the subject of each type of entry; None where whoever may read the
+# customer may read it. An entry shows what its subject shows (a pledge and its amount, a
+# stage change), so it needs what the subject needs. Every type is listed, none by default:
+# a new type that is not here fails a unit test, so its reader is always a decision.
+_EVERYONE: Role | None = None
+READER_OF: dict[TimelineEntryType, Role | None] = {
+    TimelineEntryType.CUSTOMER_CREATED: _EVERYONE,
+    TimelineEntryType.DETAILS_CHANGED: _EVERYONE,
+    TimelineEntryType.DEACTIVATED: _EVERYONE,
+    TimelineEntryType.REACTIVATED: _EVERYONE,
+    TimelineEntryType.RELATIONSHIP_ADDED: _EVERYONE,
+    TimelineEntryType.RELATIONSHIP_ENDED: _EVERYONE,
+    TimelineEntryType.HOUSEHOLD_JOINED: _EVERYONE,
+    TimelineEntryType.HOUSEHOLD_LEFT: _EVERYONE,
+    TimelineEntryType.PRIMARY_HOUSEHOLDER_CHANGED: _EVERYONE,
+    TimelineEntryType.TICKETS: _EVERYONE,
+    TimelineEntryType.MERCHANDISE: _EVERYONE,
+    TimelineEntryType.DONATION: _EVERYONE,
+    TimelineEntryType.MEMBERSHIP: _EVERYONE,
+    TimelineEntryType.TICKET_SUBSCRIPTION: _EVERYONE,
+    TimelineEntryType.FIXED_SERIES: _EVERYONE,
+    TimelineEntryType.ITEMS_RETURNED: _EVERYONE,
+    TimelineEntryType.RESERVATION: _EVERYONE,
+    TimelineEntryType.VISIT: _EVERYONE,
+    TimelineEntryType.OPPORTUNITY_OPENED: FUNDRAISING_READER,
+    TimelineEntryType.OPPORTUNITY_STAGE_CHANGED: FUNDRAISING_READER,
+    TimelineEntryType.PLEDGE: FUNDRAISING_READER,
+    TimelineEntryType.INSTALMENT: FUNDRAISING_READER,
+    TimelineEntryType.LEGACY: FUNDRAISING_READER,
+    TimelineEntryType.ACTIVITY: FUNDRAISING_READER,
+    TimelineEntryType.INVITATION: FUNDRAISING_READER,
+    TimelineEntryType.PLEDGE_REMINDER: FUNDRAISING_READER,
+}
+
+
+def readable_types(roles: Iterable[Role]) -> frozenset[TimelineEntryType]:
+    """The entry types a caller holding `roles` may read."""
+    held = frozenset(roles)
+    return frozenset(kind for kind, role in READER_OF.items() if role is None or role in held)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
+from domain.actors import ActorKind
+from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus, roles_needed
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
@@ -42,6 +43,8 @@ def start_daily_runs(engine: Engine, today: date) -> int:
                     parameters={"runOn": today.isoformat()},
                     progress=0,
                     requested_by=SCHEDULER,
+                    requested_by_kind=ActorKind.SYSTEM.value,
+                    required_roles=sorted(roles_needed(JobKind.PLEDGE_REMINDERS, {})),
                     attempts=0,
                     created_at=utc_now(),
                 )

@@ -6,8 +6,8 @@ from typing import Any
 
 from domain.customers.search import CustomerCriteria
 from domain.errors import PermissionDenied
-from domain.roles import Role
-from domain.timeline import TimelineEntryType
+from domain.roles import FUNDRAISING_READER
+from domain.timeline import TimelineEntryType, readable_types
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries.customers import customer_page
 from infra.db.queries.timeline import timeline_page
@@ -15,7 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 
 # Inactive customers are hidden from sales search but visible to fundraising staff.
-SEES_INACTIVE = Role.OPPORTUNITIES
+SEES_INACTIVE = FUNDRAISING_READER
 
 
 async def customer_by_global_id(
@@ -58,4 +58,12 @@ async def timeline(
 ) -> Page[Any]:
     size = check_page_size(first)
     async with context.services.reads.connect() as db:
-        return await timeline_page(db, context.caller.tenant_id, customer_id, types, size, after)
+        return await timeline_page(
+            db,
+            context.caller.tenant_id,
+            customer_id,
+            types,
+            readable_types(context.caller.roles),
+            size,
+            after,
+        )

@@ -1,29 +1,34 @@
-"""Serving a job's file to its own organisation only."""
+"""Serving a job's file at its random address, to a caller who may read the job."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from infra.db.queries.jobs import job_row
+from infra.db.queries.jobs import job_by_download_token
 from resolvers.authentication import authenticate
 from resolvers.context import Services
-from resolvers.global_ids import parse_global_id
+from resolvers.jobs import readable
 
 
 async def job_file(
-    services: Services, authorization: str | None, job_global_id: str
+    services: Services, authorization: str | None, token: str
 ) -> tuple[int, Path | None]:
-    """The HTTP status and, when 200, the file to send."""
+    """The HTTP status and, when 200, the file to send. A wrong token, another
+    organisation's and a job the caller may not read are all 404, as a missing file is."""
     credentials = await authenticate(services, authorization)
     if credentials.actor is None:
         return 401, None
-    parsed = parse_global_id(job_global_id)
-    if parsed is None or parsed[0] != "Job":
-        return 404, None
     tenant_id = credentials.actor.tenant_id
     async with services.engine.connect() as db:
-        row = await job_row(db, tenant_id, parsed[1])
-    if row is None or row.status != "SUCCEEDED" or not row.result_file:
+        row = await job_by_download_token(db, tenant_id, token)
+    if (
+        row is None
+        or not secrets.compare_digest(row.download_token.encode(), token.encode())
+        or not readable(credentials.actor, row)
+        or row.status != "SUCCEEDED"
+        or not row.result_file
+    ):
         return 404, None
     path = services.files.open_for(tenant_id, row.result_file)
     return (200, path) if path is not None else (404, None)

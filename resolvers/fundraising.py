@@ -4,19 +4,21 @@ here, where jinja2 may be imported."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
 
 from domain.fundraising import pledging
 from domain.fundraising.opportunities import DashboardFilter
-from domain.fundraising.reminders import ReminderPolicy
+from domain.fundraising.reminders import ReminderPolicy, sample_values
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import fundraising as queries
+from infra.db.queries.jobs import tenant_row
 from infra.db.reminder_queue import policy_for
-from infra.mail.templates import check_templates
+from infra.mail.templates import OUTPUT_LIMIT, SUBJECT_LIMIT, check_templates
 from resolvers.context import RequestContext
 
 
@@ -87,6 +89,16 @@ async def reminder_policy(context: RequestContext) -> ReminderPolicy:
 
 
 async def save_reminder_policy(context: RequestContext, policy: ReminderPolicy) -> ReminderPolicy:
-    """Save the reminder settings once their templates compile."""
-    check_templates(subject=policy.subject, body=policy.body)
+    """Save the reminder settings once their templates render, within their budget, for
+    values like a real reminder's: what the sandbox would refuse at send time is refused
+    now. Rendering is CPU work of up to a second, so it runs in a thread, off the loop."""
+    async with context.services.engine.connect() as db:
+        organisation = await tenant_row(db, context.caller.tenant_id)
+    samples = sample_values(organisation.name, organisation.currency, context.now().date())
+    await asyncio.to_thread(
+        check_templates,
+        samples,
+        subject=(policy.subject, SUBJECT_LIMIT),
+        body=(policy.body, OUTPUT_LIMIT),
+    )
     return await context.perform(lambda uow: pledging.save_reminder_policy(uow, policy))

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.actors import Actor
 from domain.customers.search import CustomerCriteria
 from domain.errors import PermissionDenied
-from domain.jobs import Job, JobKind, request_job
-from infra.db.queries.jobs import job_row
+from domain.jobs import Job, JobKind, may_read, request_job, roles_needed
+from domain.roles import Role
+from infra.db.queries.jobs import job_row, reminder_outcomes
 from resolvers.context import RequestContext
 from resolvers.customers import SEES_INACTIVE
 from resolvers.global_ids import parse_global_id
 
 
+def readable(actor: Actor, row: Any) -> bool:
+    """Whether `actor` may read the job `row` of its organisation and its file: the one
+    check of `job`, `node` and the download route. Jobs from before roles were recorded need
+    what their kind and parameters need."""
+    if row.required_roles is None:
+        needed = roles_needed(JobKind(row.kind), row.parameters)
+    else:
+        needed = frozenset(Role(name) for name in row.required_roles)
+    return may_read(actor, needed)
+
+
 async def job_by_global_id(context: RequestContext, global_id: str) -> Any | None:
+    """The job, or None when there is none the caller may read: another's that needed a
+    role the caller lacks looks missing, as another organisation's does."""
     parsed = parse_global_id(global_id)
     if parsed is None or parsed[0] != "Job":
         return None
     async with context.services.engine.connect() as db:
-        return await job_row(db, context.caller.tenant_id, parsed[1])
+        row = await job_row(db, context.caller.tenant_id, parsed[1])
+    return row if row is not None and readable(context.caller, row) else None
 
 
 async def request_customer_export(context: RequestContext, criteria: CustomerCriteria) -> Job:
@@ -31,5 +47,16 @@ async def request_customer_export(context: RequestContext, criteria: CustomerCri
     )
 
 
-def download_path(job_global_id: str) -> str:
-    return f"/downloads/jobs/{job_global_id}"
+async def run_figures(context: RequestContext, row: Any) -> dict[str, int]:
+    """What a finished job counted, and for a reminder run how its reminders have gone
+    since (they are sent after the run ends): `sent` and `failed`."""
+    figures = dict(getattr(row, "summary", None) or {})
+    if row.kind == JobKind.PLEDGE_REMINDERS and row.id is not None:
+        async with context.services.reads.connect() as db:
+            outcomes = await reminder_outcomes(db, context.caller.tenant_id, row.id)
+        figures |= {"sent": outcomes.get("SENT", 0), "failed": outcomes.get("FAILED", 0)}
+    return figures
+
+
+def download_path(token: str) -> str:
+    return f"/downloads/jobs/{token}"

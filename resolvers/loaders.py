@@ -77,6 +77,9 @@ class Loaders:
             f.instalment, "pledge_id", f.instalment.c.due_on, f.instalment.c.id
         )
         self.given_by_instalment = self._loader(fundraising.given_by_instalment, 0)
+        self.reminders_by_instalment = by(
+            f.pledge_reminder, "instalment_id", f.pledge_reminder.c.id
+        )
         self.legacies_by_customer = by(f.legacy, "customer_id", f.legacy.c.id.desc())
         self.given_by_legacy = self._loader(fundraising.given_by_legacy, 0)
         self.activities_by_customer = by(f.activity, "customer_id", f.activity.c.due_on.desc())

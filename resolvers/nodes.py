@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import PermissionDenied
-from domain.roles import Role
+from domain.roles import FUNDRAISING_READER
 from resolvers.context import RequestContext
 from resolvers.customers import customer_by_global_id
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
 from resolvers.sales import reservation
 
-# Fundraising objects need the OPPORTUNITIES role by id as much as through any list of them.
+# Fundraising objects need the fundraising role by id as much as through any list of them.
 FUNDRAISING_TYPES = frozenset(
     {
         "Campaign",
@@ -34,8 +34,8 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
     if parsed is None:
         return None
     type_name, pk = parsed
-    if type_name in FUNDRAISING_TYPES and not context.caller.has(Role.OPPORTUNITIES):
-        raise PermissionDenied(f"A {type_name} needs the OPPORTUNITIES role.", ("id",))
+    if type_name in FUNDRAISING_TYPES and not context.caller.has(FUNDRAISING_READER):
+        raise PermissionDenied(f"A {type_name} needs the {FUNDRAISING_READER} role.", ("id",))
     loaders = context.loaders
     by_type = {
         "Household": loaders.household_by_id,

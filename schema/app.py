@@ -89,7 +89,7 @@ def create_app(
 
     async def download(request: Request) -> Response:
         status, path = await job_file(
-            services, request.headers.get("authorization"), request.path_params["job_id"]
+            services, request.headers.get("authorization"), request.path_params["token"]
         )
         if path is None:
             message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}[status]
@@ -104,7 +104,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/downloads/jobs/{job_id}", download),
+        Route("/downloads/jobs/{token}", download),
         *graphiql_routes("/graphql"),
     ]
     return Starlette(

@@ -12,7 +12,6 @@ from domain.jobs import JobKind as DomainJobKind
 from domain.jobs import JobStatus as DomainJobStatus
 from domain.roles import Role
 from resolvers import jobs
-from resolvers.global_ids import to_global_id
 from schema.customers.queries import SEARCH_DESCRIPTION, CustomerFilter, criteria_from
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload
 from schema.node import Node
@@ -43,20 +42,24 @@ class Job(Node):
     finished_at: datetime | None = strawberry.field(description="When it succeeded or failed.")
     error: str | None = strawberry.field(description="Why it failed, in words for a person.")
     has_file: strawberry.Private[bool]
-    counts: strawberry.Private[dict[str, int] | None]
+    download_token: strawberry.Private[str | None]
+    record: strawberry.Private[Any]
 
     @strawberry.field(
-        description="What a finished job counted (e.g. `queued`, `skippedNoEmail`), by name."
+        description="What a finished job counted (e.g. `queued`, `skippedNoEmail`), by name; "
+        "a reminder run adds how its reminders have gone since (`sent`, `failed`)."
     )
-    def summary(self) -> list[JobFigure]:
-        return [JobFigure(name=k, value=v) for k, v in sorted((self.counts or {}).items())]
+    async def summary(self, info: Info) -> list[JobFigure]:
+        figures = await jobs.run_figures(info.context, self.record)
+        return [JobFigure(name=k, value=v) for k, v in sorted(figures.items())]
 
     @strawberry.field(
-        description="Where to download the result (send the same Authorization "
-        "header); null until there is a file."
+        description="Where to download the result: a random address per file (send the "
+        "same Authorization header, of a caller who may read the job); null until there is a "
+        "file."
     )
     def download_url(self) -> str | None:
-        return jobs.download_path(to_global_id("Job", self.pk)) if self.has_file else None
+        return jobs.download_path(self.download_token) if self.has_file else None
 
     @classmethod
     def from_record(cls, record: Any) -> Job:
@@ -72,8 +75,11 @@ class Job(Node):
             started_at=record.started_at,
             finished_at=record.finished_at,
             error=record.error,
-            has_file=record.status == DomainJobStatus.SUCCEEDED and bool(record.result_file),
-            counts=getattr(record, "summary", None),
+            has_file=record.status == DomainJobStatus.SUCCEEDED
+            and bool(record.result_file)
+            and bool(record.download_token),
+            download_token=record.download_token,
+            record=record,
         )
 
 
@@ -86,7 +92,9 @@ class JobPayload:
 @strawberry.type
 class JobQuery:
     @strawberry.field(
-        description="A job by id; null when there is none (in your organisation).",
+        description="A job by id; null when there is none you may read: a job is readable "
+        "by whoever in its organisation holds every role it needed (the requester, or a "
+        "colleague who could have asked for the same).",
         extensions=requires(),
     )
     async def job(

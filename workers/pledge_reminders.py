@@ -3,7 +3,8 @@
 The run writes one row per instalment and reminder number before it hands anything to the
 mailer (infra/db/reminder_queue.py), so a second scheduler or a re-delivered run sends
 nothing twice. Sending is idempotent too: a reminder already marked sent or skipped is left
-alone. Staff-written templates render in jinja2's sandbox.
+alone. Staff-written templates render in jinja2's sandbox, under a budget; one refused is
+recorded as the reminder's failure, with the reason, and not retried.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from domain.fundraising.reminders import ReminderPolicy
-from domain.money import Money, format_money
+from domain.fundraising.reminders import ReminderPolicy, reminder_values
+from domain.money import Money
 from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import reminder_queue as queue
 from infra.mail import MailNotSent, OutgoingMail
-from infra.mail.templates import render
+from infra.mail.templates import OUTPUT_LIMIT, SUBJECT_LIMIT, TemplateRefused, render
 from workers.dependencies import WorkerDependencies
 
 log = logging.getLogger("foyer.reminders")
@@ -35,6 +36,7 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
         job.tenant_id,
         today,
         lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total),
+        job_id=job_id,
     )
     job_progress.succeed(deps.engine, job_id, None, counts.checked, counts.as_summary())
 
@@ -60,20 +62,25 @@ def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, remi
         queue.record_outcome(db, reminder, "SKIPPED_NO_EMAIL", None)
         return
     values = _values(reminder)
-    mail = OutgoingMail(
-        to_address=reminder.email,
-        to_name=values["name"],
-        subject=render(policy.subject, values).strip(),
-        text=render(policy.body, values),
-        message_id=f"<pledge-reminder-{reminder.id}@foyer>",
-    )
+    try:
+        mail = OutgoingMail(
+            to_address=reminder.email,
+            to_name=values["name"],
+            subject=render(policy.subject, values, SUBJECT_LIMIT).strip(),
+            text=render(policy.body, values, OUTPUT_LIMIT),
+            message_id=f"<pledge-reminder-{reminder.id}@foyer>",
+        )
+    except TemplateRefused as refused:
+        # The same on every attempt: recorded, never retried (the next reminder of the
+        # batch still goes).
+        _failed(db, reminder, f"The reminder template was refused: {refused.reason}.")
+        return
     try:
         deps.mail.send(mail)
     except MailNotSent as refused:
         if not refused.permanent:
             raise  # dramatiq retries a passing failure, a bounded number of times
-        queue.record_outcome(db, reminder, "FAILED", None)
-        log.warning("Reminder %s not sent: %s", reminder.id, refused.reason)
+        _failed(db, reminder, f"The mail server refused it: {refused.reason}")
         return
     queue.record_outcome(
         db,
@@ -84,12 +91,17 @@ def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, remi
     )
 
 
+def _failed(db: Connection, reminder: Any, reason: str) -> None:
+    queue.record_outcome(db, reminder, "FAILED", None, reason)
+    log.warning("Reminder %s not sent: %s", reminder.id, reason)
+
+
 def _values(reminder: Any) -> dict[str, str]:
     name = " ".join(p for p in (reminder.title, reminder.first_name, reminder.last_name) if p)
-    return {
-        "name": name or reminder.name or "supporter",
-        "organisation": reminder.organisation,
-        "amount": format_money(Money(reminder.amount, reminder.currency)),
-        "due_on": reminder.due_on.strftime("%-d %B %Y"),
-        "number": str(reminder.number),
-    }
+    return reminder_values(
+        name or reminder.name or "",
+        reminder.organisation,
+        Money(reminder.amount, reminder.currency),
+        reminder.due_on,
+        reminder.number,
+    )

@@ -227,13 +227,18 @@ class ReminderQueued(DomainEvent):
 
 
 async def remind_now(uow: UnitOfWork, pledge_id: int) -> Pledge:
-    """Queue a reminder now for the pledge's next unpaid instalment."""
+    """Queue a reminder now for the pledge's next unpaid instalment, within the limits of
+    the reminder settings (how many, how often) that the daily run keeps too."""
     pledge = await _live_pledge(uow, pledge_id)
     unpaid = [i for i in pledge.instalments if i.outstanding > 0]
     if not unpaid:
         raise Conflict("No instalment of the pledge is waiting for money.", ("pledgeId",))
     instalment = min(unpaid, key=lambda i: i.due_on)
     assert instalment.id is not None
+    policy = await uow.pledges.policy()
+    refusal = policy.refusal(await uow.pledges.reminder_days(instalment.id), uow.today())
+    if refusal is not None:
+        raise Conflict(refusal, ("pledgeId",))
     reminder_id = await uow.pledges.queue_reminder(instalment.id)
     uow.record(ReminderQueued(reminder_id))
     return pledge

@@ -2,16 +2,21 @@
 
 The first reminder goes `first_days_before` the due date, then one every `every_days`, at
 most `max_reminders`, never after the due date. A run sends only the latest reminder due, so
-a run missed yesterday does not send two at once today.
+a run missed yesterday does not send two at once today. Reminders sent on demand count
+towards the same limits: an instalment gets at most `max_reminders` in all, `every_days`
+apart, whoever sends them (`refusal`, used by the daily run and by a send on demand).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from domain.errors import ProblemCollector
-from domain.text import LONG_TEXT_LIMIT, clean_text
+from domain.money import Money, format_money
+from domain.text import LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT, clean_text
 
 DEFAULT_SUBJECT = "Your pledge instalment to {{ organisation }}"
 DEFAULT_BODY = """Dear {{ name }},
@@ -22,6 +27,14 @@ Thank you for your pledge to {{ organisation }}. This is a reminder that your in
 With thanks,
 {{ organisation }}
 """
+
+
+class ReminderOutcome(StrEnum):
+    WAITING = "WAITING"  # queued, not sent yet
+    SENT = "SENT"
+    SKIPPED_NO_EMAIL = "SKIPPED_NO_EMAIL"
+    SKIPPED_SETTLED = "SKIPPED_SETTLED"  # paid or cancelled before it went
+    FAILED = "FAILED"  # with a reason: a refused template, or the mail server's refusal
 
 
 @dataclass(frozen=True)
@@ -46,10 +59,56 @@ class ReminderPolicy:
         due = [n for n, day in enumerate(self.dates(due_on), start=1) if day <= today]
         return due[-1] if due else None
 
+    def refusal(self, reminded_on: Sequence[date], today: date) -> str | None:
+        """Why no further reminder of an instalment may go today, given the days its earlier
+        reminders went (queued or sent); None when one may."""
+        if len(reminded_on) >= self.max_reminders:
+            return (
+                f"This instalment has had {len(reminded_on)} reminders: the reminder settings "
+                f"allow at most {self.max_reminders}."
+            )
+        if reminded_on:
+            last = max(reminded_on)
+            allowed_on = last + timedelta(days=self.every_days)
+            if today < allowed_on:
+                return (
+                    f"The last reminder of this instalment went on {_day(last)}; the reminder "
+                    f"settings allow one every {self.every_days} days, so the next may go on "
+                    f"{_day(allowed_on)}."
+                )
+        return None
+
     @property
     def horizon_days(self) -> int:
         """How far ahead of a due date reminders can start."""
         return self.first_days_before
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def reminder_values(
+    name: str, organisation: str, amount: Money, due_on: date, number: int
+) -> dict[str, str]:
+    """What a reminder's templates may use, as the text they write."""
+    return {
+        "name": name or "supporter",
+        "organisation": organisation,
+        "amount": format_money(amount),
+        "due_on": _day(due_on),
+        "number": str(number),
+    }
+
+
+def sample_values(organisation: str, currency: str, today: date) -> list[dict[str, str]]:
+    """Values like a real reminder's, to try a template with before it is saved: a common
+    case, and one with every value at its longest (a name of three parts at their limit)."""
+    longest_name = " ".join(["W" * SHORT_TEXT_LIMIT] * 3)
+    return [
+        reminder_values("Ada Lovelace", organisation, Money(12_500, currency), today, 1),
+        reminder_values(longest_name, organisation, Money(10**12, currency), date(9999, 9, 30), 10),
+    ]
 
 
 def check_policy(policy: ReminderPolicy) -> ReminderPolicy:

@@ -193,8 +193,13 @@ pledge_reminder = Table(
     Column("created_at", Moment, nullable=False),
     Column("sent_at", Moment),
     Column("outcome", String(200)),
+    # Why a FAILED reminder was not sent, in words for a person.
+    Column("failure_reason", Text),
+    # The daily run that queued it; null for one sent on demand.
+    Column("job_id", Id, ForeignKey("job.id")),
     # Written before the hand-off to the mailer: the same reminder can never go twice.
     UniqueConstraint("instalment_id", "number"),
+    Index("ix_pledge_reminder_job", "job_id", "outcome"),
 )
 
 reminder_run = Table(

@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.reminder_limits import policy_for, reminder_history
 from infra.db.unit_of_work import outbox_row
+
+__all__ = ["policy_for", "queue_reminders", "record_outcome", "reminders_to_send"]
 
 BATCH = 2000
 SEND_TASK = "send_pledge_reminders"
@@ -35,6 +37,8 @@ class RunCounts:
     queued: int = 0
     skipped_no_email: int = 0
     already_queued: int = 0
+    # Due by the schedule, but too soon after one sent on demand, or past the most allowed.
+    held_by_limits: int = 0
 
     def as_summary(self) -> dict[str, int]:
         return {
@@ -42,24 +46,23 @@ class RunCounts:
             "queued": self.queued,
             "skippedNoEmail": self.skipped_no_email,
             "alreadyQueued": self.already_queued,
+            "heldByLimits": self.held_by_limits,
         }
 
 
-def policy_for(db: Connection, tenant_id: int) -> ReminderPolicy:
-    row = db.execute(
-        select(f.reminder_settings).where(f.reminder_settings.c.tenant_id == tenant_id)
-    ).first()
-    if row is None:
-        return ReminderPolicy()
-    defaults = ReminderPolicy()
-    return ReminderPolicy(
-        row.first_days_before,
-        row.every_days,
-        row.max_reminders,
-        row.transactional,
-        row.template_subject or defaults.subject,
-        row.template_body or defaults.body,
-    )
+@dataclass
+class _History:
+    numbers: set[int]
+    days: list[date]
+
+
+def _histories(db: Connection, instalment_ids: list[int]) -> dict[int, _History]:
+    histories: dict[int, _History] = {}
+    for row in db.execute(reminder_history(instalment_ids)):
+        history = histories.setdefault(row.instalment_id, _History(set(), []))
+        history.numbers.add(row.number)
+        history.days.append(row.created_at.date())
+    return histories
 
 
 def _paid() -> Any:
@@ -107,7 +110,11 @@ def _insert_new(db: Connection, rows: list[dict[str, Any]]) -> list[Any]:
 
 
 def queue_reminders(
-    engine: Engine, tenant_id: int, today: date, progress: Any = lambda done, total: None
+    engine: Engine,
+    tenant_id: int,
+    today: date,
+    progress: Any = lambda done, total: None,
+    job_id: int | None = None,
 ) -> RunCounts:
     counts = RunCounts()
     with engine.connect() as db:
@@ -117,9 +124,17 @@ def queue_reminders(
     for start in range(0, len(due), BATCH):
         batch = due[start : start + BATCH]
         rows = []
-        for instalment in batch:
-            number = policy.due_number(instalment.due_on, today)
-            if number is not None:
+        with engine.begin() as db:
+            histories = _histories(db, [instalment.id for instalment in batch])
+            for instalment in batch:
+                number = policy.due_number(instalment.due_on, today)
+                if number is None:
+                    continue
+                history = histories.get(instalment.id, _History(set(), []))
+                # One there already under this number is counted below, as already queued.
+                if number not in history.numbers and policy.refusal(history.days, today):
+                    counts.held_by_limits += 1
+                    continue
                 rows.append(
                     {
                         "tenant_id": tenant_id,
@@ -127,9 +142,9 @@ def queue_reminders(
                         "number": number,
                         "created_at": now,
                         "outcome": None if instalment.has_email else "SKIPPED_NO_EMAIL",
+                        "job_id": job_id,
                     }
                 )
-        with engine.begin() as db:
             inserted = _insert_new(db, rows) if rows else []
             to_send = [r.id for r in inserted if r.outcome is None]
             if to_send:
@@ -203,7 +218,11 @@ def sending_connection(engine: Engine) -> Connection:
 _MARK = (
     update(f.pledge_reminder)
     .where(f.pledge_reminder.c.id == bindparam("reminder_id"))
-    .values(outcome=bindparam("outcome"), sent_at=bindparam("sent_at"))
+    .values(
+        outcome=bindparam("outcome"),
+        sent_at=bindparam("sent_at"),
+        failure_reason=bindparam("failure_reason"),
+    )
 )
 _ENTRY_COLUMNS = ("tenant_id", "customer_id", "type", "summary", "details", "actor", "occurred_at")
 # Mark and timeline entry as one statement, so atomic on its own: the entry is written only
@@ -218,14 +237,22 @@ _MARK_AND_NOTE = insert(t.timeline_entry).from_select(
 )
 
 
-def record_outcome(db: Connection, reminder: Any, outcome: str, summary: str | None) -> None:
-    """Mark the reminder sent or skipped, and put a sent one on the customer's timeline:
-    committed at once, so a worker that dies on the next one has not lost this one."""
+def record_outcome(
+    db: Connection,
+    reminder: Any,
+    outcome: str,
+    summary: str | None,
+    failure_reason: str | None = None,
+) -> None:
+    """Mark the reminder sent, skipped or failed (with why), and put a sent one on the
+    customer's timeline: committed at once, so a worker that dies on the next one has not
+    lost this one."""
     now = utc_now()
     mark = {
         "reminder_id": reminder.id,
         "outcome": outcome,
         "sent_at": now if outcome == "SENT" else None,
+        "failure_reason": failure_reason,
     }
     if summary is None:
         with _transaction(db):

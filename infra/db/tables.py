@@ -274,6 +274,13 @@ job = Table(
     Column("progress", Integer, nullable=False),
     Column("total", Integer),
     Column("requested_by", String(300), nullable=False),
+    # Who asked, by identity (the label above is for people): USER or API_KEY and its id.
+    Column("requested_by_kind", String(20)),
+    Column("requested_by_id", Id),
+    # The roles a caller holds to read the job and its file, e.g. ["INSIGHTS"].
+    Column("required_roles", JSON),
+    # The file's address: random, so that no one reaches a file by counting ids.
+    Column("download_token", String(64)),
     Column("error", Text),
     Column("result_file", String(500)),
     # What a finished job counted, e.g. {"queued": 120, "skippedNoEmail": 3}.
@@ -282,6 +289,7 @@ job = Table(
     Column("created_at", Moment, nullable=False),
     Column("started_at", Moment),
     Column("finished_at", Moment),
+    Index("ix_job_download_token", "download_token", unique=True),
 )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from domain.roles import Role
+from domain.roles import FUNDRAISING_READER
 from domain.sales.orders import Involvement, OrderCriteria
 from domain.sales.orders import ItemKind as DomainItemKind
 from resolvers import customers as customer_reads
@@ -22,7 +22,7 @@ from schema.permissions import requires
 from schema.sales.enums import ItemKind, OrderInvolvement
 from schema.timeline import TimelineEntry, TimelineEntryType
 
-FUNDRAISING = requires(Role.OPPORTUNITIES)
+FUNDRAISING = requires(FUNDRAISING_READER)
 
 if TYPE_CHECKING:
     from schema.fundraising.records import Activity, Invitation, Legacy, Pledge

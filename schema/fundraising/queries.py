@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.fundraising.opportunities import DashboardFilter
-from domain.roles import Role
+from domain.roles import FUNDRAISING_READER
 from resolvers import fundraising as reads
 from schema.errors import read
 from schema.fundraising.inputs import pk
@@ -17,7 +17,7 @@ from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, St
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
 
-FUNDRAISING = requires(Role.OPPORTUNITIES)
+FUNDRAISING = requires(FUNDRAISING_READER)
 
 
 def _arg(description: str) -> strawberry.types.arguments.StrawberryArgumentAnnotation:

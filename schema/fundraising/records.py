@@ -15,6 +15,7 @@ from domain.fundraising.pledges import InstalmentStatus as DomainInstalmentStatu
 from domain.fundraising.pledges import Pledge as DomainPledge
 from domain.fundraising.pledges import PledgeStatus as DomainPledgeStatus
 from schema.customers.types import Customer, Organisation, load_customer
+from schema.fundraising.reminders import PledgeReminder
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser, load_stage
 from schema.node import Node
 from schema.sales.catalogue import EventInstance, Fund, load_instance
@@ -46,6 +47,11 @@ class Instalment(Node):
     due_on: date = strawberry.field(description="When it is due.")
     given: Money = strawberry.field(description="What has been paid on it.")
     status: InstalmentStatus = strawberry.field(description="Where it stands today.")  # type: ignore[valid-type]
+
+    @strawberry.field(description="Its reminders, in the order they were queued.")
+    async def reminders(self, info: Info) -> list[PledgeReminder]:
+        rows = await info.context.loaders.reminders_by_instalment.load(self.pk)
+        return [PledgeReminder.from_row(row) for row in rows]
 
 
 @strawberry.type(description="A promise of an amount, paid in instalments.")

@@ -215,7 +215,8 @@ async def test_the_daily_run_reminds_what_is_due_today_and_counts_who_has_no_ema
     assert subjects == ["Instalment 1 of GBP 10.00", "Instalment 2 of GBP 10.00"]
     assert {m["To"] for m in arrived} == {"Ada Giver <ada@example.org>"}
     [run] = runs_of(mailing, api.slug)
-    counted = dict(checked=3, queued=2, skippedNoEmail=1, alreadyQueued=0)
+    counted = dict(checked=3, queued=2, skippedNoEmail=1, alreadyQueued=0, heldByLimits=0)
+    counted |= dict(sent=2, failed=0)  # how the queued reminders went, after the run
     assert await summary(api, run.id) == counted
     entries = await timeline(api, donors.ada, "PLEDGE_REMINDER")
     assert sorted(e["summary"].split(" for ")[0] for e in entries) == [
@@ -269,7 +270,15 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
     totals = Counter[str]()
     for run in runs:
         totals.update(await summary(api, run))
-    assert totals == {"checked": 9, "queued": 2, "skippedNoEmail": 1, "alreadyQueued": 6}
+    assert totals == {
+        "checked": 9,
+        "queued": 2,
+        "skippedNoEmail": 1,
+        "alreadyQueued": 6,
+        "heldByLimits": 0,
+        "sent": 2,
+        "failed": 0,
+    }
 
 
 async def test_an_instalment_paid_after_the_run_queued_its_reminder_gets_none(

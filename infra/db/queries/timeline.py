@@ -22,16 +22,20 @@ async def timeline_page(
     tenant_id: int,
     customer_id: int,
     types: list[TimelineEntryType] | None,
+    readable: frozenset[TimelineEntryType],
     first: int,
     after: str | None,
 ) -> Page[Any]:
+    """A page of the entries of `types` (default all) that the caller may read: filtered
+    here, so every page is full and every cursor counts only what the caller sees."""
     statement = (
         select(t.timeline_entry)
         .where(e.tenant_id == tenant_id, e.customer_id == customer_id)
         .order_by(e.occurred_at.desc(), e.id.desc())
     )
-    if types:
-        statement = statement.where(e.type.in_([kind.value for kind in types]))
+    wanted = readable.intersection(types) if types else readable
+    if wanted != frozenset(TimelineEntryType):
+        statement = statement.where(e.type.in_(sorted(kind.value for kind in wanted)))
     position = decode_cursor(after, (datetime, int))
     if position is not None:
         statement = statement.where(

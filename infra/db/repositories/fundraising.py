@@ -4,6 +4,7 @@ look-ups, pledges with instalments and payments, legacies and invitations."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +18,7 @@ from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.reminder_limits import policy_for, reminder_history
 from infra.db.repositories.catalogue import SqlCatalogueRepository
 
 
@@ -244,6 +246,13 @@ class SqlPledgeRepository:
                 )
             ).scalar_one()
         )
+
+    async def policy(self) -> ReminderPolicy:
+        return await self._db.run_sync(lambda db: policy_for(db, self._tenant_id))
+
+    async def reminder_days(self, instalment_id: int) -> list[date]:
+        found = await self._db.execute(reminder_history([instalment_id]))
+        return [row.created_at.date() for row in found]
 
     async def save_policy(self, policy: ReminderPolicy) -> None:
         values = {

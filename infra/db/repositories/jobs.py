@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.actors import ActorKind
 from domain.jobs import Job, JobKind, JobStatus
+from domain.roles import Role
 from infra.clock import utc_now
 from infra.db import tables as t
 
@@ -17,6 +19,10 @@ def job_from_row(row: Row[Any]) -> Job:
         kind=JobKind(row.kind),
         requested_by=row.requested_by,
         parameters=row.parameters,
+        requested_by_kind=ActorKind(row.requested_by_kind) if row.requested_by_kind else None,
+        requested_by_id=row.requested_by_id,
+        required_roles=frozenset(Role(r) for r in row.required_roles or ()),
+        download_token=row.download_token,
         status=JobStatus(row.status),
         progress=row.progress,
         total=row.total,
@@ -54,6 +60,10 @@ class SqlJobRepository:
                     parameters=job.parameters,
                     progress=0,
                     requested_by=job.requested_by,
+                    requested_by_kind=job.requested_by_kind,
+                    requested_by_id=job.requested_by_id,
+                    required_roles=sorted(role.value for role in job.required_roles),
+                    download_token=job.download_token,
                     attempts=0,
                     created_at=job.created_at,
                 )
