@@ -55,6 +55,8 @@ class RequestContext:
     known_currency: str | None = None
     # Told the name of the operation the request runs, for the access log.
     name_operation: Callable[[str], None] = lambda name: None
+    # Scheme, host and port the client used (http://127.0.0.1:8000), for absolute links.
+    base_url: str = ""
 
     @property
     def caller(self) -> Actor:

@@ -67,6 +67,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             known_currency=credentials.currency,
             request_id=access.request_id,
             name_operation=lambda name: setattr(access, "operation", name),
+            base_url=str(request.base_url).rstrip("/"),
         )
 
 

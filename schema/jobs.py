@@ -54,12 +54,15 @@ class Job(Node):
         return [JobFigure(name=k, value=v) for k, v in sorted(figures.items())]
 
     @strawberry.field(
-        description="Where to download the result: a random address per file (send the "
-        "same Authorization header, of a caller who may read the job); null until there is a "
-        "file."
+        description="Where to download the result, as an absolute URL a client can fetch as "
+        "it is (built from the address this request was sent to): a random address per file "
+        "(send the same Authorization header, of a caller who may read the job); null until "
+        "there is a file."
     )
-    def download_url(self) -> str | None:
-        return jobs.download_path(self.download_token) if self.has_file else None
+    def download_url(self, info: Info) -> str | None:
+        if not self.has_file or not self.download_token:
+            return None
+        return info.context.base_url + jobs.download_path(self.download_token)
 
     @classmethod
     def from_record(cls, record: Any) -> Job:
