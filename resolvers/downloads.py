@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from infra.db.queries.jobs import job_row
@@ -25,5 +26,6 @@ async def job_file(
         row = await job_row(db, tenant_id, parsed[1])
     if row is None or row.status != "SUCCEEDED" or not row.result_file:
         return 404, None
-    path = services.files.open_for(tenant_id, row.result_file)
+    # Resolving the path touches the disk: off the event loop.
+    path = await asyncio.to_thread(services.files.open_for, tenant_id, row.result_file)
     return (200, path) if path is not None else (404, None)

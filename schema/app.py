@@ -12,15 +12,39 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UNSET
 
+from resolvers import idempotency
 from resolvers.authentication import authenticate
+from resolvers.availability import (
+    is_unavailable,
+    outage_reason,
+    timed_out,
+    unavailable_error,
+    within,
+)
 from resolvers.context import RequestContext, Services
 from resolvers.downloads import job_file
-from resolvers.health import database_answers
+from resolvers.health import Readiness
 from schema.build import build_schema
 from schema.graphiql import graphiql_routes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def unavailable(services: Services, response: Response) -> Response:
+    """`response` as the answer to a request that met a database outage."""
+    response.status_code = 503
+    response.headers["Retry-After"] = str(services.settings.retry_after_seconds)
+    return response
+
+
+class _Answered(Exception):
+    """Raised past GraphQL to send a response decided before execution."""
+
+    def __init__(self, answer: idempotency.Answer) -> None:
+        self.answer = answer
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
@@ -33,6 +57,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         credentials = await authenticate(self.services, request.headers.get("authorization"))
+        if credentials.bearer is not None:  # the database was asked, and answered
+            self.services.database.answered()
         return RequestContext(
             services=self.services,
             actor=credentials.actor,
@@ -42,32 +68,112 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:12],
         )
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Every request within its deadline, and every outage as a 503 JSON answer, however
+        far the request got (authenticating its caller is outside GraphQL's handling)."""
+        settings = self.services.settings
+        try:
+            return await within(
+                settings.request_timeout_seconds, super().run(request, context, root_value)
+            )
+        except _Answered as answered:
+            answer = answered.answer
+            headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+            return Response(answer.body, answer.status_code, headers, "application/json")
+        except TimeoutError:
+            timed_out(self.services)
+        except Exception as error:
+            if outage_reason(self.services, error) is None:
+                raise
+        body = {"data": None, "errors": [unavailable_error(self.services)]}
+        return unavailable(self.services, JSONResponse(body))
+
+    def create_response(self, response_data: Any, sub_response: Any) -> Response:
+        response = super().create_response(response_data, sub_response)
+        return unavailable(self.services, response) if is_unavailable(response_data) else response
+
+    async def execute_operation(
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: RequestContext,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        def execute() -> Any:
+            return super(FoyerGraphQL, self).execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+
+        key = request.headers.get(idempotency.HEADER)
+        actor = context.actor
+        if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
+            return await execute()
+        print_ = idempotency.fingerprint(
+            actor,
+            request_data.query,
+            request_data.variables,
+            request_data.operation_name,
+            self.services.settings.max_tokens,
+        )
+        if print_ is None:  # not a mutation: the header means nothing
+            return await execute()
+        answer = await idempotency.admit(self.services, actor, key, print_)
+        if answer is not None:
+            raise _Answered(answer)
+        try:
+            result = await execute()
+        except BaseException:
+            await idempotency.forget(self.services, actor, key)
+            raise
+        processed = await self.process_result(request, result)
+        if is_unavailable(processed):
+            await idempotency.forget(self.services, actor, key)
+        else:
+            await idempotency.keep(self.services, actor, key, processed)
+        return result
+
 
 def create_app(
     services: Services,
-    broker_ready: Callable[[], bool],
+    broker_answers: Callable[[float], bool],
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
     graphql = FoyerGraphQL(services)
+    readiness = Readiness(services, broker_answers)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        checks = {"database": await database_answers(services), "broker": broker_ready()}
+        checks = await readiness.checks()
         return JSONResponse(
             {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks},
             status_code=200 if all(checks.values()) else 503,
         )
 
     async def download(request: Request) -> Response:
-        status, path = await job_file(
-            services, request.headers.get("authorization"), request.path_params["job_id"]
+        try:
+            status, path = await within(
+                services.settings.request_timeout_seconds,
+                job_file(
+                    services, request.headers.get("authorization"), request.path_params["job_id"]
+                ),
+            )
+        except TimeoutError:
+            timed_out(services)
+        except Exception as error:
+            if outage_reason(services, error) is None:
+                raise
+        else:
+            if path is None:
+                message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}
+                return JSONResponse({"error": message[status]}, status_code=status)
+            return FileResponse(path, media_type=XLSX, filename=path.name)
+        return unavailable(
+            services, JSONResponse({"error": unavailable_error(services)["message"]})
         )
-        if path is None:
-            message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}[status]
-            return JSONResponse({"error": message}, status_code=status)
-        return FileResponse(path, media_type=XLSX, filename=path.name)
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphiql")
