@@ -87,7 +87,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         sync_engine=sync_engine,
         broker=broker,
-        relay=Relay(sync_engine, broker, build_notices(settings)),
+        relay=Relay(sync_engine, broker, build_notices(settings), settings.relay_batch_size),
         files=files,
         mail=mail,
     )

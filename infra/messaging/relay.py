@@ -27,14 +27,16 @@ from infra.db.unit_of_work import outbox_row
 from infra.messaging.notices import NoticePublisher
 
 log = logging.getLogger("foyer.relay")
-# Rows published per transaction: at most this many are published again after a crash.
-# Each publish waits for its confirm anyway, so small batches cost only their commits.
-BATCH = 5
 
 
 class Relay:
-    def __init__(self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher) -> None:
+    def __init__(
+        self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher, batch: int = 5
+    ) -> None:
         self.engine = engine
+        # Rows published per transaction: at most this many are published again after a
+        # crash. Each publish waits for its confirm anyway, so small batches cost only commits.
+        self.batch = batch
         self.broker = broker
         self.notices = notices
         self._wake = threading.Event()
@@ -55,7 +57,7 @@ class Relay:
             if db.dialect.name == "postgresql":
                 # Several relays may run; each takes rows the others have not locked.
                 pending = pending.with_for_update(skip_locked=True)
-            for row in db.execute(pending.limit(BATCH)).all():
+            for row in db.execute(pending.limit(self.batch)).all():
                 try:
                     self._publish(row)
                 except Exception as error:
@@ -98,19 +100,24 @@ class Relay:
             )
         )
 
+    def relay_pending(self) -> None:
+        """Publish every pending message that can be published now. An unreachable database
+        is logged as an outage (once), anything else with its traceback."""
+        try:
+            while self.relay_once() == self.batch:
+                pass
+            self.database_watch.answered()
+        except Exception as error:
+            reason = unreachable_reason(error)
+            if reason is None:
+                log.exception("Relay round failed")
+            else:
+                self.database_watch.lost(reason)
+
     def run(self, stop: threading.Event, interval: float) -> None:
         """Relay until `stop` is set, at least every `interval` seconds."""
         while not stop.is_set():
-            try:
-                while self.relay_once() == BATCH:
-                    pass
-                self.database_watch.answered()
-            except Exception as error:
-                reason = unreachable_reason(error)
-                if reason is None:
-                    log.exception("Relay round failed")
-                else:
-                    self.database_watch.lost(reason)
+            self.relay_pending()
             self._wake.wait(interval)
             self._wake.clear()
 
