@@ -48,8 +48,16 @@ class Relay:
         self._wake.set()
 
     def relay_once(self) -> int:
-        """Publish one batch of pending messages; return how many were sent. The rows
-        published are marked sent together, in the transaction that locked them."""
+        """Publish every message pending now, `batch` per transaction; return how many were
+        sent. Stops at the first that cannot be sent (it waits for the next round)."""
+        sent = 0
+        while (published := self._relay_batch()) == self.batch:
+            sent += published
+        return sent + published
+
+    def _relay_batch(self) -> int:
+        """Publish up to `batch` pending messages and mark them sent together, in the
+        transaction that locked them."""
         o = t.outbox_message.c
         sent: list[int] = []
         with self.engine.begin() as db:
@@ -104,8 +112,7 @@ class Relay:
         """Publish every pending message that can be published now. An unreachable database
         is logged as an outage (once), anything else with its traceback."""
         try:
-            while self.relay_once() == self.batch:
-                pass
+            self.relay_once()
             self.database_watch.answered()
         except Exception as error:
             reason = unreachable_reason(error)
