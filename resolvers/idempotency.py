@@ -14,20 +14,23 @@ import contextlib
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse, print_ast
 
 from domain.actors import Actor
 from infra.clock import utc_now
 from infra.db import idempotency
+from resolvers.availability import is_unavailable
 from resolvers.context import Services
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200
 _POLL_SECONDS = 0.05
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,13 @@ class Answer:
     status_code: int
     body: str
     replayed: bool = False
+
+
+class Answered(Exception):
+    """Raised past GraphQL's execution: send `answer` instead."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
 
 
 def _error(status_code: int, message: str, code: str) -> Answer:
@@ -64,7 +74,7 @@ def fingerprint(
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
-async def admit(services: Services, actor: Actor, key: str, print_: str) -> Answer | None:
+async def admit(services: Services, actor: Actor, key: str, signature: str) -> Answer | None:
     """None when this request may run (it now holds the key); otherwise what to answer."""
     if not 0 < len(key) <= MAX_KEY:
         message = f"The {HEADER} header must be 1 to {MAX_KEY} characters."
@@ -77,11 +87,11 @@ async def admit(services: Services, actor: Actor, key: str, print_: str) -> Answ
     give_up = time.monotonic() + settings.request_timeout_seconds / 2
     while True:
         use = await idempotency.claim(
-            services.engine, actor.tenant_id, key, print_, utc_now(), kept, abandoned
+            services.engine, actor.tenant_id, key, signature, utc_now(), kept, abandoned
         )
         if use is None:
             return None
-        if use.fingerprint != print_:
+        if use.fingerprint != signature:
             return _error(
                 409,
                 f"{HEADER} `{key}` was already used for a different request; "
@@ -99,9 +109,39 @@ async def admit(services: Services, actor: Actor, key: str, print_: str) -> Answ
         await asyncio.sleep(_POLL_SECONDS)
 
 
+async def run_once(
+    services: Services,
+    actor: Actor,
+    key: str,
+    signature: str,
+    execute: Callable[[], Awaitable[R]],
+    present: Callable[[R], Awaitable[dict[str, Any]]],
+) -> R:
+    """Execute the request holding `key`, and keep its answer (as `present` makes it);
+    raise Answered when an earlier use of the key answers instead."""
+    answer = await admit(services, actor, key, signature)
+    if answer is not None:
+        raise Answered(answer)
+    try:
+        result = await execute()
+    except BaseException:
+        await forget(services, actor, key)
+        raise
+    presented = await present(result)
+    if is_unavailable(presented):
+        await forget(services, actor, key)
+    else:
+        await keep(services, actor, key, presented)
+    return result
+
+
 async def keep(services: Services, actor: Actor, key: str, answer: dict[str, Any]) -> None:
     await idempotency.keep_answer(
-        services.engine, actor.tenant_id, key, 200, json.dumps(answer, default=str)
+        services.engine,
+        actor.tenant_id,
+        key,
+        200,
+        json.dumps(answer, default=str, separators=(",", ":")),
     )
 
 

@@ -40,13 +40,6 @@ def unavailable(services: Services, response: Response) -> Response:
     return response
 
 
-class _Answered(Exception):
-    """Raised past GraphQL to send a response decided before execution."""
-
-    def __init__(self, answer: idempotency.Answer) -> None:
-        self.answer = answer
-
-
 class FoyerGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, services: Services) -> None:
         s = services.settings
@@ -76,7 +69,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             return await within(
                 settings.request_timeout_seconds, super().run(request, context, root_value)
             )
-        except _Answered as answered:
+        except idempotency.Answered as answered:
             answer = answered.answer
             headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
             return Response(answer.body, answer.status_code, headers, "application/json")
@@ -106,33 +99,21 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
 
-        key = request.headers.get(idempotency.HEADER)
-        actor = context.actor
+        key, actor = request.headers.get(idempotency.HEADER), context.actor
         if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
             return await execute()
-        print_ = idempotency.fingerprint(
+        signature = idempotency.fingerprint(
             actor,
             request_data.query,
             request_data.variables,
             request_data.operation_name,
             self.services.settings.max_tokens,
         )
-        if print_ is None:  # not a mutation: the header means nothing
+        if signature is None:  # not a mutation: the header means nothing
             return await execute()
-        answer = await idempotency.admit(self.services, actor, key, print_)
-        if answer is not None:
-            raise _Answered(answer)
-        try:
-            result = await execute()
-        except BaseException:
-            await idempotency.forget(self.services, actor, key)
-            raise
-        processed = await self.process_result(request, result)
-        if is_unavailable(processed):
-            await idempotency.forget(self.services, actor, key)
-        else:
-            await idempotency.keep(self.services, actor, key, processed)
-        return result
+        return await idempotency.run_once(
+            self.services, actor, key, signature, execute, lambda r: self.process_result(request, r)
+        )
 
 
 def create_app(
