@@ -3,7 +3,8 @@ with main, exported to a temporary folder), each figure measured in the same run
 
 - a database cut: every request answered meanwhile, by HTTP status and error code;
 - a database stall: the same, and how long the requests waited;
-- a broker stall: the latency of /readyz and of a query sent at the same moment;
+- a broker stall: the latency of /readyz and of a query sent at the same moment, probe by
+  probe (the first pays the health timeout, the next reuse its answer for a moment);
 - relay kills: messages published twice per SIGKILL of `foyer relay`, marking every 200
   messages (as before) against the configured small batch.
 
@@ -183,10 +184,7 @@ def drill(name: str, code: Path | None, args: argparse.Namespace, folder: Path) 
                     asyncio.run(readiness_and_query(base_url, key)) for _ in range(args.repeats)
                 ]
                 broker.resume()
-                figures["broker stall"] = (
-                    statistics.median(p[0] for p in pairs),
-                    statistics.median(p[1] for p in pairs),
-                )
+                figures["broker stall"] = pairs
                 log = (folder / f"{name}.log").read_text(errors="replace").splitlines()
                 figures["log"] = (
                     sum("Traceback" in line for line in log),
@@ -223,8 +221,14 @@ def main() -> None:
                 answers = ", ".join(f"{n} x {o}" for o, n in outcomes.most_common())
                 print(f"{outage} {args.seconds:g} s: {total} requests: {answers}")
                 print(f"    longest wait {longest:.2f} s")
-            ready, query = figures["broker stall"]
-            print(f"broker stalled: /readyz {ready:.2f} s, concurrent query {query:.2f} s (median)")
+            pairs = figures["broker stall"]
+            ready = ", ".join(f"{p[0]:.2f}" for p in pairs)
+            query = ", ".join(f"{p[1]:.2f}" for p in pairs)
+            print(f"broker stalled, probe by probe: /readyz {ready} s; concurrent query {query} s")
+            print(
+                f"    medians: /readyz {statistics.median(p[0] for p in pairs):.2f} s,"
+                f" query {statistics.median(p[1] for p in pairs):.2f} s"
+            )
             tracebacks, transitions = figures["log"]
             print(f"server log: {tracebacks} tracebacks, {transitions} outage lines")
     for label, batch in (("marking every 200 (before)", 200), ("marking per small batch", None)):
