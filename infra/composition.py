@@ -18,7 +18,7 @@ import dramatiq
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from infra.db.engine import build_async_engine, build_sync_engine
+from infra.db.engine import Timeouts, build_async_engine, build_sync_engine
 from infra.mail import MailTransport, build_transport
 from infra.messaging.broker import broker_answers, build_broker, build_notices
 from infra.messaging.relay import Relay, requeue_unfinished_jobs
@@ -49,11 +49,23 @@ class Runtime:
         self.sync_engine.dispose()
 
 
+def database_timeouts(settings: Settings, statement: float | None) -> Timeouts:
+    """The configured timeouts; statements are bounded for the API's engine only, since a
+    worker's export may rightly run one long statement."""
+    return Timeouts(
+        connect=settings.db_connect_timeout_seconds,
+        pool=settings.db_pool_timeout_seconds,
+        statement=statement,
+    )
+
+
 def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
     from workers.registry import declare_actors
 
-    sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
+    sync_engine = build_sync_engine(
+        settings.database_url, echo=settings.log_sql, timeouts=database_timeouts(settings, None)
+    )
     files = FileStore(settings.files_dir)
     mail = build_transport(
         settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
@@ -68,11 +80,14 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         engine=build_async_engine(
-            settings.database_url, settings.database_pool_size, echo=settings.log_sql
+            settings.database_url,
+            settings.database_pool_size,
+            echo=settings.log_sql,
+            timeouts=database_timeouts(settings, settings.db_statement_timeout_seconds),
         ),
         sync_engine=sync_engine,
         broker=broker,
-        relay=Relay(sync_engine, broker, build_notices(settings)),
+        relay=Relay(sync_engine, broker, build_notices(settings), settings.relay_batch_size),
         files=files,
         mail=mail,
     )
@@ -148,4 +163,4 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
                 worker.stop()
             await runtime.engine.dispose()
 
-    return create_app(services, lambda: broker_answers(runtime.broker), lifespan)
+    return create_app(services, lambda timeout: broker_answers(runtime.broker, timeout), lifespan)

@@ -44,7 +44,25 @@ class Settings(BaseSettings):
     # JSON nested deeper than this (arrays and objects) is refused (400).
     max_json_depth: int = 64
     database_pool_size: int = 10
+    # Server-side limits, so a database that is down or stalled is a fast SERVICE_UNAVAILABLE
+    # rather than a hung client: opening a connection, one statement (PostgreSQL
+    # statement_timeout; SQLite waits this long for a lock), and waiting for a pooled one.
+    db_connect_timeout_seconds: float = 5
+    db_statement_timeout_seconds: float = 15
+    db_pool_timeout_seconds: float = 5
+    # The most one GraphQL request may take before it answers SERVICE_UNAVAILABLE: a stalled
+    # connection answers nothing, so no server-side timeout can end its wait.
+    request_timeout_seconds: float = 20
+    # What a 503 tells clients to wait before retrying (Retry-After).
+    retry_after_seconds: int = 5
+    # How long /readyz may wait for each dependency, and how long its answer is reused.
+    health_timeout_seconds: float = 2
+    health_cache_seconds: float = 1.5
+    # How long a mutation's answer is replayed for a repeated Idempotency-Key.
+    idempotency_hours: int = 24
     relay_interval_seconds: float = 0.5
+    # Outbox messages the relay marks sent per transaction: what a crash can publish twice.
+    relay_batch_size: int = 5
     worker_threads: int = 4
     # When the daily pledge-reminder run starts (UTC hour).
     reminder_hour_utc: int = 8

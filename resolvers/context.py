@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +17,7 @@ from domain.actors import Actor
 from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
 from infra.clock import utc_now
+from infra.db.outage import DependencyWatch
 from infra.db.queries.jobs import tenant_row
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.settings import Settings
@@ -33,6 +36,10 @@ class Services:
     files: FileStore
     # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
     wake_relay: Callable[[], None] = lambda: None
+    # Whether the database answers, as the requests last found it (resolvers/availability.py).
+    database: DependencyWatch = dataclasses.field(
+        default_factory=lambda: DependencyWatch("database", logging.getLogger("foyer.api"))
+    )
 
     @functools.cached_property
     def reads(self) -> AsyncEngine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from pathlib import Path
 
@@ -30,5 +31,6 @@ async def job_file(
         or not row.result_file
     ):
         return 404, None
-    path = services.files.open_for(tenant_id, row.result_file)
+    # Resolving the path touches the disk: off the event loop.
+    path = await asyncio.to_thread(services.files.open_for, tenant_id, row.result_file)
     return (200, path) if path is not None else (404, None)

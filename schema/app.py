@@ -17,30 +17,39 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
+from resolvers import idempotency
 from resolvers.authentication import authenticate
+from resolvers.availability import (
+    is_unavailable,
+    outage_reason,
+    timed_out,
+    unavailable_error,
+    within,
+)
 from resolvers.context import RequestContext, Services
 from resolvers.downloads import job_file
-from resolvers.health import database_answers
+from resolvers.health import Readiness
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
 from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
-from schema.http_refusals import Refused, refusal_of, starlette_refusal
+from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
 from schema.limits import Limits
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def unavailable(services: Services, response: Response) -> Response:
+    """`response` as the answer to a request that met a database outage."""
+    response.status_code = 503
+    response.headers["Retry-After"] = str(services.settings.retry_after_seconds)
+    return response
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, services: Services) -> None:
         super().__init__(build_schema(Limits.of(services.settings)), graphql_ide=None)
         self.services = services
-
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        try:
-            return await super().run(request, context, root_value)
-        except HTTPException as refused:
-            return refusal_of(refused)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data, self.services.settings.max_json_depth)
@@ -59,6 +68,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         credentials = await authenticate(self.services, request.headers.get("authorization"))
         access = access_of(request.scope)
+        if credentials.bearer is not None:  # the database was asked, and answered
+            self.services.database.answered()
         return RequestContext(
             services=self.services,
             actor=credentials.actor,
@@ -70,32 +81,102 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             base_url=str(request.base_url).rstrip("/"),
         )
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Every request within its deadline, every refusal of the HTTP layer as JSON, and
+        every outage as a 503 JSON answer, however far the request got (authenticating its
+        caller is outside GraphQL's handling)."""
+        settings = self.services.settings
+        try:
+            return await within(
+                settings.request_timeout_seconds, super().run(request, context, root_value)
+            )
+        except HTTPException as refused:
+            return refusal_of(refused)
+        except idempotency.Answered as answered:
+            answer = answered.answer
+            headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+            return Response(answer.body, answer.status_code, headers, "application/json")
+        except TimeoutError:
+            timed_out(self.services)
+        except Exception as error:
+            if outage_reason(self.services, error) is None:
+                raise
+        body = {"data": None, "errors": [unavailable_error(self.services)]}
+        return unavailable(self.services, JSONResponse(body))
+
+    def create_response(self, response_data: Any, sub_response: Any) -> Response:
+        response = super().create_response(response_data, sub_response)
+        return unavailable(self.services, response) if is_unavailable(response_data) else response
+
+    async def execute_operation(
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: RequestContext,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        def execute() -> Any:
+            return super(FoyerGraphQL, self).execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+
+        key, actor = request.headers.get(idempotency.HEADER), context.actor
+        if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
+            return await execute()
+        signature = idempotency.fingerprint(
+            actor,
+            request_data.query,
+            request_data.variables,
+            request_data.operation_name,
+            self.services.settings.max_tokens,
+        )
+        if signature is None:  # not a mutation: the header means nothing
+            return await execute()
+        return await idempotency.run_once(
+            self.services, actor, key, signature, execute, lambda r: self.process_result(request, r)
+        )
+
 
 def create_app(
     services: Services,
-    broker_ready: Callable[[], bool],
+    broker_answers: Callable[[float], bool],
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
     graphql = FoyerGraphQL(services)
+    readiness = Readiness(services, broker_answers)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        checks = {"database": await database_answers(services), "broker": broker_ready()}
+        checks = await readiness.checks()
         return JSONResponse(
             {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks},
             status_code=200 if all(checks.values()) else 503,
         )
 
     async def download(request: Request) -> Response:
-        status, path = await job_file(
-            services, request.headers.get("authorization"), request.path_params["token"]
-        )
-        if path is None:
-            message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}[status]
-            return JSONResponse({"error": message}, status_code=status)
-        return FileResponse(path, media_type=XLSX, filename=path.name)
+        try:
+            status, path = await within(
+                services.settings.request_timeout_seconds,
+                job_file(
+                    services, request.headers.get("authorization"), request.path_params["token"]
+                ),
+            )
+        except TimeoutError:
+            timed_out(services)
+        except Exception as error:
+            if outage_reason(services, error) is None:
+                raise
+        else:
+            if path is None:
+                message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}
+                code = {401: "UNAUTHENTICATED", 404: "NOT_FOUND"}[status]
+                return refusal(status, message[status], code)
+            return FileResponse(path, media_type=XLSX, filename=path.name)
+        return unavailable(services, JSONResponse({"errors": [unavailable_error(services)]}))
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphiql")

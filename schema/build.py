@@ -129,7 +129,15 @@ class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery
         return await _PRESENTERS[type_name](row, info)  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="Everything Foyer can change.")
+@strawberry.type(
+    description="Everything Foyer can change. Send an `Idempotency-Key` header (1 to 200"
+    " characters) to make any mutation safe to retry: the same key with the same request"
+    " (same caller, query, variables and operation name) replays the first answer for 24 hours"
+    " (header `Idempotent-Replayed: true`); the same key with a different request, or while"
+    " the first is still running, is refused with HTTP 409 and a top-level GraphQL error"
+    " `CONFLICT` naming the key. Keys belong to the organisation. An answer that was"
+    " `SERVICE_UNAVAILABLE` is not kept, so its retry runs."
+)
 class Mutation(CustomerMutation, SalesMutation, FundraisingMutation, JobMutation, AccountMutation):
     pass
 

@@ -2,7 +2,9 @@
 
 Errors a user can cause in a mutation come back as data: `errors: [UserError!]!` in the
 payload, with nothing written. Errors of the request as a whole (no credentials, too few
-roles, a query over the limits) are GraphQL errors with `extensions.code`.
+roles, a query over the limits) are GraphQL errors with `extensions.code`. An unreachable
+database is SERVICE_UNAVAILABLE in HTTP 503 with Retry-After, decided in
+resolvers/availability.py and applied by schema/masking.py and schema/app.py.
 """
 
 from __future__ import annotations

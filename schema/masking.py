@@ -1,5 +1,7 @@
 """Unexpected errors reach clients as "Unexpected error" with a correlation id that the log
-carries too, so support can find the traceback without the client seeing internals."""
+carries too, so support can find the traceback without the client seeing internals. An
+unreachable database is not unexpected: it is SERVICE_UNAVAILABLE, logged once per outage
+(resolvers/availability.py), not a traceback per request."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import uuid
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+
+from resolvers.availability import SERVICE_UNAVAILABLE, outage_reason, unavailable_message
 
 log = logging.getLogger("foyer.api")
 
@@ -24,6 +28,16 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=_is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        services = self.execution_context.context.services
+        if error.original_error and outage_reason(services, error.original_error):
+            return GraphQLError(
+                unavailable_message(services),
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": SERVICE_UNAVAILABLE},
+            )
         correlation_id = uuid.uuid4().hex[:12]
         log.error(
             "Unexpected error %s at %s", correlation_id, error.path, exc_info=error.original_error

@@ -2,10 +2,15 @@
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection: the API, the relay and
 in-process workers write to the same file from different threads.
+
+Every engine gives up on a connection that does not open, or a pooled one that does not come
+free, within its timeouts; the API's engine also bounds each statement, so a stalled database
+is an error to report rather than a request that hangs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -24,32 +29,62 @@ def _with_driver(url: str, drivers: dict[str, str]) -> str:
     return parsed.set(drivername=drivers[backend]).render_as_string(hide_password=False)
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds; `statement` None leaves statements unbounded (workers' long exports)."""
+
+    connect: float = 5
+    pool: float = 5
+    statement: float | None = None
 
 
-def _engine_options(url: str, pool_size: int) -> dict[str, Any]:
+def _sqlite_setup(busy_seconds: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def _engine_options(url: str, pool_size: int, timeouts: Timeouts) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {}
-    return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+    # libpq counts whole seconds, and treats less than 2 as 2.
+    connect_args: dict[str, Any] = {"connect_timeout": max(2, round(timeouts.connect))}
+    if timeouts.statement is not None:
+        connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+    return {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+        "pool_pre_ping": True,
+        "pool_timeout": timeouts.pool,
+        "connect_args": connect_args,
+    }
 
 
-def build_async_engine(url: str, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def _busy_seconds(timeouts: Timeouts) -> float:
+    return timeouts.statement if timeouts.statement is not None else 10
+
+
+def build_async_engine(
+    url: str, pool_size: int = 10, echo: bool = False, timeouts: Timeouts = Timeouts()
+) -> AsyncEngine:
     full = _with_driver(url, _ASYNC_DRIVERS)
-    engine = create_async_engine(full, echo=echo, **_engine_options(full, pool_size))
+    engine = create_async_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
     if full.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
     return engine
 
 
-def build_sync_engine(url: str, pool_size: int = 5, echo: bool = False) -> Engine:
+def build_sync_engine(
+    url: str, pool_size: int = 5, echo: bool = False, timeouts: Timeouts = Timeouts()
+) -> Engine:
     full = _with_driver(url, _SYNC_DRIVERS)
-    engine = create_engine(full, echo=echo, **_engine_options(full, pool_size))
+    engine = create_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
     if full.startswith("sqlite"):
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
     return engine

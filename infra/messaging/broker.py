@@ -13,6 +13,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from infra.messaging.notices import InProcessNotices, RabbitNotices
+from infra.messaging.watch import DependencyWatchMiddleware
 from infra.settings import Settings
 
 
@@ -21,20 +22,30 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     broker: dramatiq.Broker
     broker = RabbitmqBroker(url=url, confirm_delivery=True) if url else StubBroker()
     broker.add_middleware(CurrentMessage())
+    broker.add_middleware(DependencyWatchMiddleware())
     return broker
 
 
-def broker_answers(broker: dramatiq.Broker) -> bool:
-    """Whether the broker can be reached now (the in-process one always can)."""
+def broker_answers(broker: dramatiq.Broker, timeout: float = 2) -> bool:
+    """Whether the broker can be reached now (the in-process one always can). Blocks for up
+    to `timeout` seconds: call it from a thread, never the event loop."""
     if not isinstance(broker, RabbitmqBroker):
         return True
     try:
+        import copy
+
         import pika
 
         # dramatiq keeps one set of parameters when built from a URL, a list otherwise.
         parameters = broker.parameters
         if isinstance(parameters, list):
             parameters = parameters[0]
+        parameters = copy.deepcopy(parameters)
+        # A stalled broker accepts the TCP connection and then says nothing: bound the whole
+        # handshake, not only the socket's connect.
+        parameters.connection_attempts = 1
+        parameters.socket_timeout = parameters.stack_timeout = timeout
+        parameters.blocked_connection_timeout = timeout
         connection = pika.BlockingConnection(parameters)
         connection.close()
         return True

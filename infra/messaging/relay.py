@@ -2,7 +2,12 @@
 
 A crash anywhere loses nothing: a row is marked sent only after the broker confirmed it,
 so an unsent row goes on the next round; a row sent twice (crash between confirm and mark)
-is harmless because every actor is idempotent.
+is harmless because every actor is idempotent. Rows are marked in small batches, so a crash
+repeats at most a batch; every message carries its id in its body too (a notice's JSON, a
+job message's options), so a consumer that sees only bodies can drop the repeats.
+
+An outage of the broker or the database is logged when it starts and when it ends, with
+its reason, not once per round.
 """
 
 from __future__ import annotations
@@ -17,27 +22,42 @@ from sqlalchemy import Engine, insert, select, update
 from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
 from infra.clock import utc_now
 from infra.db import tables as t
+from infra.db.outage import DependencyWatch, describe, unreachable_reason
 from infra.db.unit_of_work import outbox_row
 from infra.messaging.notices import NoticePublisher
 
 log = logging.getLogger("foyer.relay")
-BATCH = 200
 
 
 class Relay:
-    def __init__(self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher) -> None:
+    def __init__(
+        self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher, batch: int = 5
+    ) -> None:
         self.engine = engine
+        # Rows published per transaction: at most this many are published again after a
+        # crash. Each publish waits for its confirm anyway, so small batches cost only commits.
+        self.batch = batch
         self.broker = broker
         self.notices = notices
         self._wake = threading.Event()
+        self.broker_watch = DependencyWatch("broker", log)
+        self.database_watch = DependencyWatch("database", log)
 
     def wake(self) -> None:
         """Publish soon: a commit just wrote outbox rows."""
         self._wake.set()
 
     def relay_once(self) -> int:
-        """Publish one batch of pending messages; return how many were sent. The rows
-        published are marked sent together, in the transaction that locked them."""
+        """Publish every message pending now, `batch` per transaction; return how many were
+        sent. Stops at the first that cannot be sent (it waits for the next round)."""
+        sent = 0
+        while (published := self._relay_batch()) == self.batch:
+            sent += published
+        return sent + published
+
+    def _relay_batch(self) -> int:
+        """Publish up to `batch` pending messages and mark them sent together, in the
+        transaction that locked them."""
         o = t.outbox_message.c
         sent: list[int] = []
         with self.engine.begin() as db:
@@ -45,17 +65,18 @@ class Relay:
             if db.dialect.name == "postgresql":
                 # Several relays may run; each takes rows the others have not locked.
                 pending = pending.with_for_update(skip_locked=True)
-            for row in db.execute(pending.limit(BATCH)).all():
+            for row in db.execute(pending.limit(self.batch)).all():
                 try:
                     self._publish(row)
                 except Exception as error:
-                    log.warning("Outbox message %s not sent yet: %s", row.message_id, error)
+                    self.broker_watch.lost(describe(error))
                     db.execute(
                         update(t.outbox_message)
                         .where(o.id == row.id)
-                        .values(attempts=row.attempts + 1, last_error=str(error)[:2000])
+                        .values(attempts=row.attempts + 1, last_error=describe(error)[:2000])
                     )
                     break
+                self.broker_watch.answered()
                 sent.append(row.id)
             if sent:
                 db.execute(
@@ -67,7 +88,12 @@ class Relay:
 
     def _publish(self, row: Any) -> None:
         if row.event:
-            body = {**row.arguments, "topic": row.task, "tenant_id": row.tenant_id}
+            body = {
+                **row.arguments,
+                "topic": row.task,
+                "tenant_id": row.tenant_id,
+                "message_id": row.message_id,
+            }
             self.notices.publish(row.task, body, row.message_id)
             return
         actor = self.broker.get_actor(row.task)
@@ -77,19 +103,28 @@ class Relay:
                 actor_name=actor.actor_name,
                 args=(),
                 kwargs=dict(row.arguments),
-                options={},
+                options={"message_id": row.message_id},
                 message_id=row.message_id,
             )
         )
 
+    def relay_pending(self) -> None:
+        """Publish every pending message that can be published now. An unreachable database
+        is logged as an outage (once), anything else with its traceback."""
+        try:
+            self.relay_once()
+            self.database_watch.answered()
+        except Exception as error:
+            reason = unreachable_reason(error)
+            if reason is None:
+                log.exception("Relay round failed")
+            else:
+                self.database_watch.lost(reason)
+
     def run(self, stop: threading.Event, interval: float) -> None:
         """Relay until `stop` is set, at least every `interval` seconds."""
         while not stop.is_set():
-            try:
-                while self.relay_once() == BATCH:
-                    pass
-            except Exception:
-                log.exception("Relay round failed")
+            self.relay_pending()
             self._wake.wait(interval)
             self._wake.clear()
 

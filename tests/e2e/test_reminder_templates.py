@@ -5,6 +5,7 @@ run, and is not retried."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import insert, update
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from resolvers import fundraising as fundraising_resolvers
 from resolvers.global_ids import parse_global_id, to_global_id
 from tests.conftest import Api
 from tests.e2e.fundraising_fixtures import codes, mutate, ok, scheduled_pledge
@@ -61,23 +63,32 @@ async def test_a_subject_is_refused_on_its_own_field(api: Api) -> None:
 
 
 async def test_checking_a_template_leaves_the_event_loop_free_for_other_requests(
-    api: Api,
+    api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    heavy = {**BASE, "body": REFUSED_AT_SAVE["nested loops"]}  # renders until its budget ends
-    finished: list[str] = []
+    """The check is held mid-render until /healthz has answered: were it on the event loop,
+    the loop would be held too and /healthz could only answer after the save."""
+    rendering, release = threading.Event(), threading.Event()
+    released_in_time: list[bool] = []
+    real_check = fundraising_resolvers.check_templates
 
-    async def save() -> None:
-        await mutate(api, SAVE_REMINDERS, {"input": heavy})
-        finished.append("save")
+    def held_check(*args: Any, **kwargs: Any) -> None:
+        rendering.set()
+        released_in_time.append(release.wait(timeout=5))
+        real_check(*args, **kwargs)
 
-    async def health() -> None:
-        await asyncio.sleep(0.05)  # the save is rendering by now
-        assert (await api.client.get("/healthz")).status_code == 200
-        finished.append("health")
+    monkeypatch.setattr(fundraising_resolvers, "check_templates", held_check)
+    save = asyncio.create_task(mutate(api, SAVE_REMINDERS, {"input": BASE}))
+    for _ in range(1000):
+        if rendering.is_set():
+            break
+        await asyncio.sleep(0.01)
 
-    await asyncio.gather(save(), health())
+    health = await api.client.get("/healthz")
+    release.set()
+    saved = await save
 
-    assert finished == ["health", "save"]
+    assert health.status_code == 200 and released_in_time == [True]
+    assert saved["errors"] == []
 
 
 def reminder_run(api: Api) -> int:

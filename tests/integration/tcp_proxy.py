@@ -1,5 +1,6 @@
-"""A loopback TCP forwarder that a test can stop and start: a broker that goes away and
-comes back, without stopping the real RabbitMQ other tests use."""
+"""A loopback TCP forwarder that a test can stop and start, or stall and resume: a broker or
+database that goes away (connections refused and cut) or hangs (connections open, nothing
+answered), and comes back, without touching the real servers other tests use."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def stall(self) -> None:
+        """Keep every connection open and accept new ones, but forward nothing: a server
+        that hangs. What is sent meanwhile is delivered on `resume`."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -29,6 +40,9 @@ class TcpProxy:
     def stop(self) -> None:
         """Refuse new connections and cut every open one, as a broker outage would."""
         if self._listener is not None:
+            # Closing alone leaves a thread blocked in accept() listening; shutdown wakes it.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -51,10 +65,10 @@ class TcpProxy:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(chunk)
         except OSError:
             pass

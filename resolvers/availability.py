@@ -1,0 +1,80 @@
+"""The one place that decides "the database is unreachable", for every way a request can
+meet it: authenticating the caller, a resolver's read, a mutation's commit, a request that
+ran out of time. Each becomes SERVICE_UNAVAILABLE with a Retry-After, and the outage is logged
+once when it starts and once when it ends (`Services.database`), not once per request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from infra.db.outage import unreachable_reason
+from resolvers.context import Services
+
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+T = TypeVar("T")
+# A stalled server never sees psycopg's cancel request, and psycopg waits 10 s for it
+# before it gives the connection up; cancelling again makes it close the connection at once.
+_SECOND_CANCEL_SECONDS = 0.2
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """`work`'s result, or TimeoutError after `seconds` at the latest: the work is then
+    cancelled and left to unwind on its own, so the caller answers on time."""
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task in done:
+        return task.result()
+    task.add_done_callback(_unwound)
+    task.cancel()
+    asyncio.get_running_loop().call_later(_SECOND_CANCEL_SECONDS, task.cancel)
+    raise TimeoutError
+
+
+def _unwound(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: the request it belonged to is answered already
+
+
+def outage_reason(services: Services, error: BaseException) -> str | None:
+    """Why `error` means the database cannot be used now (logging the outage if it just
+    began), or None when it is some other failure."""
+    reason = unreachable_reason(error)
+    if reason is not None:
+        services.database.lost(reason)
+    return reason
+
+
+def timed_out(services: Services) -> str:
+    """The reason for a request that reached its deadline: a stall answers nothing at all."""
+    reason = f"no answer within {services.settings.request_timeout_seconds:g} s"
+    services.database.lost(reason)
+    return reason
+
+
+def unavailable_message(services: Services) -> str:
+    return (
+        "Foyer cannot reach its database just now. Retry in "
+        f"{services.settings.retry_after_seconds} s; a mutation sent with an Idempotency-Key "
+        "is run at most once however often it is retried."
+    )
+
+
+def unavailable_error(services: Services) -> dict[str, Any]:
+    """The GraphQL error of a request that never reached execution."""
+    return {"message": unavailable_message(services), "extensions": {"code": SERVICE_UNAVAILABLE}}
+
+
+def is_unavailable(response: dict[str, Any] | list[dict[str, Any]]) -> bool:
+    """Whether a GraphQL response (or batch) reports an outage: it is then sent as a 503."""
+    answers = response if isinstance(response, list) else [response]
+    return any(
+        (error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE
+        for answer in answers
+        for error in answer.get("errors") or ()
+    )
