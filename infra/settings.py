@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = 12
+    # Threads that hash and check passwords (argon2, 64 MiB and ~0.1 s of one core each):
+    # they keep the event loop free, and their number bounds what log-ins can take.
+    password_threads: int = 2
+    # Failed log-ins allowed per email and per client address within the window; past
+    # either, `login` answers RATE_LIMITED without checking the password.
+    login_failures_per_email: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 900
     # Query limits; see schema/limits.py for how cost is counted.
     max_depth: int = 12
     max_tokens: int = 2000

@@ -40,6 +40,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             bearer=credentials.bearer,
             known_currency=credentials.currency,
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:12],
+            client_address=request.client.host if request.client else None,
         )
 
 
