@@ -101,7 +101,14 @@ def serve(
         raise typer.Exit(2)
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)
-    address = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    address = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        # uvicorn trusts X-Forwarded-For from localhost unless told otherwise.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
     if workers > 1:
         if demo:
             _print_demo(_runtime(), address["host"], address["port"])

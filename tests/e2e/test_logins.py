@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from infra.db.login_tables import login_failure
 from infra.settings import Settings
 from tests.conftest import Api, client_address
 from tests.e2e.test_access import PASSWORD, VIEWER, staff_user
+from tests.e2e.test_cli import serving
 
 LOGIN = """
 mutation($email: String!, $password: String!) {
@@ -246,3 +249,35 @@ async def test_counts_whose_window_has_closed_are_deleted(
             select(func.count()).where(login_failure.c.window_started_at <= utc_now() - WINDOW)
         ).scalar_one()
     assert left == 0 and closed == 0
+
+
+def address_counts(url: str, trusted_proxies: str | None) -> list[list[str]]:
+    """With one failure allowed per address, the codes of three log-ins to `foyer serve`
+    from this machine claiming to forward for 203.0.113.1, .2 and .1 again."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOYER_")}
+    env |= {"FOYER_DATABASE_URL": url, "FOYER_LOGIN_FAILURES_PER_ADDRESS": "1"}
+    if trusted_proxies is not None:
+        env["FOYER_TRUSTED_PROXIES"] = trusted_proxies
+    with serving(env) as run:
+        return [
+            codes(
+                httpx.post(
+                    f"{run.url}/graphql",
+                    json={
+                        "query": LOGIN,
+                        "variables": {"email": unknown_email(), "password": WRONG},
+                    },
+                    headers={"X-Forwarded-For": f"203.0.113.{last}"},
+                    timeout=30,
+                ).json()["data"]["login"]
+            )
+            for last in (1, 2, 1)
+        ]
+
+
+def test_x_forwarded_for_names_the_client_only_from_trusted_proxies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'foyer.db'}"
+    ignored = address_counts(url, None)
+    trusted = address_counts(url, "127.0.0.1")
+    assert ignored == [["UNAUTHENTICATED"], ["RATE_LIMITED"], ["RATE_LIMITED"]]
+    assert trusted == [["UNAUTHENTICATED"], ["UNAUTHENTICATED"], ["RATE_LIMITED"]]
