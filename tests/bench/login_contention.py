@@ -179,7 +179,7 @@ def main() -> None:
         outcomes = sum((r.outcomes for r in rounds), Counter[str]())
         ratio = attacked / base
         print(
-            f"{label:<40} {idle:8.1f} {attacked:9.1f} {ratio:7.2f} {rate:9.1f}  "
+            f"{label:<40} {idle:8.1f} {attacked:9.1f} {ratio:7.3f} {rate:9.1f}  "
             + ", ".join(f"{code} {n}" for code, n in outcomes.most_common())
         )
 
