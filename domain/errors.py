@@ -17,6 +17,7 @@ class ProblemCode(StrEnum):
     PERMISSION_DENIED = "PERMISSION_DENIED"
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,18 @@ class Conflict(UserFacingError):
 class NotAuthenticated(UserFacingError):
     def __init__(self, message: str) -> None:
         super().__init__([Problem(ProblemCode.UNAUTHENTICATED, message)])
+
+
+class RateLimited(UserFacingError):
+    """Too many recent attempts: refused before doing any of the work, until
+    `retry_after_seconds` have passed."""
+
+    def __init__(self, reason: str, retry_after_seconds: int) -> None:
+        minutes, seconds = divmod(retry_after_seconds, 60)
+        wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        problem = Problem(ProblemCode.RATE_LIMITED, f"{reason}; try again in {wait}.")
+        super().__init__([problem])
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PermissionDenied(UserFacingError):

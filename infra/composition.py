@@ -6,6 +6,7 @@ registers at import time anywhere else.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
@@ -18,6 +19,7 @@ import dramatiq
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from infra.auth.passwords import Passwords
 from infra.db.engine import Timeouts, build_async_engine, build_sync_engine
 from infra.mail import MailTransport, build_transport
 from infra.messaging.broker import broker_answers, build_broker, build_notices
@@ -39,7 +41,14 @@ class Runtime:
     files: FileStore
     mail: MailTransport
 
+    @functools.cached_property
+    def passwords(self) -> Passwords:
+        """Made when an app first needs it: workers and commands check no passwords."""
+        return Passwords(self.settings.password_threads)
+
     async def close(self) -> None:
+        if "passwords" in self.__dict__:
+            self.passwords.close()
         self.broker.close()
         self.mail.close()
         close_notices = getattr(self.relay.notices, "close", None)
@@ -128,6 +137,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
         engine=runtime.engine,
         settings=settings,
         files=runtime.files,
+        passwords=runtime.passwords,
         wake_relay=runtime.relay.wake if in_process_workers else lambda: None,
     )
 
@@ -161,6 +171,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
                 relay.stop()
             if worker is not None:
                 worker.stop()
+            runtime.passwords.close()
             await runtime.engine.dispose()
 
     return create_app(services, lambda timeout: broker_answers(runtime.broker, timeout), lifespan)

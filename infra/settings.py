@@ -27,7 +27,20 @@ class Settings(BaseSettings):
     mail_from: str = "Foyer <no-reply@foyer.invalid>"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses (or networks, or "*") of reverse proxies whose X-Forwarded-For names the
+    # client. Empty: the header is ignored, so no caller can pick the address its failed
+    # log-ins are counted against. Behind a proxy, set it, or every caller is the proxy.
+    trusted_proxies: str = ""
     session_hours: int = 12
+    # Threads that check passwords (argon2: 64 MiB and ~0.1 s of four lanes each), beside
+    # the event loop and at a lower priority; their number bounds what log-ins can take.
+    # One per API process, as there is one process per core (`foyer serve --workers`).
+    password_threads: int = 1
+    # Failed log-ins allowed per email and per client address within the window; past
+    # either, `login` answers RATE_LIMITED without checking the password.
+    login_failures_per_email: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 900
     # Query limits; see schema/limits.py for how cost is counted.
     max_depth: int = 12
     max_tokens: int = 2000

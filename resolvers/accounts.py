@@ -8,14 +8,21 @@ from typing import Any
 from domain.actors import ActorKind
 from domain.errors import InvalidInput
 from infra.auth.accounts import log_in, log_out
+from infra.auth.throttle import LoginAttempt
 from infra.db.queries.jobs import tenant_row
 from resolvers.context import RequestContext
 
 
 async def login(context: RequestContext, email: str, password: str) -> tuple[str, datetime]:
-    settings = context.services.settings
-    token, expires = await log_in(context.services.engine, email, password, settings.session_hours)
-    return token, expires
+    services = context.services
+    return await log_in(
+        services.engine,
+        services.passwords,
+        services.login_throttle,
+        LoginAttempt(email, context.client_address),
+        password,
+        services.settings.session_hours,
+    )
 
 
 async def logout(context: RequestContext) -> None:

@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.actors import Actor
 from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
+from infra.auth.passwords import Passwords
+from infra.auth.throttle import LoginThrottle
 from infra.clock import utc_now
 from infra.db.outage import DependencyWatch
 from infra.db.queries.jobs import tenant_row
@@ -34,6 +36,7 @@ class Services:
     engine: AsyncEngine
     settings: Settings
     files: FileStore
+    passwords: Passwords
     # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
     wake_relay: Callable[[], None] = lambda: None
     # Whether the database answers, as the requests last found it (resolvers/availability.py).
@@ -49,6 +52,15 @@ class Services:
         has its own snapshot inside a transaction too, so the answers are the same."""
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
+    @functools.cached_property
+    def login_throttle(self) -> LoginThrottle:
+        s = self.settings
+        return LoginThrottle(
+            s.login_failures_per_email,
+            s.login_failures_per_address,
+            timedelta(seconds=s.login_failure_window_seconds),
+        )
+
 
 @dataclass
 class RequestContext:
@@ -58,6 +70,8 @@ class RequestContext:
     credentials_problem: str | None = None
     bearer: str | None = None
     request_id: str = ""
+    # The client's IP address, as the server saw it; log-in failures are counted by it.
+    client_address: str | None = None
     # Read with the caller (resolvers/authentication.py); looked up only when missing.
     known_currency: str | None = None
     # Told the name of the operation the request runs, for the access log.

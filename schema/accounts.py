@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.actors import ActorKind as DomainActorKind
+from domain.errors import RateLimited, UserFacingError
 from domain.roles import Role as DomainRole
 from resolvers import accounts
 from resolvers.fundraising import open_activities
@@ -64,7 +65,18 @@ class LoginPayload:
     expires_at: datetime | None = strawberry.field(
         default=None, description="When the token expires."
     )
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="With a `RATE_LIMITED` error: seconds to wait before trying again (the "
+        "password was not checked). Null otherwise.",
+    )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+def _retry_after(error: UserFacingError) -> dict[str, object]:
+    if isinstance(error, RateLimited):
+        return {"retry_after_seconds": error.retry_after_seconds}
+    return {}
 
 
 @strawberry.type(description="Result of `logout`.")
@@ -96,7 +108,9 @@ class AccountQuery:
 class AccountMutation:
     @strawberry.mutation(
         description="Log a staff user in with email and password; returns a "
-        "session token that expires and can be revoked with `logout`."
+        "session token that expires and can be revoked with `logout`. After too many failed "
+        "log-ins for one email or from one address, answers `RATE_LIMITED` with "
+        "`retryAfterSeconds` and does not check the password."
     )
     async def login(
         self,
@@ -108,7 +122,7 @@ class AccountMutation:
             token, expires = await accounts.login(info.context, email, password)
             return {"token": token, "expires_at": expires}
 
-        return await payload(LoginPayload, work())
+        return await payload(LoginPayload, work(), _retry_after)
 
     @strawberry.mutation(
         description="Revoke the session token this request was sent with.", extensions=requires()

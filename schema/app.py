@@ -79,6 +79,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             request_id=access.request_id,
             name_operation=lambda name: setattr(access, "operation", name),
             base_url=str(request.base_url).rstrip("/"),
+            client_address=request.client.host if request.client else None,
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

@@ -67,12 +67,21 @@ def api_error(error: UserFacingError) -> ApiError:
 P = TypeVar("P")
 
 
-async def payload(build: Callable[..., P], work: Awaitable[dict[str, Any]]) -> P:
-    """Run a mutation's work and wrap its result, or its user errors, in the payload."""
+def no_details(_: UserFacingError) -> dict[str, Any]:
+    return {}
+
+
+async def payload(
+    build: Callable[..., P],
+    work: Awaitable[dict[str, Any]],
+    details: Callable[[UserFacingError], dict[str, Any]] = no_details,
+) -> P:
+    """Run a mutation's work and wrap its result, or its user errors, in the payload;
+    `details` gives the payload's fields that say more about an error (a retry-after)."""
     try:
         return build(**await work, errors=[])
     except UserFacingError as error:
-        return build(errors=[UserError.from_problem(p) for p in error.problems])
+        return build(errors=[UserError.from_problem(p) for p in error.problems], **details(error))
 
 
 async def read(work: Awaitable[P]) -> P:

@@ -131,9 +131,17 @@ class Api:
         return await create_api_key(self.runtime.engine, self.slug, frozenset(roles), "test")
 
 
+def client_address() -> str:
+    """An address of the IPv6 documentation range, new on every call."""
+    hexits = uuid.uuid4().hex
+    return f"2001:db8::{hexits[:4]}:{hexits[4:8]}:{hexits[8:12]}"
+
+
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+    # Each test calls from an address of its own, as it has an organisation of its own:
+    # failed log-ins are counted per address, and one test's must not throttle another's.
+    transport = httpx.ASGITransport(app=app, client=(client_address(), 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://foyer.test") as client:
         yield client
 

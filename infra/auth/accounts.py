@@ -17,14 +17,9 @@ from domain.errors import InvalidInput, NotAuthenticated, NotFound, ProblemColle
 from domain.roles import Role, effective_roles
 from domain.tenancy import clean_tenant, slug_for
 from domain.text import clean_text
-from infra.auth.secrets import (
-    API_KEY_PREFIX,
-    SESSION_PREFIX,
-    digest,
-    hash_password,
-    new_secret,
-    password_matches,
-)
+from infra.auth.passwords import Passwords, hash_password
+from infra.auth.secrets import API_KEY_PREFIX, SESSION_PREFIX, digest, new_secret
+from infra.auth.throttle import LoginAttempt, LoginThrottle
 from infra.clock import utc_now
 from infra.db import tables as t
 
@@ -89,6 +84,7 @@ async def create_user(
         problems.add(("password",), f"Must be at least {MIN_PASSWORD_LENGTH} characters.")
     problems.raise_if_any()
     assert cleaned is not None
+    password_hash = await asyncio.to_thread(hash_password, password)
     async with engine.begin() as db:
         tenant_id = await tenant_id_for(db, slug)
         if (
@@ -107,7 +103,7 @@ async def create_user(
                         tenant_id=tenant_id,
                         email=cleaned.address.lower(),
                         name=display,
-                        password_hash=hash_password(password),
+                        password_hash=password_hash,
                         roles=_roles_text(roles),
                         active=True,
                         created_at=utc_now(),
@@ -167,24 +163,32 @@ async def list_api_keys(engine: AsyncEngine, slug: str) -> list[Any]:
         )
 
 
-async def log_in(engine: AsyncEngine, email: str, password: str, hours: int) -> tuple[str, Any]:
-    """Return a new session token and its expiry, or raise NotAuthenticated."""
-    async with engine.begin() as db:
+async def log_in(
+    engine: AsyncEngine,
+    passwords: Passwords,
+    throttle: LoginThrottle,
+    attempt: LoginAttempt,
+    password: str,
+    hours: int,
+) -> tuple[str, Any]:
+    """Return a new session token and its expiry, or raise NotAuthenticated (or RateLimited,
+    before the password is checked, after too many failures)."""
+    await throttle.admit(engine, attempt)
+    async with engine.connect() as db:
         user = (
             await db.execute(
                 select(t.staff_user).where(
-                    t.staff_user.c.email == email.strip().lower(), t.staff_user.c.active.is_(True)
+                    t.staff_user.c.email == attempt.email.strip().lower(),
+                    t.staff_user.c.active.is_(True),
                 )
             )
         ).first()
-        # argon2 takes ~0.1 s of CPU by design: off the event loop.
-        matches = await asyncio.to_thread(
-            password_matches, user.password_hash if user else None, password
-        )
-        if not matches or user is None:
-            raise NotAuthenticated("The email or password is not right.")
-        token, now = new_secret(SESSION_PREFIX), utc_now()
-        expires = now + timedelta(hours=hours)
+    # No connection is held while the password is checked: that takes a tenth of a second.
+    if not await passwords.matches(user.password_hash if user else None, password) or user is None:
+        raise NotAuthenticated("The email or password is not right.")
+    token, now = new_secret(SESSION_PREFIX), utc_now()
+    expires = now + timedelta(hours=hours)
+    async with engine.begin() as db:
         await db.execute(
             insert(t.staff_session).values(
                 tenant_id=user.tenant_id,
@@ -194,6 +198,7 @@ async def log_in(engine: AsyncEngine, email: str, password: str, hours: int) -> 
                 expires_at=expires,
             )
         )
+        await throttle.forgive(db, attempt)
     return token, expires
 
 

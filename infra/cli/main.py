@@ -140,6 +140,9 @@ def serve(
         "port": port or settings.port,
         "log_level": "info",
         "access_log": False,
+        # uvicorn trusts X-Forwarded-For from localhost unless told otherwise.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
     }
     if not _port_is_free(address["host"], address["port"]):
         err.print(

@@ -155,7 +155,7 @@ async def test_a_storm_of_readiness_probes_checks_the_dependencies_once(
     from resolvers.context import Services
     from schema.app import create_app
 
-    services = Services(engine=runtime.engine, settings=settings, files=runtime.files)
+    services = Services(runtime.engine, settings, runtime.files, runtime.passwords)
     transport = httpx.ASGITransport(app=create_app(services, broker_answers))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
