@@ -42,8 +42,8 @@ async def customers(
         raise PermissionDenied(
             "Listing inactive customers needs the OPPORTUNITIES role.", ("includeInactive",)
         )
-    async with context.services.reads.connect() as db:
-        page = await customer_page(db, context.caller.tenant_id, criteria, size, after)
+    tenant_id = context.caller.tenant_id
+    page = await context.reads.run(lambda db: customer_page(db, tenant_id, criteria, size, after))
     for row in page.rows:
         context.loaders.customer_by_id.prime(row.id, row)
     return page
@@ -57,5 +57,5 @@ async def timeline(
     after: str | None,
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.reads.connect() as db:
+    async with context.services.engine.connect() as db:
         return await timeline_page(db, context.caller.tenant_id, customer_id, types, size, after)

@@ -14,7 +14,11 @@ async def job_file(
     services: Services, authorization: str | None, job_global_id: str
 ) -> tuple[int, Path | None]:
     """The HTTP status and, when 200, the file to send."""
-    credentials = await authenticate(services, authorization)
+    reads = services.request_reads()
+    try:
+        credentials = await authenticate(reads, authorization)
+    finally:
+        await reads.end()
     if credentials.actor is None:
         return 401, None
     parsed = parse_global_id(job_global_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.fundraising import pledging
 from domain.fundraising.opportunities import DashboardFilter
@@ -24,8 +25,10 @@ async def opportunities(
     context: RequestContext, where: DashboardFilter, first: int | None, after: str | None
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.engine.connect() as db:
-        page = await queries.opportunity_page(db, context.caller.tenant_id, where, size, after)
+    tenant_id = context.caller.tenant_id
+    page = await context.reads.run(
+        lambda db: queries.opportunity_page(db, tenant_id, where, size, after)
+    )
     for row in page.rows:
         context.loaders.opportunity_by_id.prime(row.id, row)
     return page
@@ -33,23 +36,27 @@ async def opportunities(
 
 async def campaign_progress(context: RequestContext, campaign_id: int) -> dict[str, int]:
     tenant_id = context.caller.tenant_id
-    async with context.services.engine.connect() as db:
+    now = context.loaders.now
+
+    async def progress(db: AsyncConnection) -> dict[str, int]:
         tree = await queries.campaign_tree(db, tenant_id, campaign_id)
-        return await queries.campaign_progress(db, tenant_id, tree, context.loaders.now)
+        return await queries.campaign_progress(db, tenant_id, tree, now)
+
+    return await context.reads.run(progress)
 
 
 async def _all(context: RequestContext, table: Any, *order: Any, **equal: Any) -> list[Any]:
     conditions = [table.c[k] == v for k, v in equal.items()]
-    async with context.services.engine.connect() as db:
-        return list(
-            (
-                await db.execute(
-                    select(table)
-                    .where(table.c.tenant_id == context.caller.tenant_id, *conditions)
-                    .order_by(*order)
-                )
-            ).all()
-        )
+    statement = (
+        select(table)
+        .where(table.c.tenant_id == context.caller.tenant_id, *conditions)
+        .order_by(*order)
+    )
+
+    async def rows(db: AsyncConnection) -> list[Any]:
+        return list((await db.execute(statement)).all())
+
+    return await context.reads.run(rows)
 
 
 async def campaigns(context: RequestContext, parent_id: int | None) -> list[Any]:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from resolvers.authentication import authenticate
 from resolvers.context import RequestContext, Services
@@ -31,11 +32,21 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         )
         self.services = services
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """The request's reads end with it: their connection goes back to the pool."""
+        request.state.reads = self.services.request_reads()
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            await request.state.reads.end()
+
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        credentials = await authenticate(self.services, request.headers.get("authorization"))
+        reads = request.state.reads
+        credentials = await authenticate(reads, request.headers.get("authorization"))
         return RequestContext(
             services=self.services,
             actor=credentials.actor,
+            reads=reads,
             credentials_problem=credentials.problem,
             bearer=credentials.bearer,
             known_currency=credentials.currency,

@@ -46,6 +46,7 @@ from tests.bench.postgraphile import (
     why_not_installable,
 )
 from tests.bench.server import FoyerServer
+from tests.conftest import StatementCounter
 
 WAYS = ("foyer", "postgraphile", "sql")
 NAMES = (
@@ -188,12 +189,8 @@ def count_foyer_statements(
         runtime = build_runtime(
             Settings(database_url=database.foyer_url, broker_url="", files_dir=scratch)
         )
-        counted = {"n": 0}
-
-        def one(*_: Any) -> None:
-            counted["n"] += 1
-
-        event.listen(runtime.engine.sync_engine, "before_cursor_execute", one)
+        counted = StatementCounter()
+        event.listen(runtime.engine.sync_engine, "before_cursor_execute", counted)
         found = {}
         try:
             transport = httpx.ASGITransport(app=build_app(runtime, in_process_workers=False))
@@ -203,9 +200,9 @@ def count_foyer_statements(
                     variables = scenario.inputs[0][0]
                     body = {"query": scenario.foyer, "variables": variables}
                     await client.post("/graphql", json=body, headers=headers)  # warm
-                    counted["n"] = 0
+                    counted.count = 0
                     await client.post("/graphql", json=body, headers=headers)
-                    found[scenario.name] = counted["n"]
+                    found[scenario.name] = counted.count
         finally:
             await runtime.close()
             shutil.rmtree(scratch, ignore_errors=True)
