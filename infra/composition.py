@@ -53,7 +53,11 @@ def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
     from workers.registry import declare_actors
 
-    sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
+    if settings.log_sql:
+        # Through the application's own log handler: `echo` would add a second one, and
+        # every statement would be printed twice.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    sync_engine = build_sync_engine(settings.database_url)
     files = FileStore(settings.files_dir)
     mail = build_transport(
         settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
@@ -67,9 +71,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     return Runtime(
         settings=settings,
-        engine=build_async_engine(
-            settings.database_url, settings.database_pool_size, echo=settings.log_sql
-        ),
+        engine=build_async_engine(settings.database_url, settings.database_pool_size),
         sync_engine=sync_engine,
         broker=broker,
         relay=Relay(sync_engine, broker, build_notices(settings)),
