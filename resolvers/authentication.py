@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.actors import Actor
-from infra.auth.accounts import actor_for
+from infra.auth.caller_cache import CallerCache
 from infra.db.snapshot import RequestReads
 
 
@@ -17,14 +17,16 @@ class Credentials:
     currency: str | None = None
 
 
-async def authenticate(reads: RequestReads, authorization: str | None) -> Credentials:
+async def authenticate(
+    reads: RequestReads, callers: CallerCache, authorization: str | None
+) -> Credentials:
     if not authorization:
         return Credentials(None, None, None)
     scheme, _, bearer = authorization.partition(" ")
     bearer = bearer.strip()
     if scheme.lower() != "bearer" or not bearer:
         return Credentials(None, "The Authorization header must be `Bearer <token>`.", None)
-    caller = await reads.run(lambda db: actor_for(db, bearer))
+    caller = await callers.caller_for(reads, bearer)
     if caller is None:
         return Credentials(None, "The token is unknown, expired or revoked.", bearer)
     return Credentials(caller.actor, None, bearer, caller.currency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.actors import Actor
 from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
+from infra.auth.caller_cache import CallerCache
 from infra.clock import utc_now
 from infra.db.queries.jobs import tenant_row
 from infra.db.snapshot import RequestReads
@@ -34,6 +35,7 @@ class Services:
     files: FileStore
     # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
     wake_relay: Callable[[], None] = lambda: None
+    callers: CallerCache = field(default_factory=CallerCache)
 
     def request_reads(self) -> RequestReads:
         """For one request, which must `end()` it."""

@@ -16,7 +16,7 @@ async def job_file(
     """The HTTP status and, when 200, the file to send."""
     reads = services.request_reads()
     try:
-        credentials = await authenticate(reads, authorization)
+        credentials = await authenticate(reads, services.callers, authorization)
     finally:
         await reads.end()
     if credentials.actor is None:

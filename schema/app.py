@@ -42,7 +42,9 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         reads = request.state.reads
-        credentials = await authenticate(reads, request.headers.get("authorization"))
+        credentials = await authenticate(
+            reads, self.services.callers, request.headers.get("authorization")
+        )
         return RequestContext(
             services=self.services,
             actor=credentials.actor,

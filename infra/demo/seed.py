@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.roles import Role
-from infra.auth.accounts import create_api_key, create_tenant, create_user
+from infra.auth.accounts import create_api_key, create_tenant, create_user, revocation
 from infra.clock import utc_now
 from infra.db import tables as t
 from infra.demo.generator import generate_customers
@@ -55,5 +55,6 @@ async def ensure_demo(engine: AsyncEngine, sync_engine: Engine) -> DemoLogin:
                 )
                 .values(revoked_at=utc_now())
             )
+            db.execute(revocation(exists.id))
     key = await create_api_key(engine, DEMO_SLUG, ALL_ROLES, DEMO_KEY_NAME)
     return DemoLogin(DEMO_SLUG, DEMO_EMAIL, DEMO_PASSWORD, key, created)
