@@ -16,6 +16,7 @@ from schema.customers.types import Customer, RelationshipType, customer_from_rec
 from schema.errors import read
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
+from schema.selection import selected_names
 
 CustomerKind = strawberry.enum(DomainCustomerKind, description="Individual or Organisation.")
 
@@ -71,7 +72,9 @@ class CustomerQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Its global id.")],
     ) -> Customer | None:
-        row = await customer_reads.customer_by_global_id(info.context, id)
+        row = await customer_reads.customer_by_global_id(
+            info.context, id, selected=selected_names(info)
+        )
         return customer_from_record(row) if row else None
 
     @strawberry.field(

@@ -1,0 +1,134 @@
+"""A customer with the lists a request asks for, in one statement: each list a JSON array
+built by the database (json_agg on PostgreSQL, json_group_array on SQLite) beside the
+customer's row, and turned back into rows shaped like the dataloaders' own, so the types
+that read them cannot tell the difference."""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Table, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from infra.db import tables as t
+
+# The lists a customer can be read with, by the loader names' stems.
+DETAILS = {
+    "emails": t.customer_email,
+    "phones": t.customer_phone,
+    "addresses": t.customer_address,
+    "tags": t.customer_tag,
+    "attributes": t.customer_attribute,
+}
+RELATIONSHIPS = "relationships"
+LISTS = frozenset({*DETAILS, RELATIONSHIPS})
+_ENDS = {"type": t.relationship_type, "from": t.customer, "to": t.customer}
+
+
+@dataclass
+class CustomerRecord:
+    customer: Any
+    details: dict[str, list[Any]] = field(default_factory=dict)
+    relationships: list[Any] | None = None  # ended ones too, in id order
+    relationship_types: list[Any] = field(default_factory=list)
+    ends: list[Any] = field(default_factory=list)  # the customers at both ends
+
+
+@cache
+def _row_type(table: Table) -> Any:
+    return namedtuple(f"{table.name}_row", list(table.c.keys()))  # type: ignore[misc]
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A JSON value back to what the column's type gives."""
+    if value is None:
+        return None
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return bool(value)
+    if isinstance(kind, Date) and not isinstance(kind, DateTime):
+        return date.fromisoformat(value[:10])
+    if isinstance(getattr(kind, "impl", kind), DateTime):
+        moment = datetime.fromisoformat(value)
+        return kind.process_result_value(moment, None) if hasattr(kind, "impl") else moment
+    return value
+
+
+def _row(table: Table, found: dict[str, Any], prefix: str = "") -> Any:
+    return _row_type(table)(*(_value(c, found[prefix + c.key]) for c in table.c))
+
+
+def _object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    return build(*(part for key, column in pairs for part in (literal_column(f"'{key}'"), column)))
+
+
+def _array(dialect: str, element: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.json_agg(element) if dialect == "postgresql" else func.json_group_array(element)
+
+
+def _list_of(dialect: str, table: Table, where: Any) -> Any:
+    pairs = [(c.key, c) for c in table.c]
+    return select(_array(dialect, _object(dialect, pairs))).where(where).scalar_subquery()
+
+
+def _relationships(dialect: str, tenant_id: int, customer: Any) -> Any:
+    r = t.relationship
+    ends = {k: table.alias(f"end_{k}") for k, table in _ENDS.items()}
+    pairs = [(c.key, c) for c in r.c]
+    pairs += [(f"{k}.{c.key}", c) for k, end in ends.items() for c in end.c]
+    return (
+        select(_array(dialect, _object(dialect, pairs)))
+        .select_from(r)
+        .join(ends["type"], ends["type"].c.id == r.c.type_id)
+        .join(ends["from"], ends["from"].c.id == r.c.from_customer_id)
+        .join(ends["to"], ends["to"].c.id == r.c.to_customer_id)
+        .where(
+            r.c.tenant_id == tenant_id,
+            or_(r.c.from_customer_id == customer.id, r.c.to_customer_id == customer.id),
+        )
+        .scalar_subquery()
+    )
+
+
+def _parsed(value: Any) -> list[dict[str, Any]]:
+    found = json.loads(value) if isinstance(value, str) else value
+    return list(found or [])
+
+
+async def customer_record(
+    db: AsyncConnection, tenant_id: int, pk: int, lists: frozenset[str]
+) -> CustomerRecord | None:
+    """The customer `pk` of the organisation with `lists` (names in LISTS)."""
+    dialect = db.dialect.name
+    c = t.customer
+    wanted = sorted(lists & LISTS)
+    columns: list[Any] = [
+        _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.c.id).label(name)
+        if name in DETAILS
+        else _relationships(dialect, tenant_id, c.c).label(name)
+        for name in wanted
+    ]
+    statement = select(c, *columns).where(c.c.tenant_id == tenant_id, c.c.id == pk)
+    found = (await db.execute(statement)).first()
+    if found is None:
+        return None
+    mapping = found._mapping
+    record = CustomerRecord(_row_type(c)(*(mapping[col] for col in c.c)))
+    for name in wanted:
+        items = _parsed(mapping[name])
+        if name in DETAILS:
+            rows = [_row(DETAILS[name], item) for item in items]
+            record.details[name] = sorted(rows, key=lambda row: row.position)
+            continue
+        items.sort(key=lambda item: item["id"])
+        record.relationships = [_row(t.relationship, item) for item in items]
+        record.relationship_types = [_row(t.relationship_type, i, "type.") for i in items]
+        record.ends = [_row(t.customer, i, f"{end}.") for i in items for end in ("from", "to")]
+    return record
