@@ -9,7 +9,13 @@ from domain.errors import PermissionDenied
 from domain.roles import Role
 from domain.timeline import TimelineEntryType
 from infra.db.keyset import Page, check_page_size
-from infra.db.queries.customer_record import RELATIONSHIPS, customer_record
+from infra.db.queries.customer_record import (
+    RELATIONSHIPS,
+    CustomerRecord,
+    customer_record,
+    list_columns,
+    record_of,
+)
 from infra.db.queries.customers import customer_page
 from infra.db.queries.timeline import timeline_page
 from resolvers.context import RequestContext
@@ -30,7 +36,7 @@ async def customer_by_global_id(
     parsed = parse_global_id(global_id)
     if parsed is None or parsed[0] not in types:
         return None
-    lists = frozenset(PLANNED[name] for name in selected if name in PLANNED)
+    lists = _lists(selected)
     if lists:
         row = await _customer_with(context, parsed[1], lists)
     else:
@@ -52,12 +58,21 @@ PLANNED = {
 }
 
 
+def _lists(selected: frozenset[str]) -> frozenset[str]:
+    return frozenset(PLANNED[name] for name in selected if name in PLANNED)
+
+
 async def _customer_with(context: RequestContext, pk: int, lists: frozenset[str]) -> Any | None:
     """The customer, its lists handed to the dataloaders the fields read them from."""
     tenant_id = context.caller.tenant_id
     record = await context.reads.run(lambda db: customer_record(db, tenant_id, pk, lists))
     if record is None:
         return None
+    _prime(context, pk, record)
+    return record.customer
+
+
+def _prime(context: RequestContext, pk: int, record: CustomerRecord) -> None:
     loaders = context.loaders
     loaders.customer_by_id.prime(pk, record.customer)
     for name, rows in record.details.items():
@@ -68,7 +83,6 @@ async def _customer_with(context: RequestContext, pk: int, lists: frozenset[str]
         loaders.relationship_type_by_id.prime(row.id, row)
     for row in record.ends:
         loaders.customer_by_id.prime(row.id, row)
-    return record.customer
 
 
 def _type_name(row: Any) -> str:
@@ -76,16 +90,28 @@ def _type_name(row: Any) -> str:
 
 
 async def customers(
-    context: RequestContext, criteria: CustomerCriteria, first: int | None, after: str | None
+    context: RequestContext,
+    criteria: CustomerCriteria,
+    first: int | None,
+    after: str | None,
+    selected: frozenset[str] = frozenset(),
 ) -> Page[Any]:
+    """`selected`: the names of the fields asked for of each customer; the lists among them
+    are read with the page, in the same statement."""
     size = check_page_size(first)
     if criteria.include_inactive and not context.caller.has(SEES_INACTIVE):
         raise PermissionDenied(
             "Listing inactive customers needs the OPPORTUNITIES role.", ("includeInactive",)
         )
     tenant_id = context.caller.tenant_id
-    page = await context.reads.run(lambda db: customer_page(db, tenant_id, criteria, size, after))
+    lists = _lists(selected)
+    columns = list_columns(context.services.engine.dialect.name, tenant_id, lists)
+    page = await context.reads.run(
+        lambda db: customer_page(db, tenant_id, criteria, size, after, columns)
+    )
     for row in page.rows:
+        if lists:
+            _prime(context, row.id, record_of(row, lists))
         context.loaders.customer_by_id.prime(row.id, row)
     return page
 

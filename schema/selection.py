@@ -9,17 +9,20 @@ from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment
 
 
-def selected_names(info: Info) -> frozenset[str]:
-    """The names of the fields selected directly under this one, through fragments."""
+def selected_names(info: Info, *path: str) -> frozenset[str]:
+    """The names of the fields selected under this one (and under `path` in it, e.g.
+    "edges", "node"), through fragments."""
     names: set[str] = set()
 
-    def walk(selections: Iterable[Any]) -> None:
+    def walk(selections: Iterable[Any], path: tuple[str, ...]) -> None:
         for selection in selections:
             if isinstance(selection, InlineFragment | FragmentSpread):
-                walk(selection.selections)
-            else:
+                walk(selection.selections, path)
+            elif not path:
                 names.add(selection.name)
+            elif selection.name == path[0]:
+                walk(selection.selections, path[1:])
 
     for selected in info.selected_fields:
-        walk(selected.selections)
+        walk(selected.selections, path)
     return frozenset(names)

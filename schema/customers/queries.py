@@ -96,7 +96,8 @@ class CustomerQuery:
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[Customer]:
         criteria = criteria_from(search, filter, include_inactive)
-        page = await read(customer_reads.customers(info.context, criteria, first, after))
+        selected = selected_names(info, "edges", "node")
+        page = await read(customer_reads.customers(info.context, criteria, first, after, selected))
         return Connection.of(page.rows, page.cursors, page.has_next_page, customer_from_record)
 
     @strawberry.field(

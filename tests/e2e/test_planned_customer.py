@@ -1,5 +1,6 @@
-"""`customer(id)` reads the customer and the lists its selection asks for in one statement;
-what it answers is what the dataloaders (which `node(id)` still uses) answer."""
+"""`customer(id)` and `customers(first:)` read the customers and the lists their selection
+asks for in one statement; what they answer is what the dataloaders (which `node(id)` still
+uses) answer."""
 
 from __future__ import annotations
 
@@ -45,10 +46,12 @@ async def related_customer(api: Api) -> str:
     return best["id"]  # type: ignore[no-any-return]
 
 
-def both_ways(fields: list[str]) -> tuple[str, str]:
-    selection = " ".join(FIELDS[f] for f in fields)
+def both_ways(fields: list[str]) -> tuple[str, str, str]:
+    """Planned by id, planned in a page, and through the dataloaders."""
+    selection = "id " + " ".join(FIELDS[f] for f in fields)
     return (
         f"query($id: ID!) {{ customer(id: $id) {{ {selection} }} }}",
+        f"{{ customers(first: 100) {{ edges {{ node {{ {selection} }} }} }} }}",
         f"query($id: ID!) {{ node(id: $id) {{ ... on Customer {{ {selection} }} }} }}",
     )
 
@@ -57,7 +60,7 @@ async def test_customer_by_id_with_emails_addresses_and_relationships_is_one_sta
     api: Api, statements: StatementCounter
 ) -> None:
     customer = await related_customer(api)
-    planned, _ = both_ways(["emails", "addresses", "relationships"])
+    planned, _, _ = both_ways(["emails", "addresses", "relationships"])
     await api.data("{ __typename }")  # the caller is known
     statements.count = 0
 
@@ -78,10 +81,12 @@ async def test_the_planned_customer_is_what_the_dataloaders_answer(
 ) -> None:
     if not hasattr(api, "related"):
         api.related = await related_customer(api)  # type: ignore[attr-defined]
-    planned, loaded = both_ways(fields)
+    by_id, in_page, loaded = both_ways(fields)
     variables: dict[str, Any] = {"id": api.related}  # type: ignore[attr-defined]
 
-    from_plan = (await api.data(planned, variables))["customer"]
+    from_plan = (await api.data(by_id, variables))["customer"]
+    page = [e["node"] for e in (await api.data(in_page))["customers"]["edges"]]
     from_loaders = (await api.data(loaded, variables))["node"]
 
     assert from_plan == from_loaders
+    assert [c for c in page if c["id"] == api.related] == [from_loaders]  # type: ignore[attr-defined]

@@ -102,26 +102,35 @@ def _parsed(value: Any) -> list[dict[str, Any]]:
     return list(found or [])
 
 
+def list_columns(dialect: str, tenant_id: int, lists: frozenset[str]) -> list[Any]:
+    """Columns to add to a statement selecting customers: each of `lists` (names in LISTS)
+    of the customer on the row, as a JSON array, labelled with its name."""
+    c = t.customer.c
+    return [
+        _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.id).label(name)
+        if name in DETAILS
+        else _relationships(dialect, tenant_id, c).label(name)
+        for name in sorted(lists & LISTS)
+    ]
+
+
 async def customer_record(
     db: AsyncConnection, tenant_id: int, pk: int, lists: frozenset[str]
 ) -> CustomerRecord | None:
     """The customer `pk` of the organisation with `lists` (names in LISTS)."""
-    dialect = db.dialect.name
     c = t.customer
-    wanted = sorted(lists & LISTS)
-    columns: list[Any] = [
-        _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.c.id).label(name)
-        if name in DETAILS
-        else _relationships(dialect, tenant_id, c.c).label(name)
-        for name in wanted
-    ]
+    columns = list_columns(db.dialect.name, tenant_id, lists)
     statement = select(c, *columns).where(c.c.tenant_id == tenant_id, c.c.id == pk)
     found = (await db.execute(statement)).first()
-    if found is None:
-        return None
+    return None if found is None else record_of(found, lists)
+
+
+def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
+    """A row of a statement with `list_columns(…, lists)` as a record."""
+    c = t.customer
     mapping = found._mapping
-    record = CustomerRecord(_row_type(c)(*(mapping[col] for col in c.c)))
-    for name in wanted:
+    record = CustomerRecord(_row_type(c)(*(mapping[col.key] for col in c.c)))
+    for name in sorted(lists & LISTS):
         items = _parsed(mapping[name])
         if name in DETAILS:
             rows = [_row(DETAILS[name], item) for item in items]
