@@ -105,7 +105,7 @@ async def customers(
         )
     tenant_id = context.caller.tenant_id
     lists = _lists(selected)
-    columns = list_columns(context.services.engine.dialect.name, tenant_id, lists)
+    columns = list_columns(context.services.engine.dialect.name, lists)
     page = await context.reads.run(
         lambda db: customer_page(db, tenant_id, criteria, size, after, columns)
     )

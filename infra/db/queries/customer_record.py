@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Table, func, literal_column, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Table, bindparam, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -60,11 +60,11 @@ def _value(column: Any, value: Any) -> Any:
     return value
 
 
-def _row(table: Table, found: dict[str, Any], prefix: str = "") -> Any:
+def row_of(table: Table, found: dict[str, Any], prefix: str = "") -> Any:
     return _row_type(table)(*(_value(c, found[prefix + c.key]) for c in table.c))
 
 
-def _object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+def json_object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
     build = func.json_build_object if dialect == "postgresql" else func.json_object
     return build(*(part for key, column in pairs for part in (literal_column(f"'{key}'"), column)))
 
@@ -75,22 +75,22 @@ def _array(dialect: str, element: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def _list_of(dialect: str, table: Table, where: Any) -> Any:
     pairs = [(c.key, c) for c in table.c]
-    return select(_array(dialect, _object(dialect, pairs))).where(where).scalar_subquery()
+    return select(_array(dialect, json_object(dialect, pairs))).where(where).scalar_subquery()
 
 
-def _relationships(dialect: str, tenant_id: int, customer: Any) -> Any:
+def _relationships(dialect: str, customer: Any) -> Any:
     r = t.relationship
     ends = {k: table.alias(f"end_{k}") for k, table in _ENDS.items()}
     pairs = [(c.key, c) for c in r.c]
     pairs += [(f"{k}.{c.key}", c) for k, end in ends.items() for c in end.c]
     return (
-        select(_array(dialect, _object(dialect, pairs)))
+        select(_array(dialect, json_object(dialect, pairs)))
         .select_from(r)
         .join(ends["type"], ends["type"].c.id == r.c.type_id)
         .join(ends["from"], ends["from"].c.id == r.c.from_customer_id)
         .join(ends["to"], ends["to"].c.id == r.c.to_customer_id)
         .where(
-            r.c.tenant_id == tenant_id,
+            r.c.tenant_id == customer.tenant_id,
             or_(r.c.from_customer_id == customer.id, r.c.to_customer_id == customer.id),
         )
         .scalar_subquery()
@@ -102,26 +102,39 @@ def _parsed(value: Any) -> list[dict[str, Any]]:
     return list(found or [])
 
 
-def list_columns(dialect: str, tenant_id: int, lists: frozenset[str]) -> list[Any]:
+def parsed_object(value: Any) -> dict[str, Any] | None:
+    """A JSON object column's value (psycopg parses it; SQLite gives its text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@cache
+def list_columns(dialect: str, lists: frozenset[str]) -> tuple[Any, ...]:
     """Columns to add to a statement selecting customers: each of `lists` (names in LISTS)
-    of the customer on the row, as a JSON array, labelled with its name."""
+    of the customer on the row, as a JSON array, labelled with its name. Built once per
+    process: building them costs more than the database takes to run them."""
     c = t.customer.c
-    return [
+    return tuple(
         _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.id).label(name)
         if name in DETAILS
-        else _relationships(dialect, tenant_id, c).label(name)
+        else _relationships(dialect, c).label(name)
         for name in sorted(lists & LISTS)
-    ]
+    )
+
+
+@cache
+def _by_id(dialect: str, lists: frozenset[str]) -> Any:
+    c = t.customer.c
+    return select(t.customer, *list_columns(dialect, lists)).where(
+        c.tenant_id == bindparam("tenant_id"), c.id == bindparam("pk")
+    )
 
 
 async def customer_record(
     db: AsyncConnection, tenant_id: int, pk: int, lists: frozenset[str]
 ) -> CustomerRecord | None:
     """The customer `pk` of the organisation with `lists` (names in LISTS)."""
-    c = t.customer
-    columns = list_columns(db.dialect.name, tenant_id, lists)
-    statement = select(c, *columns).where(c.c.tenant_id == tenant_id, c.c.id == pk)
-    found = (await db.execute(statement)).first()
+    statement = _by_id(db.dialect.name, lists)
+    found = (await db.execute(statement, {"tenant_id": tenant_id, "pk": pk})).first()
     return None if found is None else record_of(found, lists)
 
 
@@ -133,11 +146,11 @@ def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
     for name in sorted(lists & LISTS):
         items = _parsed(mapping[name])
         if name in DETAILS:
-            rows = [_row(DETAILS[name], item) for item in items]
+            rows = [row_of(DETAILS[name], item) for item in items]
             record.details[name] = sorted(rows, key=lambda row: row.position)
             continue
         items.sort(key=lambda item: item["id"])
-        record.relationships = [_row(t.relationship, item) for item in items]
-        record.relationship_types = [_row(t.relationship_type, i, "type.") for i in items]
-        record.ends = [_row(t.customer, i, f"{end}.") for i in items for end in ("from", "to")]
+        record.relationships = [row_of(t.relationship, item) for item in items]
+        record.relationship_types = [row_of(t.relationship_type, i, "type.") for i in items]
+        record.ends = [row_of(t.customer, i, f"{end}.") for i in items for end in ("from", "to")]
     return record
