@@ -72,8 +72,12 @@ def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
     from workers.registry import declare_actors
 
+    if settings.log_sql:
+        # Through the application's own log handler: `echo` would add a second one, and
+        # every statement would be printed twice.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     sync_engine = build_sync_engine(
-        settings.database_url, echo=settings.log_sql, timeouts=database_timeouts(settings, None)
+        settings.database_url, timeouts=database_timeouts(settings, None)
     )
     files = FileStore(settings.files_dir)
     mail = build_transport(
@@ -91,7 +95,6 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=build_async_engine(
             settings.database_url,
             settings.database_pool_size,
-            echo=settings.log_sql,
             timeouts=database_timeouts(settings, settings.db_statement_timeout_seconds),
         ),
         sync_engine=sync_engine,

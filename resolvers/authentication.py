@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.actors import Actor
-from infra.auth.accounts import actor_for
-from resolvers.context import Services
+from infra.auth.caller_cache import CallerCache
+from infra.db.snapshot import RequestReads
 
 
 @dataclass(frozen=True)
@@ -17,15 +17,16 @@ class Credentials:
     currency: str | None = None
 
 
-async def authenticate(services: Services, authorization: str | None) -> Credentials:
+async def authenticate(
+    reads: RequestReads, callers: CallerCache, authorization: str | None
+) -> Credentials:
     if not authorization:
         return Credentials(None, None, None)
     scheme, _, bearer = authorization.partition(" ")
     bearer = bearer.strip()
     if scheme.lower() != "bearer" or not bearer:
         return Credentials(None, "The Authorization header must be `Bearer <token>`.", None)
-    async with services.reads.connect() as db:
-        caller = await actor_for(db, bearer)
+    caller = await callers.caller_for(reads, bearer)
     if caller is None:
         return Credentials(None, "The token is unknown, expired or revoked.", bearer)
     return Credentials(caller.actor, None, bearer, caller.currency)

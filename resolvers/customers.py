@@ -9,6 +9,13 @@ from domain.errors import PermissionDenied
 from domain.roles import FUNDRAISING_READER
 from domain.timeline import TimelineEntryType, readable_types
 from infra.db.keyset import Page, check_page_size
+from infra.db.queries.customer_record import (
+    RELATIONSHIPS,
+    CustomerRecord,
+    customer_record,
+    list_columns,
+    record_of,
+)
 from infra.db.queries.customers import customer_page
 from infra.db.queries.timeline import timeline_page
 from resolvers.context import RequestContext
@@ -19,15 +26,63 @@ SEES_INACTIVE = FUNDRAISING_READER
 
 
 async def customer_by_global_id(
-    context: RequestContext, global_id: str, types: tuple[str, ...] = CUSTOMER_TYPES
+    context: RequestContext,
+    global_id: str,
+    types: tuple[str, ...] = CUSTOMER_TYPES,
+    selected: frozenset[str] = frozenset(),
 ) -> Any | None:
+    """`selected`: the names of the customer's fields the request asks for; the lists
+    among them are read with the customer, in one statement."""
     parsed = parse_global_id(global_id)
     if parsed is None or parsed[0] not in types:
         return None
-    row = await context.loaders.customer_by_id.load(parsed[1])
+    lists = _lists(selected)
+    if lists:
+        row = await _customer_with(context, parsed[1], lists)
+    else:
+        row = await context.loaders.customer_by_id.load(parsed[1])
     if row is None or _type_name(row) != parsed[0]:
         return None
     return row
+
+
+# The Customer fields whose rows customer_record can bring, and the list each needs.
+PLANNED = {
+    "emails": "emails",
+    "phones": "phones",
+    "addresses": "addresses",
+    "primaryAddress": "addresses",
+    "tags": "tags",
+    "attributes": "attributes",
+    "relationships": RELATIONSHIPS,
+}
+
+
+def _lists(selected: frozenset[str]) -> frozenset[str]:
+    return frozenset(PLANNED[name] for name in selected if name in PLANNED)
+
+
+async def _customer_with(context: RequestContext, pk: int, lists: frozenset[str]) -> Any | None:
+    """The customer, its lists handed to the dataloaders the fields read them from."""
+    tenant_id = context.caller.tenant_id
+    record = await context.reads.run(lambda db: customer_record(db, tenant_id, pk, lists))
+    if record is None:
+        return None
+    _prime(context, pk, record)
+    return record.customer
+
+
+def _prime(context: RequestContext, pk: int, record: CustomerRecord) -> None:
+    loaders = context.loaders
+    loaders.customer_by_id.prime(pk, record.customer)
+    for name, rows in record.details.items():
+        getattr(loaders, f"{name}_by_customer").prime(pk, rows)
+    if record.relationships is not None:
+        loaders.relationships_by_customer.prime(pk, record.relationships)
+    for row in record.relationship_types:
+        loaders.relationship_type_by_id.prime(row.id, row)
+    for row in record.ends:
+        loaders.customer_by_id.prime(row.id, row)
 
 
 def _type_name(row: Any) -> str:
@@ -35,16 +90,28 @@ def _type_name(row: Any) -> str:
 
 
 async def customers(
-    context: RequestContext, criteria: CustomerCriteria, first: int | None, after: str | None
+    context: RequestContext,
+    criteria: CustomerCriteria,
+    first: int | None,
+    after: str | None,
+    selected: frozenset[str] = frozenset(),
 ) -> Page[Any]:
+    """`selected`: the names of the fields asked for of each customer; the lists among them
+    are read with the page, in the same statement."""
     size = check_page_size(first)
     if criteria.include_inactive and not context.caller.has(SEES_INACTIVE):
         raise PermissionDenied(
             "Listing inactive customers needs the OPPORTUNITIES role.", ("includeInactive",)
         )
-    async with context.services.reads.connect() as db:
-        page = await customer_page(db, context.caller.tenant_id, criteria, size, after)
+    tenant_id = context.caller.tenant_id
+    lists = _lists(selected)
+    columns = list_columns(context.services.engine.dialect.name, lists)
+    page = await context.reads.run(
+        lambda db: customer_page(db, tenant_id, criteria, size, after, columns)
+    )
     for row in page.rows:
+        if lists:
+            _prime(context, row.id, record_of(row, lists))
         context.loaders.customer_by_id.prime(row.id, row)
     return page
 
@@ -57,8 +124,8 @@ async def timeline(
     after: str | None,
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.reads.connect() as db:
-        return await timeline_page(
+    return await context.reads.run(
+        lambda db: timeline_page(
             db,
             context.caller.tenant_id,
             customer_id,
@@ -67,3 +134,4 @@ async def timeline(
             size,
             after,
         )
+    )

@@ -17,12 +17,15 @@ async def job_file(
 ) -> tuple[int, Path | None]:
     """The HTTP status and, when 200, the file to send. A wrong token, another
     organisation's and a job the caller may not read are all 404, as a missing file is."""
-    credentials = await authenticate(services, authorization)
-    if credentials.actor is None:
-        return 401, None
-    tenant_id = credentials.actor.tenant_id
-    async with services.engine.connect() as db:
-        row = await job_by_download_token(db, tenant_id, token)
+    reads = services.request_reads()
+    try:
+        credentials = await authenticate(reads, services.callers, authorization)
+        if credentials.actor is None:
+            return 401, None
+        tenant_id = credentials.actor.tenant_id
+        row = await reads.run(lambda db: job_by_download_token(db, tenant_id, token))
+    finally:
+        await reads.end()
     if (
         row is None
         or not secrets.compare_digest(row.download_token.encode(), token.encode())

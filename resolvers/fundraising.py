@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.fundraising import pledging
 from domain.fundraising.opportunities import DashboardFilter
@@ -15,6 +16,7 @@ from domain.fundraising.reminders import ReminderPolicy, sample_values
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
 from infra.db.keyset import Page, check_page_size
+from infra.db.queries import dashboard
 from infra.db.queries import fundraising as queries
 from infra.db.queries.jobs import tenant_row
 from infra.db.reminder_queue import policy_for
@@ -23,35 +25,69 @@ from resolvers.context import RequestContext
 
 
 async def opportunities(
-    context: RequestContext, where: DashboardFilter, first: int | None, after: str | None
+    context: RequestContext,
+    where: DashboardFilter,
+    first: int | None,
+    after: str | None,
+    selected: frozenset[str] = frozenset(),
 ) -> Page[Any]:
+    """`selected`: the names of the fields asked for of each opportunity; its customer,
+    stage, owner and figures among them are read with the page, in the same statement."""
     size = check_page_size(first)
-    async with context.services.engine.connect() as db:
-        page = await queries.opportunity_page(db, context.caller.tenant_id, where, size, after)
+    tenant_id = context.caller.tenant_id
+    parts = frozenset(PLANNED[name] for name in selected if name in PLANNED)
+    columns = dashboard.dashboard_columns(context.services.engine.dialect.name, parts)
+    loaders = context.loaders
+    now = {dashboard.NOW: loaders.now} if dashboard.FIGURES in parts else None
+    page = await context.reads.run(
+        lambda db: queries.opportunity_page(db, tenant_id, where, size, after, columns, now)
+    )
     for row in page.rows:
-        context.loaders.opportunity_by_id.prime(row.id, row)
+        loaders.opportunity_by_id.prime(row.id, row)
+        record = dashboard.record_of(row, parts)
+        for name, primed in record.rows.items():
+            if primed is not None:
+                getattr(loaders, PRIMES[name]).prime(primed.id, primed)
+        if record.figures is not None:
+            loaders.figures_by_opportunity.prime(row.id, record.figures)
     return page
+
+
+# The Opportunity fields the dashboard statement can bring, and the part each needs.
+PLANNED = {
+    "customer": "customer",
+    "stage": "stage",
+    "owner": "owner",
+    "received": dashboard.FIGURES,
+    "pledged": dashboard.FIGURES,
+    "reserved": dashboard.FIGURES,
+}
+PRIMES = {"customer": "customer_by_id", "stage": "stage_by_id", "owner": "staff_user_by_id"}
 
 
 async def campaign_progress(context: RequestContext, campaign_id: int) -> dict[str, int]:
     tenant_id = context.caller.tenant_id
-    async with context.services.engine.connect() as db:
+    now = context.loaders.now
+
+    async def progress(db: AsyncConnection) -> dict[str, int]:
         tree = await queries.campaign_tree(db, tenant_id, campaign_id)
-        return await queries.campaign_progress(db, tenant_id, tree, context.loaders.now)
+        return await queries.campaign_progress(db, tenant_id, tree, now)
+
+    return await context.reads.run(progress)
 
 
 async def _all(context: RequestContext, table: Any, *order: Any, **equal: Any) -> list[Any]:
     conditions = [table.c[k] == v for k, v in equal.items()]
-    async with context.services.engine.connect() as db:
-        return list(
-            (
-                await db.execute(
-                    select(table)
-                    .where(table.c.tenant_id == context.caller.tenant_id, *conditions)
-                    .order_by(*order)
-                )
-            ).all()
-        )
+    statement = (
+        select(table)
+        .where(table.c.tenant_id == context.caller.tenant_id, *conditions)
+        .order_by(*order)
+    )
+
+    async def rows(db: AsyncConnection) -> list[Any]:
+        return list((await db.execute(statement)).all())
+
+    return await context.reads.run(rows)
 
 
 async def campaigns(context: RequestContext, parent_id: int | None) -> list[Any]:

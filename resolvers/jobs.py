@@ -52,8 +52,8 @@ async def run_figures(context: RequestContext, row: Any) -> dict[str, int]:
     since (they are sent after the run ends): `sent` and `failed`."""
     figures = dict(getattr(row, "summary", None) or {})
     if row.kind == JobKind.PLEDGE_REMINDERS and row.id is not None:
-        async with context.services.reads.connect() as db:
-            outcomes = await reminder_outcomes(db, context.caller.tenant_id, row.id)
+        tenant_id, job_id = context.caller.tenant_id, row.id
+        outcomes = await context.reads.run(lambda db: reminder_outcomes(db, tenant_id, job_id))
         figures |= {"sent": outcomes.get("SENT", 0), "failed": outcomes.get("FAILED", 0)}
     return figures
 

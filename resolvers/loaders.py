@@ -1,7 +1,8 @@
 """Per-request dataloaders: a page of parents costs one statement per kind of child.
 
-Each batch runs on its own short connection from the pool: strawberry resolves sibling
-fields concurrently and one connection must not serve two awaits at once.
+Every batch runs on the request's one connection and snapshot (infra/db/snapshot.py),
+taking its turn: strawberry resolves sibling fields concurrently and one connection must not
+serve two awaits at once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
@@ -20,15 +21,16 @@ from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.queries import details, fundraising, sales
 from infra.db.queries.customers import customers_by_id
+from infra.db.snapshot import RequestReads
 
 V = TypeVar("V")
 Batch = Callable[[AsyncConnection, int, list[int]], Awaitable[dict[int, V]]]
 
 
 class Loaders:
-    def __init__(self, engine: AsyncEngine, actor: Actor, now: datetime) -> None:
+    def __init__(self, reads: RequestReads, actor: Actor, now: datetime) -> None:
         self.now = now
-        self._engine = engine
+        self._reads = reads
         self._tenant_id = actor.tenant_id
         self.customer_by_id = self._loader(customers_by_id, None)
         self.emails_by_customer = self._detail(t.customer_email)
@@ -161,8 +163,7 @@ class Loaders:
 
     def _loader(self, batch: Batch[V], missing: V) -> DataLoader[int, V]:
         async def load(keys: Sequence[int]) -> list[V]:
-            async with self._engine.connect() as db:
-                found = await batch(db, self._tenant_id, list(keys))
+            found = await self._reads.run(lambda db: batch(db, self._tenant_id, list(keys)))
             return [found.get(key, missing) for key in keys]
 
         return DataLoader(load_fn=load)

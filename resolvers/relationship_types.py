@@ -9,5 +9,5 @@ from resolvers.context import RequestContext
 
 
 async def all_relationship_types(context: RequestContext) -> list[Any]:
-    async with context.services.engine.connect() as db:
-        return await relationship_types(db, context.caller.tenant_id)
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: relationship_types(db, tenant_id))

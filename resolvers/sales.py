@@ -34,8 +34,10 @@ async def orders(
     context: RequestContext, criteria: OrderCriteria, first: int | None, after: str | None
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.engine.connect() as db:
-        page = await queries.order_page(db, context.caller.tenant_id, criteria, size, after)
+    tenant_id = context.caller.tenant_id
+    page = await context.reads.run(
+        lambda db: queries.order_page(db, tenant_id, criteria, size, after)
+    )
     for row in page.rows:
         context.loaders.order_by_id.prime(row.id, row)
     return page
@@ -50,29 +52,27 @@ async def event_instances(
     after: str | None,
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.engine.connect() as db:
-        return await queries.event_instance_page(
-            db,
-            context.caller.tenant_id,
-            starts_from,
-            starts_before,
-            partner_company_id,
-            size,
-            after,
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(
+        lambda db: queries.event_instance_page(
+            db, tenant_id, starts_from, starts_before, partner_company_id, size, after
         )
+    )
 
 
 async def visits(
     context: RequestContext, customer_id: int, first: int | None, after: str | None
 ) -> Page[Any]:
     size = check_page_size(first)
-    async with context.services.engine.connect() as db:
-        return await queries.visit_page(db, context.caller.tenant_id, customer_id, size, after)
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(
+        lambda db: queries.visit_page(db, tenant_id, customer_id, size, after)
+    )
 
 
 async def _catalogue(context: RequestContext, table: Any) -> list[Any]:
-    async with context.services.engine.connect() as db:
-        return await queries.catalogue(db, context.caller.tenant_id, table)
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: queries.catalogue(db, tenant_id, table))
 
 
 async def funds(context: RequestContext) -> list[Any]:

@@ -66,13 +66,16 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         return parsed
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        credentials = await authenticate(self.services, request.headers.get("authorization"))
+        credentials = await authenticate(
+            request.state.reads, self.services.callers, request.headers.get("authorization")
+        )
         access = access_of(request.scope)
         if credentials.bearer is not None:  # the database was asked, and answered
             self.services.database.answered()
         return RequestContext(
             services=self.services,
             actor=credentials.actor,
+            reads=request.state.reads,
             credentials_problem=credentials.problem,
             bearer=credentials.bearer,
             known_currency=credentials.currency,
@@ -87,6 +90,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         every outage as a 503 JSON answer, however far the request got (authenticating its
         caller is outside GraphQL's handling)."""
         settings = self.services.settings
+        # The request's reads, on one connection returned to the pool when it ends.
+        request.state.reads = self.services.request_reads()
         try:
             return await within(
                 settings.request_timeout_seconds, super().run(request, context, root_value)
@@ -102,6 +107,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         except Exception as error:
             if outage_reason(self.services, error) is None:
                 raise
+        finally:
+            await request.state.reads.end()
         body = {"data": None, "errors": [unavailable_error(self.services)]}
         return unavailable(self.services, JSONResponse(body))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Update, func, insert, select, update
+from sqlalchemy import null as sql_null
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.actors import Actor, ActorKind
@@ -147,6 +148,7 @@ async def revoke_api_key(engine: AsyncEngine, slug: str, key: str) -> None:
         )
         if result.rowcount == 0:
             raise NotFound("API key", ("key",))
+        await credentials_revoked(db, tenant_id)
 
 
 async def list_api_keys(engine: AsyncEngine, slug: str) -> list[Any]:
@@ -204,14 +206,27 @@ async def log_in(
 
 async def log_out(engine: AsyncEngine, token: str) -> None:
     async with engine.begin() as db:
-        await db.execute(
+        revoked = await db.execute(
             update(t.staff_session)
             .where(
                 t.staff_session.c.token_hash == digest(token),
                 t.staff_session.c.revoked_at.is_(None),
             )
             .values(revoked_at=utc_now())
+            .returning(t.staff_session.c.tenant_id)
         )
+        for tenant_id in revoked.scalars().all():
+            await credentials_revoked(db, tenant_id)
+
+
+async def credentials_revoked(db: AsyncConnection, tenant_id: int) -> None:
+    await db.execute(revocation(tenant_id))
+
+
+def revocation(tenant_id: int) -> Update:
+    """Tells every API process that remembers callers of this organisation to look again."""
+    generation = t.tenant.c.credentials_generation
+    return update(t.tenant).where(t.tenant.c.id == tenant_id).values({generation: generation + 1})
 
 
 @dataclass(frozen=True)
@@ -220,6 +235,10 @@ class Caller:
     currency: str
     """The organisation's currency, read with the caller: every amount a request shows is
     in it, and one look-up here saves one per amount."""
+    generation: int = 0
+    """The organisation's credentials generation when the caller was read."""
+    expires_at: datetime | None = None
+    """A session's end; an API key has none."""
 
 
 async def actor_for(db: AsyncConnection, bearer: str) -> Caller | None:
@@ -230,7 +249,15 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Caller | None:
         s, u = t.staff_session.c, t.staff_user.c
         row = (
             await db.execute(
-                select(u.id, u.tenant_id, u.email, u.roles, t.tenant.c.currency)
+                select(
+                    u.id,
+                    u.tenant_id,
+                    u.email,
+                    u.roles,
+                    t.tenant.c.currency,
+                    t.tenant.c.credentials_generation,
+                    s.expires_at,
+                )
                 .join(t.staff_session, s.user_id == u.id)
                 .join(t.tenant, t.tenant.c.id == u.tenant_id)
                 .where(
@@ -252,6 +279,8 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Caller | None:
                     (k.name + " (" + k.prefix + "…)").label("email"),
                     k.roles,
                     t.tenant.c.currency,
+                    t.tenant.c.credentials_generation,
+                    sql_null().label("expires_at"),
                 )
                 .join(t.tenant, t.tenant.c.id == k.tenant_id)
                 .where(k.secret_hash == hashed, k.revoked_at.is_(None))
@@ -262,4 +291,5 @@ async def actor_for(db: AsyncConnection, bearer: str) -> Caller | None:
         return None
     if row is None:
         return None
-    return Caller(Actor(kind, row.id, row.email, row.tenant_id, _roles(row.roles)), row.currency)
+    actor = Actor(kind, row.id, row.email, row.tenant_id, _roles(row.roles))
+    return Caller(actor, row.currency, row.credentials_generation, row.expires_at)

@@ -58,6 +58,9 @@ tenant = Table(
     Column("currency", String(3), nullable=False),
     Column("next_customer_number", BigInteger, nullable=False),
     Column("created_at", Moment, nullable=False),
+    # One more each time a key or session of the organisation is revoked: an API process
+    # that remembers callers checks it with every request (infra/auth/caller_cache.py).
+    Column("credentials_generation", BigInteger, nullable=False, server_default="0"),
 )
 
 staff_user = Table(

@@ -16,6 +16,7 @@ from schema.customers.types import Customer, RelationshipType, customer_from_rec
 from schema.errors import read
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
+from schema.selection import selected_names
 
 CustomerKind = strawberry.enum(DomainCustomerKind, description="Individual or Organisation.")
 
@@ -71,7 +72,9 @@ class CustomerQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Its global id.")],
     ) -> Customer | None:
-        row = await customer_reads.customer_by_global_id(info.context, id)
+        row = await customer_reads.customer_by_global_id(
+            info.context, id, selected=selected_names(info)
+        )
         return customer_from_record(row) if row else None
 
     @strawberry.field(
@@ -93,7 +96,8 @@ class CustomerQuery:
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[Customer]:
         criteria = criteria_from(search, filter, include_inactive)
-        page = await read(customer_reads.customers(info.context, criteria, first, after))
+        selected = selected_names(info, "edges", "node")
+        page = await read(customer_reads.customers(info.context, criteria, first, after, selected))
         return Connection.of(page.rows, page.cursors, page.has_next_page, customer_from_record)
 
     @strawberry.field(

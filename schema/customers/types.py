@@ -16,6 +16,7 @@ from resolvers import customers as customer_reads
 from resolvers import sales as sales_reads
 from schema.customers.contact import Address, CustomAttribute, Email, Phone
 from schema.errors import read
+from schema.loaded import loaded
 from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
@@ -46,20 +47,24 @@ class Customer(Node):
     created_at: datetime = strawberry.field(description="When the record was created (UTC).")
 
     @strawberry.field(description="Email addresses, the primary one first.")
-    async def emails(self, info: Info) -> list[Email]:
-        return Email.from_rows(await info.context.loaders.emails_by_customer.load(self.pk))
+    def emails(self, info: Info) -> list[Email]:
+        loader = info.context.loaders.emails_by_customer
+        return loaded(loader, self.pk, Email.from_rows)  # type: ignore[return-value]
 
     @strawberry.field(description="Phone numbers, the primary one first.")
-    async def phones(self, info: Info) -> list[Phone]:
-        return Phone.from_rows(await info.context.loaders.phones_by_customer.load(self.pk))
+    def phones(self, info: Info) -> list[Phone]:
+        loader = info.context.loaders.phones_by_customer
+        return loaded(loader, self.pk, Phone.from_rows)  # type: ignore[return-value]
 
     @strawberry.field(description="Postal addresses; exactly one is primary when any exist.")
-    async def addresses(self, info: Info) -> list[Address]:
-        return Address.from_rows(await info.context.loaders.addresses_by_customer.load(self.pk))
+    def addresses(self, info: Info) -> list[Address]:
+        loader = info.context.loaders.addresses_by_customer
+        return loaded(loader, self.pk, Address.from_rows)  # type: ignore[return-value]
 
     @strawberry.field(description="The primary postal address, if any.")
     async def primary_address(self, info: Info) -> Address | None:
-        primary = [a for a in await self.addresses(info) if a.primary]
+        rows = await info.context.loaders.addresses_by_customer.load(self.pk)
+        primary = [a for a in Address.from_rows(rows) if a.primary]
         return primary[0] if primary else None
 
     @strawberry.field(description="Tags, in alphabetical order.")
@@ -74,15 +79,18 @@ class Customer(Node):
         return CustomAttribute.from_rows(rows, info.context.caller.may_see_protected_data)
 
     @strawberry.field(description="Relationships with other customers, from either side.")
-    async def relationships(
+    def relationships(
         self,
         info: Info,
         include_ended: Annotated[
             bool, strawberry.argument(description="Also return relationships that have ended.")
         ] = False,
     ) -> list[Relationship]:
-        rows = await info.context.loaders.relationships_by_customer.load(self.pk)
-        return [Relationship.from_record(r) for r in rows if include_ended or not r.ended]
+        def kept(rows: list[Any]) -> list[Relationship]:
+            return [Relationship.from_record(r) for r in rows if include_ended or not r.ended]
+
+        loader = info.context.loaders.relationships_by_customer
+        return loaded(loader, self.pk, kept)  # type: ignore[return-value]
 
     @strawberry.field(description="Every interaction with this customer, newest first.")
     async def timeline(
@@ -290,17 +298,19 @@ class Relationship(Node):
     ended: bool = strawberry.field(description="Whether it has been ended.")
 
     @strawberry.field(description="What kind of relationship.")
-    async def type(self, info: Info) -> RelationshipType:
-        row = await info.context.loaders.relationship_type_by_id.load(self.type_pk)
-        return RelationshipType.from_record(row)
+    def type(self, info: Info) -> RelationshipType:
+        loader = info.context.loaders.relationship_type_by_id
+        return loaded(loader, self.type_pk, RelationshipType.from_record)  # type: ignore[return-value]
 
     @strawberry.field(description="The customer the relationship goes from.")
-    async def from_customer(self, info: Info) -> Customer:
-        return await load_customer(info, self.from_customer_pk)
+    def from_customer(self, info: Info) -> Customer:
+        loader = info.context.loaders.customer_by_id
+        return loaded(loader, self.from_customer_pk, customer_from_record)  # type: ignore[return-value]
 
     @strawberry.field(description="The customer the relationship goes to.")
-    async def to_customer(self, info: Info) -> Customer:
-        return await load_customer(info, self.to_customer_pk)
+    def to_customer(self, info: Info) -> Customer:
+        loader = info.context.loaders.customer_by_id
+        return loaded(loader, self.to_customer_pk, customer_from_record)  # type: ignore[return-value]
 
     @classmethod
     def from_record(cls, record: Any) -> Relationship:

@@ -16,6 +16,7 @@ from schema.fundraising.inputs import pk
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
+from schema.selection import selected_names
 
 FUNDRAISING = requires(FUNDRAISING_READER)
 
@@ -48,7 +49,8 @@ class FundraisingQuery:
                 pk(campaign_id, "Campaign", "Campaign", "campaignId"),
                 open,
             )
-            page = await reads.opportunities(info.context, where, first, after)
+            selected = selected_names(info, "edges", "node")
+            page = await reads.opportunities(info.context, where, first, after, selected)
             return Connection.of(
                 page.rows, page.cursors, page.has_next_page, Opportunity.from_record
             )

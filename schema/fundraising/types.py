@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -9,7 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import fundraising as reads
-from schema.customers.types import Customer, load_customer
+from schema.customers.types import Customer, customer_from_record
+from schema.loaded import loaded, with_currency
 from schema.node import Node
 from schema.sales.money import Money
 
@@ -124,8 +126,9 @@ class Opportunity(Node):
     stage_pk: strawberry.Private[int]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer:
-        return await load_customer(info, self.customer_pk)
+    def customer(self, info: Info) -> Customer:
+        loader = info.context.loaders.customer_by_id
+        return loaded(loader, self.customer_pk, customer_from_record)  # type: ignore[return-value]
 
     @strawberry.field(description="The campaign (any level).")
     async def campaign(self, info: Info) -> Campaign:
@@ -134,37 +137,45 @@ class Opportunity(Node):
         )
 
     @strawberry.field(description="The member of staff who owns it.")
-    async def owner(self, info: Info) -> StaffUser:
-        return StaffUser.from_record(
-            await info.context.loaders.staff_user_by_id.load(self.owner_pk)
-        )
+    def owner(self, info: Info) -> StaffUser:
+        loader = info.context.loaders.staff_user_by_id
+        return loaded(loader, self.owner_pk, StaffUser.from_record)  # type: ignore[return-value]
 
     @strawberry.field(description="Its stage now (for a closed one, the stage it closed in).")
-    async def stage(self, info: Info) -> OpportunityStage:
-        return await load_stage(info, self.stage_pk)
+    def stage(self, info: Info) -> OpportunityStage:
+        loader = info.context.loaders.stage_by_id
+        return loaded(loader, self.stage_pk, OpportunityStage.from_record)  # type: ignore[return-value]
 
     @strawberry.field(description="What we hope to raise.")
-    async def target(self, info: Info) -> Money:
-        return Money.of(self.target_amount, await _currency(info))
+    def target(self, info: Info) -> Money:
+        return with_currency(info, lambda c: Money.of(self.target_amount, c))  # type: ignore[return-value]
 
     @strawberry.field(description="What we asked for.")
-    async def asked(self, info: Info) -> Money:
-        return Money.of(self.asked_amount, await _currency(info))
+    def asked(self, info: Info) -> Money:
+        return with_currency(info, lambda c: Money.of(self.asked_amount, c))  # type: ignore[return-value]
 
     @strawberry.field(description="Donations and other purchases linked to it, less returns.")
-    async def received(self, info: Info) -> Money:
-        figures = await info.context.loaders.figures_by_opportunity.load(self.pk)
-        return Money.of(figures.received, await _currency(info))
+    def received(self, info: Info) -> Money:
+        return self._figure(info, lambda figures: figures.received)
 
     @strawberry.field(description="Linked pledges' amounts not yet received.")
-    async def pledged(self, info: Info) -> Money:
-        figures = await info.context.loaders.figures_by_opportunity.load(self.pk)
-        return Money.of(figures.pledged, await _currency(info))
+    def pledged(self, info: Info) -> Money:
+        return self._figure(info, lambda figures: figures.pledged)
 
     @strawberry.field(description="Price plus commission of linked tickets still reserved.")
-    async def reserved(self, info: Info) -> Money:
+    def reserved(self, info: Info) -> Money:
+        return self._figure(info, lambda figures: figures.reserved)
+
+    def _figure(self, info: Info, which: Callable[[Any], int]) -> Money:
+        currency = info.context.known_currency
+        loader = info.context.loaders.figures_by_opportunity
+        if currency is None:
+            return self._figure_later(info, which)  # type: ignore[return-value]
+        return loaded(loader, self.pk, lambda f: Money.of(which(f), currency))  # type: ignore[return-value]
+
+    async def _figure_later(self, info: Info, which: Callable[[Any], int]) -> Money:
         figures = await info.context.loaders.figures_by_opportunity.load(self.pk)
-        return Money.of(figures.reserved, await _currency(info))
+        return Money.of(which(figures), await _currency(info))
 
     @strawberry.field(description="Every stage change, oldest first.")
     async def stage_history(self, info: Info) -> list[StageChange]:

@@ -57,10 +57,11 @@ async def _timed(
 
 
 class GraphQLClient:
-    def __init__(self, base_url: str, api_key: str, concurrency: int) -> None:
+    def __init__(self, base_url: str, api_key: str | None, concurrency: int) -> None:
+        """No `api_key`: no Authorization header (PostGraphile's baseline has no callers)."""
         self._http = httpx.AsyncClient(
             base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"},
+            headers={"Authorization": f"Bearer {api_key}"} if api_key else {},
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             timeout=30.0,
         )

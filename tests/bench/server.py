@@ -37,6 +37,12 @@ class FoyerServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._relay: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int:
+        """The API process's (for its memory)."""
+        assert self._process is not None
+        return self._process.pid
+
     def __enter__(self) -> FoyerServer:
         serve = ("serve", "--host", HOST, "--port", str(self.port), "--workers", str(self._workers))
         with self._log_path.open("wb") as log:

@@ -106,7 +106,8 @@ async def test_an_api_key_cannot_log_out_and_keeps_working(api: Api) -> None:
 
 async def test_an_expired_session_is_refused(api: Api) -> None:
     token = await session(api, Role.SALES)
-    assert (await api.data(VIEWER, key=token))["viewer"]["kind"] == "USER"
+    # Expired in the database before its first use: a process that has already seen it
+    # remembers its end too (infra/auth/caller_cache.py), but not an edit behind its back.
     with api.runtime.sync_engine.begin() as db:
         db.execute(
             update(t.staff_session)

@@ -23,7 +23,7 @@ query($id: ID!, $first: Int!) {
 
 # Whatever the page size:
 EXPECTED_STATEMENTS = (
-    1  # the caller: the API key behind the Authorization header
+    0  # the caller: remembered since the first request (its check rides with the BEGIN)
     + 1  # the customer
     + 1  # the page of orders
     + 3  # their items, soft credits and attributes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, Subquery, exists, literal, select, tuple_, union
@@ -90,9 +91,16 @@ def matching_customers(
 
 
 async def customer_page(
-    db: AsyncConnection, tenant_id: int, criteria: CustomerCriteria, first: int, after: str | None
+    db: AsyncConnection,
+    tenant_id: int,
+    criteria: CustomerCriteria,
+    first: int,
+    after: str | None,
+    with_columns: Sequence[Any] = (),
 ) -> Page[Any]:
+    """`with_columns`: more columns of each customer's row (its lists, as JSON)."""
     statement = matching_customers(tenant_id, criteria, decode_cursor(after, (str, int)))
+    statement = statement.add_columns(*with_columns)
     rows = list((await db.execute(statement.limit(first + 1))).all())
     page = rows[:first]
     return Page(page, [encode_cursor((r.sort_key, r.id)) for r in page], len(rows) > first)

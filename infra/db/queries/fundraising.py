@@ -11,6 +11,7 @@ Received, Pledged and Reserved are computed here from the rows that make them, e
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,10 +109,18 @@ async def figures_by_opportunity(
 
 
 async def opportunity_page(
-    db: AsyncConnection, tenant_id: int, where: DashboardFilter, first: int, after: str | None
+    db: AsyncConnection,
+    tenant_id: int,
+    where: DashboardFilter,
+    first: int,
+    after: str | None,
+    with_columns: Sequence[Any] = (),
+    parameters: dict[str, Any] | None = None,
 ) -> Page[Any]:
-    """Opportunities, newest first."""
-    statement = select(f.opportunity).where(o.tenant_id == tenant_id).order_by(o.id.desc())
+    """Opportunities, newest first; `with_columns` (and the `parameters` they need): more
+    of each one (infra/db/queries/dashboard.py)."""
+    statement = select(f.opportunity, *with_columns).where(o.tenant_id == tenant_id)
+    statement = statement.order_by(o.id.desc())
     for column, value in (
         (o.owner_id, where.owner_id),
         (o.stage_id, where.stage_id),
@@ -124,7 +133,7 @@ async def opportunity_page(
     position = decode_cursor(after, (int,))
     if position is not None:
         statement = statement.where(o.id < literal(position[0], Id))
-    rows = list((await db.execute(statement.limit(first + 1))).all())
+    rows = list((await db.execute(statement.limit(first + 1), parameters)).all())
     page = rows[:first]
     return Page(page, [encode_cursor((r.id,)) for r in page], len(rows) > first)
 

@@ -1,0 +1,156 @@
+"""A customer with the lists a request asks for, in one statement: each list a JSON array
+built by the database (json_agg on PostgreSQL, json_group_array on SQLite) beside the
+customer's row, and turned back into rows shaped like the dataloaders' own, so the types
+that read them cannot tell the difference."""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Table, bindparam, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from infra.db import tables as t
+
+# The lists a customer can be read with, by the loader names' stems.
+DETAILS = {
+    "emails": t.customer_email,
+    "phones": t.customer_phone,
+    "addresses": t.customer_address,
+    "tags": t.customer_tag,
+    "attributes": t.customer_attribute,
+}
+RELATIONSHIPS = "relationships"
+LISTS = frozenset({*DETAILS, RELATIONSHIPS})
+_ENDS = {"type": t.relationship_type, "from": t.customer, "to": t.customer}
+
+
+@dataclass
+class CustomerRecord:
+    customer: Any
+    details: dict[str, list[Any]] = field(default_factory=dict)
+    relationships: list[Any] | None = None  # ended ones too, in id order
+    relationship_types: list[Any] = field(default_factory=list)
+    ends: list[Any] = field(default_factory=list)  # the customers at both ends
+
+
+@cache
+def _row_type(table: Table) -> Any:
+    return namedtuple(f"{table.name}_row", list(table.c.keys()))  # type: ignore[misc]
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A JSON value back to what the column's type gives."""
+    if value is None:
+        return None
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return bool(value)
+    if isinstance(kind, Date) and not isinstance(kind, DateTime):
+        return date.fromisoformat(value[:10])
+    if isinstance(getattr(kind, "impl", kind), DateTime):
+        moment = datetime.fromisoformat(value)
+        return kind.process_result_value(moment, None) if hasattr(kind, "impl") else moment
+    return value
+
+
+def row_of(table: Table, found: dict[str, Any], prefix: str = "") -> Any:
+    return _row_type(table)(*(_value(c, found[prefix + c.key]) for c in table.c))
+
+
+def json_object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    return build(*(part for key, column in pairs for part in (literal_column(f"'{key}'"), column)))
+
+
+def _array(dialect: str, element: ColumnElement[Any]) -> ColumnElement[Any]:
+    return func.json_agg(element) if dialect == "postgresql" else func.json_group_array(element)
+
+
+def _list_of(dialect: str, table: Table, where: Any) -> Any:
+    pairs = [(c.key, c) for c in table.c]
+    return select(_array(dialect, json_object(dialect, pairs))).where(where).scalar_subquery()
+
+
+def _relationships(dialect: str, customer: Any) -> Any:
+    r = t.relationship
+    ends = {k: table.alias(f"end_{k}") for k, table in _ENDS.items()}
+    pairs = [(c.key, c) for c in r.c]
+    pairs += [(f"{k}.{c.key}", c) for k, end in ends.items() for c in end.c]
+    return (
+        select(_array(dialect, json_object(dialect, pairs)))
+        .select_from(r)
+        .join(ends["type"], ends["type"].c.id == r.c.type_id)
+        .join(ends["from"], ends["from"].c.id == r.c.from_customer_id)
+        .join(ends["to"], ends["to"].c.id == r.c.to_customer_id)
+        .where(
+            r.c.tenant_id == customer.tenant_id,
+            or_(r.c.from_customer_id == customer.id, r.c.to_customer_id == customer.id),
+        )
+        .scalar_subquery()
+    )
+
+
+def _parsed(value: Any) -> list[dict[str, Any]]:
+    found = json.loads(value) if isinstance(value, str) else value
+    return list(found or [])
+
+
+def parsed_object(value: Any) -> dict[str, Any] | None:
+    """A JSON object column's value (psycopg parses it; SQLite gives its text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@cache
+def list_columns(dialect: str, lists: frozenset[str]) -> tuple[Any, ...]:
+    """Columns to add to a statement selecting customers: each of `lists` (names in LISTS)
+    of the customer on the row, as a JSON array, labelled with its name. Built once per
+    process: building them costs more than the database takes to run them."""
+    c = t.customer.c
+    return tuple(
+        _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.id).label(name)
+        if name in DETAILS
+        else _relationships(dialect, c).label(name)
+        for name in sorted(lists & LISTS)
+    )
+
+
+@cache
+def _by_id(dialect: str, lists: frozenset[str]) -> Any:
+    c = t.customer.c
+    return select(t.customer, *list_columns(dialect, lists)).where(
+        c.tenant_id == bindparam("tenant_id"), c.id == bindparam("pk")
+    )
+
+
+async def customer_record(
+    db: AsyncConnection, tenant_id: int, pk: int, lists: frozenset[str]
+) -> CustomerRecord | None:
+    """The customer `pk` of the organisation with `lists` (names in LISTS)."""
+    statement = _by_id(db.dialect.name, lists)
+    found = (await db.execute(statement, {"tenant_id": tenant_id, "pk": pk})).first()
+    return None if found is None else record_of(found, lists)
+
+
+def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
+    """A row of a statement with `list_columns(…, lists)` as a record."""
+    c = t.customer
+    mapping = found._mapping
+    record = CustomerRecord(_row_type(c)(*(mapping[col.key] for col in c.c)))
+    for name in sorted(lists & LISTS):
+        items = _parsed(mapping[name])
+        if name in DETAILS:
+            rows = [row_of(DETAILS[name], item) for item in items]
+            record.details[name] = sorted(rows, key=lambda row: row.position)
+            continue
+        items.sort(key=lambda item: item["id"])
+        record.relationships = [row_of(t.relationship, item) for item in items]
+        record.relationship_types = [row_of(t.relationship_type, i, "type.") for i in items]
+        record.ends = [row_of(t.customer, i, f"{end}.") for i in items for end in ("from", "to")]
+    return record

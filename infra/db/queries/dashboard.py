@@ -1,0 +1,95 @@
+"""The opportunities dashboard in one statement: each opportunity of the page with its
+customer, stage and owner (as JSON objects) and its Received, Pledged and Reserved (as
+correlated subqueries over the same rows the figures loader reads), whichever of them a
+request asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from infra.db import fundraising_tables as f
+from infra.db import sales_tables as s
+from infra.db import tables as t
+from infra.db.queries.customer_record import json_object, parsed_object, row_of
+from infra.db.queries.fundraising import Figures
+
+# The opportunity rows the dashboard can be read with: by name, the table and the key.
+ROWS = {
+    "customer": (t.customer, "customer_id"),
+    "stage": (f.opportunity_stage, "stage_id"),
+    "owner": (t.staff_user, "owner_id"),
+}
+FIGURES = "figures"
+PARTS = frozenset({*ROWS, FIGURES})
+NOW = "dashboard_now"
+
+
+@dataclass
+class OpportunityRecord:
+    rows: dict[str, Any] = field(default_factory=dict)  # by name in ROWS
+    figures: Figures | None = None
+
+
+def _figures() -> list[Any]:
+    o, i = f.opportunity.c, s.order_item.c
+    p, ins, pay = f.pledge.c, f.instalment.c, f.instalment_payment.c
+    r, rt = s.reservation.c, s.reservation_ticket.c
+    received = select(func.sum(i.price + i.commission)).where(
+        i.opportunity_id == o.id, i.returned_at.is_(None)
+    )
+    paid = (
+        select(func.coalesce(func.sum(pay.amount), 0))
+        .select_from(f.instalment_payment.join(f.instalment, ins.id == pay.instalment_id))
+        .where(ins.pledge_id == p.id)
+        .scalar_subquery()
+    )
+    pledged = select(func.sum(p.amount - paid)).where(
+        p.opportunity_id == o.id, p.cancelled.is_(False)
+    )
+    reserved = (
+        select(func.sum(rt.price + rt.commission))
+        .select_from(s.reservation.join(s.reservation_ticket, rt.reservation_id == r.id))
+        .where(r.opportunity_id == o.id, r.status == "HELD", r.expires_at > bindparam(NOW))
+    )
+    return [
+        q.scalar_subquery().label(f"figure_{name}")
+        for name, q in (("received", received), ("pledged", pledged), ("reserved", reserved))
+    ]
+
+
+@cache
+def dashboard_columns(dialect: str, parts: frozenset[str]) -> tuple[Any, ...]:
+    """Columns to add to the page of opportunities for `parts` (names in PARTS); built once
+    per process. The statement then needs the request's moment as the NOW parameter."""
+    o = f.opportunity.c
+    columns: list[Any] = []
+    for name in sorted(parts & ROWS.keys()):
+        table, key = ROWS[name]
+        columns.append(
+            select(json_object(dialect, [(c.key, c) for c in table.c]))
+            .where(table.c.id == o[key])
+            .scalar_subquery()
+            .label(f"row_{name}")
+        )
+    if FIGURES in parts:
+        columns += _figures()
+    return tuple(columns)
+
+
+def record_of(found: Any, parts: frozenset[str]) -> OpportunityRecord:
+    """A row of the page with `dashboard_columns(…, parts)` as a record."""
+    mapping = found._mapping
+    record = OpportunityRecord()
+    for name in sorted(parts & ROWS.keys()):
+        value = parsed_object(mapping[f"row_{name}"])
+        record.rows[name] = row_of(ROWS[name][0], value) if value else None
+    if FIGURES in parts:
+        received, pledged, reserved = (
+            int(mapping[f"figure_{n}"] or 0) for n in ("received", "pledged", "reserved")
+        )
+        record.figures = Figures(received, max(0, pledged), reserved)
+    return record

@@ -1,0 +1,128 @@
+"""One request's reads: one pooled connection and one consistent snapshot.
+
+Every read of a request (the caller, the page, each dataloader batch) runs on the same
+connection inside one read-only transaction, REPEATABLE READ on PostgreSQL and a deferred
+transaction on SQLite (whose snapshot is taken at its first read, as PostgreSQL's is). So
+the five figures of an opportunity, read by different batches, come from one moment: an
+instalment paid meanwhile is counted in all of them or in none.
+
+The connection is checked out at the first read and returned when the request ends; batches
+that strawberry resolves concurrently take turns on it. A write of the request (a
+mutation's unit of work) ends the snapshot, so what the payload reads afterwards includes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+T = TypeVar("T")
+
+_BEGIN = {
+    "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    "sqlite": "BEGIN DEFERRED",
+}
+
+
+class _StaleConnection(Exception):
+    """The pooled connection had died with the server."""
+
+
+async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -> Any:
+    """BEGIN and `query` on the driver's own connection: psycopg sends both in one message
+    and keeps each one's result (SQLite runs in the process, so two calls cost nothing)."""
+    if sqlite:
+        await driver.execute(begin)
+        async with driver.execute(query) as cursor:
+            row = await cursor.fetchone()
+    else:
+        cursor = driver.cursor()
+        await cursor.execute(f"{begin}; {query}")
+        cursor.nextset()
+        row = await cursor.fetchone()
+        await cursor.close()
+    return row[0] if row else None
+
+
+class RequestReads:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._begin = _BEGIN[engine.dialect.name]
+        self._db: AsyncConnection | None = None
+        self._turn = asyncio.Lock()
+
+    async def run(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """`read` on the request's connection, in its snapshot, when no other read is on it."""
+        async with self._turn:
+            if self._db is not None:
+                return await read(self._db)
+            try:
+                await self._open()
+                return await read(self._connection())
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+            except _StaleConnection:
+                pass
+            # The pooled connection had died with the server (a restart): the pool has
+            # discarded it, and one more try on a new one is not a second failure.
+            await self._release()
+            await self._open()
+            return await read(self._connection())
+
+    async def value(self, query: str) -> Any:
+        """The one value `query` (SQL without parameters) selects. As the request's first
+        read it travels with the BEGIN, in the same round trip: a check each request makes
+        (the credentials generation) then costs no wait of its own."""
+        async with self._turn:
+            if self._db is not None:
+                return (await self._db.exec_driver_sql(query)).scalar()
+            try:
+                return await self._open(query)
+            except _StaleConnection:
+                await self._release()
+                return await self._open(query)
+
+    async def end(self) -> None:
+        """Give the connection back; a later read starts a new snapshot."""
+        async with self._turn:
+            await self._release()
+
+    def _connection(self) -> AsyncConnection:
+        assert self._db is not None
+        return self._db
+
+    async def _open(self, query: str | None = None) -> Any:
+        """Check out the connection and BEGIN; with `query`, its value."""
+        db = await self._engine.connect()
+        self._db = db
+        # The driver's own transaction handling off, so that BEGIN says what this one is.
+        await db.execution_options(isolation_level="AUTOCOMMIT")
+        if query is None:
+            await db.exec_driver_sql(self._begin)
+            return None
+        raw = await db.get_raw_connection()
+        try:
+            sqlite = self._engine.dialect.name == "sqlite"
+            return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
+        except Exception as error:
+            if self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
+                await db.invalidate()
+                raise _StaleConnection from error
+            raise
+
+    async def _release(self) -> None:
+        db, self._db = self._db, None
+        if db is None:
+            return
+        try:
+            if not db.invalidated:
+                await db.exec_driver_sql("ROLLBACK")
+        except DBAPIError:
+            pass  # nothing was written; the pool discards a broken connection
+        finally:
+            await db.close()

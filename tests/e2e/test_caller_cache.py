@@ -1,0 +1,71 @@
+"""An API process remembers its callers for a few seconds, and still refuses a key or
+session the moment another process has revoked it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from domain.roles import Role
+from infra.auth.accounts import create_user, log_out, revoke_api_key
+from infra.composition import Runtime, build_runtime
+from infra.settings import Settings
+from tests.conftest import Api, StatementCounter
+
+REFUSED = "The token is unknown, expired or revoked."
+VIEWER = "{ viewer { name } }"
+
+
+@pytest.fixture
+async def other_process(settings: Settings) -> AsyncIterator[Runtime]:
+    """Another API process's view of the same database: its own engine and pool."""
+    runtime = build_runtime(settings)
+    yield runtime
+    await runtime.close()
+
+
+def refusal(result: dict[str, object]) -> object:
+    errors = result.get("errors") or [{}]
+    return errors[0].get("message")  # type: ignore[attr-defined]
+
+
+async def test_a_known_caller_costs_no_statement_of_its_own(
+    api: Api, statements: StatementCounter
+) -> None:
+    await api.data("{ __typename }")
+    statements.count = 0
+
+    await api.data("{ __typename }")
+
+    assert statements.count == 0
+
+
+async def test_a_key_revoked_by_another_process_is_refused_at_once(
+    api: Api, other_process: Runtime
+) -> None:
+    key = await api.key_with(Role.SALES)
+    assert (await api.data("{ __typename }", key=key)) == {"__typename": "Query"}
+
+    await revoke_api_key(other_process.engine, api.slug, key)
+
+    assert refusal(await api.call(VIEWER, key=key)) == REFUSED
+    assert (await api.data("{ __typename }")) == {"__typename": "Query"}  # others' keys work
+
+
+async def test_a_session_logged_out_through_another_process_is_refused_at_once(
+    api: Api, other_process: Runtime
+) -> None:
+    email = f"caller-{api.slug}@example.org"
+    await create_user(api.runtime.engine, api.slug, email, "a long enough password", frozenset())
+    logged_in = await api.data(
+        'mutation($e: String!) { login(email: $e, password: "a long enough password") '
+        "{ token errors { code } } }",
+        {"e": email},
+    )
+    token = logged_in["login"]["token"]
+    assert (await api.data(VIEWER, key=token))["viewer"]["name"] == email
+
+    await log_out(other_process.engine, token)
+
+    assert refusal(await api.call(VIEWER, key=token)) == REFUSED
