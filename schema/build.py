@@ -52,6 +52,7 @@ from schema.sales.mutations import SalesMutation
 from schema.sales.orders import Order, OrderItem
 from schema.sales.queries import SalesQuery
 from schema.sales.records import Membership, Reservation, Visit
+from schema.text_guard import UnacceptableTextGuard
 
 
 def _plain(present: Any) -> Any:
@@ -165,6 +166,7 @@ def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: in
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules(limits),
+            UnacceptableTextGuard,
             lambda: QueryCost(max_cost),
             MaskUnexpectedErrors,
         ],

@@ -22,6 +22,7 @@ from graphql import (
     is_leaf_type,
 )
 
+from resolvers.global_ids import to_global_id
 from schema.build import build_schema as build_foyer_schema
 
 # A plausible value of each leaf type; `ID` and `String` are what the tests vary.
@@ -30,6 +31,7 @@ _LEAVES: dict[str, Any] = {
     "Float": 1.0,
     "Boolean": False,
     "String": "x",
+    "ID": to_global_id("Individual", 1),
     "Date": "2026-01-01",
     "DateTime": "2026-01-01T12:00:00+00:00",
 }
