@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -44,6 +45,7 @@ from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, St
 from schema.jobs import Job, JobMutation, JobQuery
 from schema.limits import QueryCost, coded
 from schema.masking import MaskUnexpectedErrors
+from schema.moments import MOMENT
 from schema.node import Node
 from schema.permissions import requires
 from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
@@ -158,7 +160,7 @@ def build_schema(max_depth: int, max_tokens: int, max_aliases: int, max_cost: in
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: MOMENT}),
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
