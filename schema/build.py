@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -38,6 +39,7 @@ from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, St
 from schema.jobs import Job, JobMutation, JobQuery
 from schema.limits import Limits, QueryLimits, cached_validator
 from schema.masking import MaskUnexpectedErrors
+from schema.moments import MOMENT
 from schema.node import Node
 from schema.permissions import requires
 from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
@@ -46,6 +48,7 @@ from schema.sales.mutations import SalesMutation
 from schema.sales.orders import Order, OrderItem
 from schema.sales.queries import SalesQuery
 from schema.sales.records import Membership, Reservation, Visit
+from schema.text_guard import UnacceptableTextGuard
 
 
 def _plain(present: Any) -> Any:
@@ -155,12 +158,13 @@ def build_schema(limits: Limits) -> FoyerSchema:
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: MOMENT}),
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: QueryLimits(limits, validator),
+            UnacceptableTextGuard,
             NameOperation,
             MaskUnexpectedErrors,
         ],

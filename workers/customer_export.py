@@ -21,6 +21,7 @@ from infra.db import job_progress
 from infra.db import tables as t
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
+from infra.exports.cells import xlsx_cell
 from workers.dependencies import WorkerDependencies
 
 BATCH = 1000
@@ -64,7 +65,7 @@ def export_customers(deps: WorkerDependencies, job_id: int) -> None:
         done = 0
         for batch in _batches(db, matching):
             for row in _rows(db, job.tenant_id, batch):
-                sheet.append(row)
+                sheet.append([xlsx_cell(sheet, value) for value in row])
             done += len(batch)
             job_progress.report_progress(deps.engine, job_id, done, total)
         workbook.save(partial)

@@ -81,7 +81,9 @@ def _apply_attributes(
         key = clean_text(
             problems, ("attributes", str(i), "key"), attribute.key, required=True, limit=60
         )
-        value = clean_text(problems, ("attributes", str(i), "value"), attribute.value, limit=2000)
+        value = clean_text(
+            problems, ("attributes", str(i), "value"), attribute.value, limit=2000, multiline=True
+        )
         if key in cleaned:
             problems.add(("attributes", str(i), "key"), f"Attribute {key!r} is given twice.")
         elif key:

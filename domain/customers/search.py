@@ -9,12 +9,13 @@ is (so "SW1A 1AA", "020 7946 0000" and "C-104233" work as typed).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.customers.customer import Customer, CustomerKind
-from domain.text import fold
+from domain.text import fold, search_text
 
 _WORD_SPLIT = re.compile(r"[\s,]+")
 _COMPACT_DROP = re.compile(r"[\s\-().+/,]+")
@@ -63,7 +64,13 @@ class SearchQuery:
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix`, so a prefix
     match is a plain index range `prefix <= term < bound` on any database."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    last = ord(prefix[-1])
+    if last == sys.maxunicode:
+        # Nothing follows the last code point: the bound is the shorter prefix's.
+        return prefix_upper_bound(prefix[:-1]) if len(prefix) > 1 else chr(sys.maxunicode)
+    # A surrogate is no character a database can hold; the next character is past them.
+    following = 0xE000 if 0xD7FF <= last < 0xE000 else last + 1
+    return prefix[:-1] + chr(following)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,12 @@ class CustomerCriteria:
     created_after: datetime | None = None
     created_before: datetime | None = None
     include_inactive: bool = False
+
+    def __post_init__(self) -> None:
+        # Terms and tags only select, so nothing in them is refused; they are cleaned as
+        # stored text is, to match it and never to fail in the database.
+        object.__setattr__(self, "search", search_text(self.search) if self.search else None)
+        object.__setattr__(self, "tags", tuple(t for t in map(search_text, self.tags) if t))
 
     def to_parameters(self) -> dict[str, Any]:
         """Plain values, for a job's stored parameters."""

@@ -111,7 +111,9 @@ async def _save_changes(uow: UnitOfWork, customer: Customer, changed: list[str])
 
 async def deactivate_customer(uow: UnitOfWork, command: DeactivateCustomer) -> Customer:
     problems = ProblemCollector()
-    reason = clean_text(problems, ("reason",), command.reason, limit=LONG_TEXT_LIMIT)
+    reason = clean_text(
+        problems, ("reason",), command.reason, limit=LONG_TEXT_LIMIT, multiline=True
+    )
     problems.raise_if_any()
     customer = await get_customer(uow, command.customer_id)
     if not customer.active:

@@ -120,7 +120,9 @@ def check_policy(policy: ReminderPolicy) -> ReminderPolicy:
     if not 0 <= policy.max_reminders <= 10:
         problems.add(("maxReminders",), "Must be between 0 and 10.")
     subject = clean_text(problems, ("subject",), policy.subject, required=True, limit=200)
-    body = clean_text(problems, ("body",), policy.body, required=True, limit=LONG_TEXT_LIMIT * 5)
+    body = clean_text(
+        problems, ("body",), policy.body, required=True, limit=LONG_TEXT_LIMIT * 5, multiline=True
+    )
     problems.raise_if_any()
     return ReminderPolicy(
         policy.first_days_before,

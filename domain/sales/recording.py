@@ -123,7 +123,10 @@ def _attributes(problems: ProblemCollector, pairs: tuple[tuple[str, str], ...]) 
     attributes: dict[str, str] = {}
     for i, (key, value) in enumerate(pairs):
         cleaned = clean_text(problems, ("attributes", str(i), "key"), key, required=True, limit=60)
-        text = clean_text(problems, ("attributes", str(i), "value"), value, limit=2000) or ""
+        text = (
+            clean_text(problems, ("attributes", str(i), "value"), value, limit=2000, multiline=True)
+            or ""
+        )
         if cleaned in attributes:
             problems.add(("attributes", str(i), "key"), f"{cleaned!r} is given twice.")
         elif cleaned:

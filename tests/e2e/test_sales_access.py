@@ -263,11 +263,6 @@ async def test_the_catalogue_refuses_blank_long_and_impossible_entries(api: Api)
         (SAVE_SCHEME, {**SCHEME, "name": long}, [("VALIDATION", ["name"])]),
         (
             SAVE_INSTANCE,
-            {"eventId": event, "startsAt": "2027-03-01T19:30:00"},
-            [("VALIDATION", ["startsAt"])],
-        ),
-        (
-            SAVE_INSTANCE,
             {"eventId": event, "startsAt": EVENING, "venue": long},
             [("VALIDATION", ["venue"])],
         ),

@@ -1,0 +1,51 @@
+"""Values as spreadsheet cells and CSV fields that a spreadsheet shows, never runs.
+
+A customer named `=HYPERLINK("http://evil.example", "Click")` must reach the sheet as that
+text. Spreadsheets run a value starting with `=`, `+`, `-` or `@` (and some a tab or
+carriage return followed by one) as a formula. In XLSX a cell typed as a string is never
+run, so the text is kept exactly; CSV has no types, so such a field gets a leading
+apostrophe, as OWASP advises, which spreadsheets hide.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import IO, Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# XML cannot hold most control characters; text stored before the text rules refused them
+# is exported with a visible replacement rather than failing the whole export.
+REPLACEMENT = "\ufffd"
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """`value` for `sheet.append`: text that could run as a formula becomes a cell typed as
+    a string; other values go as they are."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    if not text.startswith(FORMULA_TRIGGERS):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    # Set after the value: openpyxl types any text starting with "=" as a formula.
+    cell.data_type = "s"
+    return cell
+
+
+def csv_field(value: Any) -> Any:
+    """`value` for a CSV writer: text that could run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def write_csv_rows(stream: IO[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Every row to `stream` as CSV, each field through `csv_field`."""
+    writer = csv.writer(stream)
+    for row in rows:
+        writer.writerow([csv_field(value) for value in row])
