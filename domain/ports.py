@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from domain.actors import Actor
+from domain.consent.ledger import ConsentEntry
+from domain.consent.preferences import ContactPreference, PartnerMode
 from domain.customers.customer import Customer, CustomerKind
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
@@ -171,6 +173,33 @@ class InvitationRepository(CatalogueRepository[Invitation], Protocol):
     async def exists(self, customer_id: int, instance_id: int) -> bool: ...
 
 
+class ConsentRepository(Protocol):
+    """Preferences and the ledger. The ledger has no update or delete: entries are only
+    ever appended (the database refuses anything else too)."""
+
+    async def preferences(self) -> list[ContactPreference]:
+        """Every preference of the organisation, retired ones too, in creation order."""
+
+    async def preference(self, preference_id: int) -> ContactPreference | None: ...
+    async def add_preference(self, preference: ContactPreference) -> None:
+        """Store a new preference and its first wording version."""
+
+    async def save_preference(self, preference: ContactPreference) -> None:
+        """Store a changed preference; a new version stores its words beside the old ones."""
+
+    async def retire_preference(self, preference: ContactPreference) -> None: ...
+    async def partner_mode(self) -> PartnerMode: ...
+    async def set_partner_mode(self, mode: PartnerMode) -> None: ...
+    async def append(self, entries: list[ConsentEntry]) -> list[ConsentEntry]:
+        """Append the entries to the ledger; returns them with their ids."""
+
+    async def latest(self, customer_id: int) -> dict[int, ConsentEntry]:
+        """The customer's latest entry per preference id."""
+
+    async def partners_of_instances(self, instance_ids: Collection[int]) -> dict[int, int]:
+        """The partner company behind each of these instances that has one."""
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -195,6 +224,7 @@ class UnitOfWork(Protocol):
     legacies: LegacyRepository
     activities: CatalogueRepository[Activity]
     invitations: InvitationRepository
+    consent: ConsentRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

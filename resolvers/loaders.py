@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import details, fundraising, sales
+from infra.db.queries import consent, details, fundraising, sales
 from infra.db.queries.customers import customers_by_id
 
 V = TypeVar("V")
@@ -44,6 +45,12 @@ class Loaders:
         self.members_by_household = self._loader(details.members_by_household, [])
         self._sales_loaders()
         self._fundraising_loaders()
+        self.preferences = self._loader(consent.preferences, [])
+        self.preference_by_id = self._loader(
+            lambda db, tenant, ids: sales.rows_by_id(db, tenant, c.contact_preference, ids), None
+        )
+        self.wordings_by_preference = self._loader(consent.wordings_by_preference, {})
+        self.consents_by_customer = self._loader(consent.latest_by_customer, {})
 
     def _fundraising_loaders(self) -> None:
         def by_id(table: Table) -> DataLoader[int, Any]:

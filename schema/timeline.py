@@ -23,6 +23,7 @@ _LINKS = {
     "orderId": "Order",
     "reservationId": "Reservation",
     "eventInstanceId": "EventInstance",
+    "preferenceId": "ContactPreference",
 }
 
 

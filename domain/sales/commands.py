@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.consent.ledger import Answer, ConsentSource
 from domain.sales.orders import Channel, ItemKind
 
 
@@ -35,6 +36,9 @@ class RecordOrder:
     attributes: tuple[tuple[str, str], ...] = ()
     external_reference: str | None = None
     ordered_at: datetime | None = None
+    # The customer's consent answers, given with the basket: recorded with the order.
+    consents: tuple[Answer, ...] = ()
+    consent_source: ConsentSource | None = None
 
 
 @dataclass(frozen=True)

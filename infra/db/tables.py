@@ -58,6 +58,8 @@ tenant = Table(
     Column("currency", String(3), nullable=False),
     Column("next_customer_number", BigInteger, nullable=False),
     Column("created_at", Moment, nullable=False),
+    # GENERAL or PER_PARTNER (domain/consent/preferences.py).
+    Column("partner_mode", String(20), nullable=False, server_default="GENERAL"),
 )
 
 staff_user = Table(
@@ -284,6 +286,7 @@ job = Table(
 
 def all_tables() -> MetaData:
     """The metadata with every area's tables registered (migrations and tests need all)."""
+    import infra.db.consent_tables
     import infra.db.fundraising_tables
     import infra.db.sales_tables  # noqa: F401
 

@@ -20,6 +20,7 @@ from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.repositories.catalogue import SqlCatalogueRepository, SqlFundRepository
+from infra.db.repositories.consent import SqlConsentRepository
 from infra.db.repositories.customers import SqlCustomerRepository
 from infra.db.repositories.fundraising import (
     SqlCampaignRepository,
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.relationships = SqlRelationshipRepository(self._connection, tenant_id)
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
+        self.consent = SqlConsentRepository(self._connection, tenant_id)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

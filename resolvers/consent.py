@@ -1,0 +1,32 @@
+"""Reading consent: the questions to ask now and a customer's ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.consent.ledger import ConsentEntry
+from domain.consent.preferences import PartnerMode
+from domain.consent.questions import Question, questions_for
+from infra.db.keyset import Page, check_page_size
+from infra.db.queries.consent import history_page
+from resolvers.context import RequestContext
+
+
+async def questions(
+    context: RequestContext, customer_id: int, instance_ids: Sequence[int]
+) -> list[Question]:
+    async with context.unit_of_work() as uow:
+        return await questions_for(uow, customer_id, instance_ids)
+
+
+async def partner_mode(context: RequestContext) -> PartnerMode:
+    async with context.unit_of_work() as uow:
+        return await uow.consent.partner_mode()
+
+
+async def history(
+    context: RequestContext, customer_id: int, first: int | None, after: str | None
+) -> Page[ConsentEntry]:
+    size = check_page_size(first)
+    async with context.services.reads.connect() as db:
+        return await history_page(db, context.caller.tenant_id, customer_id, size, after)
