@@ -57,8 +57,10 @@ def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, remi
     if reminder.settled:
         queue.record_outcome(db, reminder, "SKIPPED_SETTLED", None)
         return
-    if not reminder.email:
-        queue.record_outcome(db, reminder, "SKIPPED_NO_EMAIL", None)
+    # Consent is checked again at send time: a withdrawal since the run queued it counts.
+    skipped = queue.skipped(policy, bool(reminder.email), reminder.email_consent)
+    if skipped is not None:
+        queue.record_outcome(db, reminder, skipped, None)
         return
     values = _values(reminder)
     mail = OutgoingMail(

@@ -65,14 +65,12 @@ class ConsentEntry:
 
 
 def latest_answers(entries: Iterable[ConsentEntry]) -> dict[int, ConsentEntry]:
-    """The latest entry per preference: the customer's current answers."""
+    """The latest entry per preference: the customer's current answers. Latest is the
+    highest id: entries are only appended, each at the moment it is recorded."""
     latest: dict[int, ConsentEntry] = {}
     for entry in entries:
         known = latest.get(entry.preference_id)
-        if known is None or (entry.recorded_at, entry.id or 0) > (
-            known.recorded_at,
-            known.id or 0,
-        ):
+        if known is None or (entry.id or 0) > (known.id or 0):
             latest[entry.preference_id] = entry
     return latest
 

@@ -36,6 +36,7 @@ from tests.e2e.fundraising_fixtures import (
     scheduled_pledge,
     timeline,
 )
+from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.sales_fixtures import catalogue
 from tests.e2e.test_customers import create_individual
 from tests.e2e.test_returns_reservations_visits import pk
@@ -215,7 +216,7 @@ async def test_the_daily_run_reminds_what_is_due_today_and_counts_who_has_no_ema
     assert subjects == ["Instalment 1 of GBP 10.00", "Instalment 2 of GBP 10.00"]
     assert {m["To"] for m in arrived} == {"Ada Giver <ada@example.org>"}
     [run] = runs_of(mailing, api.slug)
-    counted = dict(checked=3, queued=2, skippedNoEmail=1, alreadyQueued=0)
+    counted = dict(checked=3, queued=2, skippedNoEmail=1, skippedNoConsent=0, alreadyQueued=0)
     assert await summary(api, run.id) == counted
     entries = await timeline(api, donors.ada, "PLEDGE_REMINDER")
     assert sorted(e["summary"].split(" for ")[0] for e in entries) == [
@@ -269,7 +270,7 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
     totals = Counter[str]()
     for run in runs:
         totals.update(await summary(api, run))
-    assert totals == {"checked": 9, "queued": 2, "skippedNoEmail": 1, "alreadyQueued": 6}
+    assert totals == Counter(checked=9, queued=2, skippedNoEmail=1, alreadyQueued=6)
 
 
 async def test_an_instalment_paid_after_the_run_queued_its_reminder_gets_none(
@@ -294,6 +295,49 @@ async def test_an_instalment_paid_after_the_run_queued_its_reminder_gets_none(
         "Instalment 2 of GBP 10.00"
     ]
     assert len(await timeline(api, donors.ada, "PLEDGE_REMINDER")) == 1
+
+
+async def test_reminders_not_counted_transactional_go_only_to_donors_granting_email(
+    api: Api, mailing: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    not_transactional = SETTINGS.replace(
+        "maxReminders: 2,", "maxReminders: 2, transactional: false,"
+    )
+    assert (await api.data(not_transactional))["saveReminderSettings"]["errors"] == []
+    fund = (await catalogue(api)).fund
+    email = await email_preference(api)
+    never_asked = await donor(api, "Ada", "ada@example.org")
+    granted = await donor(api, "Cy", "cy@example.org")
+    withdrew = await donor(api, "Di", "di@example.org")
+    withdraws_later = await donor(api, "Ed", "ed@example.org")
+    no_email = await donor(api, "Bo")
+    for customer in (granted, withdrew, withdraws_later, no_email):
+        assert (await answer(api, customer, (email, True)))["errors"] == []
+    await answer(api, withdrew, (email, False))
+    instalments = {}
+    for customer in (never_asked, granted, withdrew, withdraws_later, no_email):
+        pledge = await pledge_due_in(api, customer, fund, 5)
+        instalments[pk(pledge["instalments"][0]["id"])] = customer
+    tenant = tenant_id(mailing.sync_engine, api.slug)
+
+    counts = queue_reminders(mailing.sync_engine, tenant, today())
+    await answer(api, withdraws_later, (email, False), source="UNSUBSCRIBE_LINK")
+    deps = WorkerDependencies(mailing.sync_engine, mailing.files, mailing.mail)
+    send_pledge_reminders(deps, [r.id for r in reminders(mailing, api.slug)])
+
+    outcomes = {instalments[r.instalment_id]: r.outcome for r in reminders(mailing, api.slug)}
+    assert outcomes == {
+        never_asked: "SKIPPED_NO_CONSENT",
+        granted: "SENT",
+        withdrew: "SKIPPED_NO_CONSENT",
+        withdraws_later: "SKIPPED_NO_CONSENT",
+        no_email: "SKIPPED_NO_EMAIL",
+    }
+    assert counts.as_summary() == dict(
+        checked=5, queued=2, skippedNoEmail=1, skippedNoConsent=2, alreadyQueued=0
+    )
+    arrived = sent_mail(mailbox[0], reminders(mailing, api.slug))
+    assert [m["To"] for m in arrived] == ["Cy Giver <cy@example.org>"]
 
 
 async def test_send_pledge_reminder_sends_one_now_and_puts_it_on_the_timeline(

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.consent.ledger import ConsentEntry, latest_answers
+from domain.consent.ledger import ConsentEntry, ConsentState, latest_answers
+from domain.consent.preferences import PreferenceKind
 from infra.db import consent_tables as c
 from infra.db.keyset import Page, decode_cursor, encode_cursor
 from infra.db.moment import UtcDateTime
@@ -73,3 +74,29 @@ async def history_page(
     rows = [entry_from_row(r) for r in await db.execute(statement.limit(first + 1))]
     page = rows[:first]
     return Page(page, [encode_cursor((r.recorded_at, r.id)) for r in page], len(rows) > first)
+
+
+def grants(customer_id: Any, kind: PreferenceKind) -> Any:
+    """Whether the customer currently grants some preference of this kind in use: its
+    latest ledger entry (the highest id: the ledger is append-only) is GRANTED. A
+    correlated EXISTS over the customer's index range of the ledger."""
+    later = c.consent_entry.alias("later")
+    p = c.contact_preference.c
+    return (
+        select(e.id)
+        .join(c.contact_preference, p.id == e.preference_id)
+        .where(
+            e.customer_id == customer_id,
+            e.state == ConsentState.GRANTED.value,
+            p.kind == kind.value,
+            p.retired.is_(False),
+            ~select(later.c.id)
+            .where(
+                later.c.customer_id == e.customer_id,
+                later.c.preference_id == e.preference_id,
+                later.c.id > e.id,
+            )
+            .exists(),
+        )
+        .exists()
+    )
