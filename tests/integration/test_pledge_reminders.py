@@ -27,6 +27,7 @@ from infra.scheduling import start_daily_runs
 from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api, _delete_queues
+from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.fundraising_fixtures import (
     ERRORS,
     REMIND,
@@ -36,7 +37,6 @@ from tests.e2e.fundraising_fixtures import (
     scheduled_pledge,
     timeline,
 )
-from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.sales_fixtures import catalogue
 from tests.e2e.test_customers import create_individual
 from tests.e2e.test_returns_reservations_visits import pk
