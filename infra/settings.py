@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     # Attempts after the first before a job is FAILED and its message dead-lettered.
     job_retries: int = 3
     log_sql: bool = False
+    # Signs links that need no login (preferences pages, partner downloads). Empty on a
+    # bare laptop: a random one is kept in files_dir.
+    link_secret: SecretStr = SecretStr("")
+    # Where links point: this install's address as customers and partners reach it.
+    public_url: str = ""
+    preference_link_days: int = 30
+    download_link_days: int = 7
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def embedded_broker(self) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.actors import Actor
 from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
+from infra.auth.links import LinkSigner, link_secret
 from infra.clock import utc_now
 from infra.db.queries.jobs import tenant_row
 from infra.db.unit_of_work import SqlUnitOfWork
@@ -33,6 +34,12 @@ class Services:
     files: FileStore
     # Called after a commit that wrote outbox messages, so the relay need not wait to poll.
     wake_relay: Callable[[], None] = lambda: None
+
+    @functools.cached_property
+    def links(self) -> LinkSigner:
+        """Signs and checks links that need no login (built when the app is)."""
+        secret = self.settings.link_secret.get_secret_value()
+        return LinkSigner(link_secret(secret, self.settings.files_dir))
 
     @functools.cached_property
     def reads(self) -> AsyncEngine:

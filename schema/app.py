@@ -19,6 +19,7 @@ from resolvers.downloads import job_file
 from resolvers.health import database_answers
 from schema.build import build_schema
 from schema.graphiql import graphiql_routes
+from schema.preference_page import preference_routes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -79,5 +80,6 @@ def create_app(
         Route("/readyz", readyz),
         Route("/downloads/jobs/{job_id}", download),
         *graphiql_routes("/graphql"),
+        *preference_routes(services),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

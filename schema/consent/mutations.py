@@ -3,6 +3,7 @@ answers (SALES). Each returns its payload with `errors`; on any error nothing is
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.types import Info
 
 from domain.consent import ledger, preferences
 from domain.roles import Role
+from resolvers.preference_page import create_link
 from schema.consent.inputs import (
     ConsentAnswerInput,
     ContactPreferenceInput,
@@ -21,7 +23,7 @@ from schema.consent.types import ConsentEntry, ConsentSource, ContactPreference,
 from schema.customers.inputs import customer_pk
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload, payload_type
 from schema.mutations import perform
-from schema.permissions import requires
+from schema.permissions import CUSTOMER_EDITORS, requires
 
 SETTINGS = requires(Role.SETTINGS_ADMIN)
 SALES = requires(Role.SALES)
@@ -45,8 +47,35 @@ class RecordConsentsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
 
 
+@strawberry.type(description="Result of `createPreferenceLink`.")
+class PreferenceLinkPayload:
+    url: str | None = strawberry.field(
+        default=None, description="The customer's preferences page; no login needed."
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the link stops working."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
 @strawberry.type
 class ConsentMutation:
+    @strawberry.mutation(
+        description="A signed link, expiring, to the customer's own preferences page, for "
+        "staff to send them. Needs SALES or OPPORTUNITIES.",
+        extensions=requires(*CUSTOMER_EDITORS),
+    )
+    async def create_preference_link(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+    ) -> PreferenceLinkPayload:
+        async def work() -> dict[str, Any]:
+            url, expires = await create_link(info.context, customer_pk(customer_id, "customerId"))
+            return {"url": url, "expires_at": datetime.fromisoformat(expires)}
+
+        return await payload(PreferenceLinkPayload, work())
+
     @strawberry.mutation(
         description="Create or change a contact preference; new words make a new wording "
         "version. SETTINGS_ADMIN.",

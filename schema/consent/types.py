@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from domain.actors import ActorKind
 from domain.consent import ledger, preferences, questions
-from schema.accounts import ActorKind
 from schema.node import Node
 from schema.sales.catalogue import PartnerCompany
 
@@ -30,6 +30,12 @@ ConsentState = strawberry.enum(
     ledger.ConsentState, description="A customer's current answer to a preference."
 )
 ConsentSource = strawberry.enum(ledger.ConsentSource, description="Where an answer was given.")
+RecorderKind = strawberry.enum(
+    ActorKind,
+    name="RecorderKind",
+    description="Who recorded an answer: a staff USER, an API_KEY, the CUSTOMER on their "
+    "preferences page, or Foyer itself (SYSTEM).",
+)
 QuestionReason = strawberry.enum(questions.QuestionReason, description="Why a question is asked.")
 
 
@@ -134,8 +140,8 @@ class ConsentEntry(Node):
     source: ConsentSource = strawberry.field(description="Where it was given.")  # type: ignore[valid-type]
     wording_version: int = strawberry.field(description="The version of the words shown.")
     recorded_by: str = strawberry.field(description="The user or API key that recorded it.")
-    recorded_by_kind: ActorKind = strawberry.field(  # type: ignore[valid-type]
-        description="Whether a user or an API key recorded it."
+    recorded_by_kind: RecorderKind = strawberry.field(  # type: ignore[valid-type]
+        description="Who recorded it."
     )
     recorded_at: datetime = strawberry.field(description="When.")
     preference_pk: strawberry.Private[int]
@@ -169,7 +175,7 @@ class ConsentEntry(Node):
             source=entry.source,
             wording_version=entry.wording_version,
             recorded_by=entry.recorded_by,
-            recorded_by_kind=ActorKind[entry.recorded_by_kind.name],
+            recorded_by_kind=entry.recorded_by_kind,
             recorded_at=entry.recorded_at,
             preference_pk=entry.preference_id,
             order_pk=entry.order_id,
