@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 from domain.actors import Actor
 from domain.consent.ledger import ConsentEntry
 from domain.consent.preferences import ContactPreference, PartnerMode
+from domain.consent.sharing import ExportEvent, PartnerExportRequest
 from domain.customers.customer import Customer, CustomerKind
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
@@ -198,6 +199,14 @@ class ConsentRepository(Protocol):
 
     async def partners_of_instances(self, instance_ids: Collection[int]) -> dict[int, int]:
         """The partner company behind each of these instances that has one."""
+
+    async def log_export(self, job_id: int, request: PartnerExportRequest) -> None:
+        """Log who asked for an export for which partner, and when (its rows follow)."""
+
+    async def log_export_event(
+        self, job_id: int, what: ExportEvent, expires_at: datetime | None = None
+    ) -> None:
+        """Log what happened to the export's file, by the unit of work's actor, now."""
 
 
 class UnitOfWork(Protocol):

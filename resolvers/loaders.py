@@ -51,6 +51,19 @@ class Loaders:
         )
         self.wordings_by_preference = self._loader(consent.wordings_by_preference, {})
         self.consents_by_customer = self._loader(consent.latest_by_customer, {})
+        x, ev = c.partner_export, c.partner_export_event
+        self.exports_by_partner = self._loader(
+            lambda db, tenant, ids: fundraising.rows_by(
+                db, tenant, x, "partner_company_id", ids, (x.c.id.desc(),)
+            ),
+            [],
+        )
+        self.events_by_export = self._loader(
+            lambda db, tenant, ids: fundraising.rows_by(
+                db, tenant, ev, "export_id", ids, (ev.c.id,)
+            ),
+            [],
+        )
 
     def _fundraising_loaders(self) -> None:
         def by_id(table: Table) -> DataLoader[int, Any]:

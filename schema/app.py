@@ -9,10 +9,17 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from resolvers import partner_exports
 from resolvers.authentication import authenticate
 from resolvers.context import RequestContext, Services
 from resolvers.downloads import job_file
@@ -70,6 +77,26 @@ def create_app(
             return JSONResponse({"error": message}, status_code=status)
         return FileResponse(path, media_type=XLSX, filename=path.name)
 
+    async def partner_download(request: Request) -> Response:
+        try:
+            found = await partner_exports.partner_file(services, request.path_params["token"])
+        except partner_exports.LinkRefused as refused:
+            status, words = (
+                (410, "This link has expired.")
+                if refused.expired
+                else (
+                    403,
+                    "This link is not valid.",
+                )
+            )
+            return PlainTextResponse(f"{words} Please ask for a new one.", status_code=status)
+        if found is None:
+            return PlainTextResponse("The file is no longer there.", status_code=404)
+        path, media_type = found
+        return FileResponse(
+            path, media_type=media_type, filename=path.name, headers={"Cache-Control": "no-store"}
+        )
+
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphiql")
 
@@ -79,6 +106,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/downloads/jobs/{job_id}", download),
+        Route("/downloads/partner/{token}", partner_download),
         *graphiql_routes("/graphql"),
         *preference_routes(services),
     ]

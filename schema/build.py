@@ -21,6 +21,7 @@ from resolvers import nodes
 from schema.accounts import AccountMutation, AccountQuery
 from schema.consent.mutations import ConsentMutation
 from schema.consent.queries import ConsentQuery
+from schema.consent.sharing import SharingMutation
 from schema.consent.types import ContactPreference
 from schema.customers.mutations import CustomerMutation
 from schema.customers.queries import CustomerQuery
@@ -155,6 +156,7 @@ class Mutation(
     JobMutation,
     AccountMutation,
     ConsentMutation,
+    SharingMutation,
 ):
     pass
 

@@ -59,3 +59,36 @@ consent_entry = Table(
     Index("ix_consent_entry_customer", "tenant_id", "customer_id", "preference_id", "id"),
     Index("ix_consent_entry_preference", "tenant_id", "preference_id", "customer_id"),
 )
+
+# Every export for a partner company: who asked, when, for which purchases, and how many
+# customers it held (once its job finished).
+partner_export = Table(
+    "partner_export",
+    metadata,
+    id_column(),
+    tenant_column(),
+    Column("job_id", Id, ForeignKey("job.id"), nullable=False, unique=True),
+    Column("partner_company_id", Id, ForeignKey("partner_company.id"), nullable=False),
+    Column("bought_from", Moment, nullable=False),
+    Column("bought_before", Moment, nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("requested_by", String(300), nullable=False),
+    Column("requested_at", Moment, nullable=False),
+    Column("preference_id", Id, ForeignKey("contact_preference.id")),
+    Column("rows", Integer),
+    Column("finished_at", Moment),
+    Index("ix_partner_export_partner", "tenant_id", "partner_company_id", "id"),
+)
+
+# What happened to an export's file afterwards: a download link made, the file downloaded.
+partner_export_event = Table(
+    "partner_export_event",
+    metadata,
+    id_column(),
+    tenant_column(),
+    Column("export_id", Id, ForeignKey("partner_export.id"), nullable=False, index=True),
+    Column("what", String(20), nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("occurred_at", Moment, nullable=False),
+    Column("expires_at", Moment),
+)

@@ -85,7 +85,7 @@ class SqlUnitOfWork:
         self.relationships = SqlRelationshipRepository(self._connection, tenant_id)
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
-        self.consent = SqlConsentRepository(self._connection, tenant_id)
+        self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

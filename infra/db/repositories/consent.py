@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.actors import ActorKind
 from domain.consent.ledger import ConsentEntry, ConsentSource, ConsentState, latest_answers
 from domain.consent.preferences import ContactPreference, PartnerMode, PreferenceKind
+from domain.consent.sharing import ExportEvent, PartnerExportRequest
 from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import sales_tables as s
@@ -53,8 +55,8 @@ def entry_from_row(row: Any) -> ConsentEntry:
 
 
 class SqlConsentRepository:
-    def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
-        self._db, self._tenant_id = connection, tenant_id
+    def __init__(self, connection: AsyncConnection, tenant_id: int, actor_label: str) -> None:
+        self._db, self._tenant_id, self._actor_label = connection, tenant_id, actor_label
         self._preferences: list[ContactPreference] | None = None
 
     async def preferences(self) -> list[ContactPreference]:
@@ -164,6 +166,36 @@ class SqlConsentRepository:
             )
         )
         return latest_answers(entry_from_row(r) for r in rows)
+
+    async def log_export(self, job_id: int, request: PartnerExportRequest) -> None:
+        await self._db.execute(
+            insert(c.partner_export).values(
+                tenant_id=self._tenant_id,
+                job_id=job_id,
+                partner_company_id=request.partner_company_id,
+                bought_from=request.bought_from,
+                bought_before=request.bought_before,
+                format=request.format.value,
+                requested_by=self._actor_label,
+                requested_at=utc_now(),
+            )
+        )
+
+    async def log_export_event(
+        self, job_id: int, what: ExportEvent, expires_at: datetime | None = None
+    ) -> None:
+        x = c.partner_export.c
+        export = select(x.id).where(x.tenant_id == self._tenant_id, x.job_id == job_id)
+        await self._db.execute(
+            insert(c.partner_export_event).values(
+                tenant_id=self._tenant_id,
+                export_id=export.scalar_subquery(),
+                what=what.value,
+                actor=self._actor_label,
+                occurred_at=utc_now(),
+                expires_at=expires_at,
+            )
+        )
 
     async def partners_of_instances(self, instance_ids: Collection[int]) -> dict[int, int]:
         if not instance_ids:
