@@ -209,6 +209,15 @@ class ConsentRepository(Protocol):
         """Log what happened to the export's file, by the unit of work's actor, now."""
 
 
+class ErasureRepository(Protocol):
+    async def erased(self, customer_id: int) -> bool: ...
+    async def erase(
+        self, customer: Customer, words: list[str], email_hashes: list[str], reason: str
+    ) -> None:
+        """Anonymise the customer in place, take `words` out of what mentions them, unlink
+        their ledger entries, suppress the hashed addresses and record the erasure."""
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -234,6 +243,7 @@ class UnitOfWork(Protocol):
     activities: CatalogueRepository[Activity]
     invitations: InvitationRepository
     consent: ConsentRepository
+    erasures: ErasureRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

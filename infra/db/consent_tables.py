@@ -92,3 +92,23 @@ partner_export_event = Table(
     Column("occurred_at", Moment, nullable=False),
     Column("expires_at", Moment),
 )
+
+# Who erased which customer, when and why; the customer row stays, anonymised.
+customer_erasure = Table(
+    "customer_erasure",
+    metadata,
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("customer_id", Id, ForeignKey("customer.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("erased_by", String(300), nullable=False),
+    Column("erased_at", Moment, nullable=False),
+)
+
+# One-way hashes of erased email addresses (domain/consent/erasure.py, `email_hash`).
+email_suppression = Table(
+    "email_suppression",
+    metadata,
+    Column("tenant_id", Id, ForeignKey("tenant.id"), primary_key=True),
+    Column("address_hash", String(64), primary_key=True),
+    Column("suppressed_at", Moment, nullable=False),
+)

@@ -22,6 +22,7 @@ from infra.db import tables as t
 from infra.db.repositories.catalogue import SqlCatalogueRepository, SqlFundRepository
 from infra.db.repositories.consent import SqlConsentRepository
 from infra.db.repositories.customers import SqlCustomerRepository
+from infra.db.repositories.erasure import SqlErasureRepository
 from infra.db.repositories.fundraising import (
     SqlCampaignRepository,
     SqlInvitationRepository,
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
         self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
+        self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

@@ -4,12 +4,12 @@ answers (SALES). Each returns its payload with `errors`; on any error nothing is
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from domain.consent import ledger, preferences
+from domain.consent import erasure, ledger, preferences
 from domain.roles import Role
 from resolvers.preference_page import create_link
 from schema.consent.inputs import (
@@ -24,6 +24,9 @@ from schema.customers.inputs import customer_pk
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload, payload_type
 from schema.mutations import perform
 from schema.permissions import CUSTOMER_EDITORS, requires
+
+if TYPE_CHECKING:
+    from schema.customers.types import Customer
 
 SETTINGS = requires(Role.SETTINGS_ADMIN)
 SALES = requires(Role.SALES)
@@ -58,8 +61,43 @@ class PreferenceLinkPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
 
 
+@strawberry.type(description="Result of `eraseCustomer`.")
+class EraseCustomerPayload:
+    customer: Annotated[Customer, strawberry.lazy("schema.customers.types")] | None = (
+        strawberry.field(default=None, description="The customer as it is now: anonymised.")
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
 @strawberry.type
 class ConsentMutation:
+    @strawberry.mutation(
+        description="Erase a customer's personal data, irreversibly: anonymised in place, "
+        "orders, gifts and amounts kept (every total unchanged), ledger entries kept without "
+        "the person, email addresses kept only as hashes on a suppression list. Type the "
+        "customer's reference as `confirmReference`. SETTINGS_ADMIN.",
+        extensions=SETTINGS,
+    )
+    async def erase_customer(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        reason: Annotated[str, strawberry.argument(description="Why, for the record.")],
+        confirm_reference: Annotated[
+            str, strawberry.argument(description="The customer's reference, to confirm.")
+        ],
+    ) -> EraseCustomerPayload:
+        from schema.customers.types import customer_from_record
+
+        async def work() -> dict[str, Any]:
+            pk = customer_pk(customer_id, "customerId")
+            erased = await info.context.perform(
+                lambda uow: erasure.erase_customer(uow, pk, reason, confirm_reference)
+            )
+            return {"customer": customer_from_record(erased)}
+
+        return await payload(EraseCustomerPayload, work())
+
     @strawberry.mutation(
         description="A signed link, expiring, to the customer's own preferences page, for "
         "staff to send them. Needs SALES or OPPORTUNITIES.",
