@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.customers.customer import Customer
@@ -32,6 +33,12 @@ ERASED_NAME = "Erased customer"
 def email_hash(tenant_id: int, address: str) -> str:
     """How a suppressed address is kept: no one can read it back, anyone can check one."""
     return hashlib.sha256(f"{tenant_id}:{address.strip().lower()}".encode()).hexdigest()
+
+
+def needs_fresh_answer(suppressed_at: datetime | None, granted_at: datetime | None) -> bool:
+    """An erased address that comes back (a new record, an import) counts as consenting
+    only with an answer given after its erasure."""
+    return suppressed_at is not None and (granted_at is None or granted_at <= suppressed_at)
 
 
 def personal_words(customer: Customer) -> list[str]:

@@ -100,15 +100,14 @@ async def questions_for(
         raise InvalidInput.at(("eventInstanceIds",), f"At most {MAX_BASKET} instances.")
     if customer_id not in await uow.customers.kinds({customer_id}):
         raise NotFound("Customer", ("customerId",))
-    existing = await uow.event_instances.existing(set(instance_ids))
+    partners = await uow.consent.instance_partners(set(instance_ids))
     for i, pk in enumerate(instance_ids):
-        if pk not in existing:
+        if pk not in partners:
             raise NotFound("Event instance", ("eventInstanceIds", str(i)))
-    partners = await uow.consent.partners_of_instances(existing)
     return consent_questions(
         await uow.consent.preferences(),
         await uow.consent.partner_mode(),
-        set(partners.values()),
+        {p for p in partners.values() if p is not None},
         await uow.consent.latest(customer_id),
         uow.now(),
     )

@@ -19,9 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.consent.preferences import PreferenceKind
 from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
+from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
-from infra.db.queries.consent import grants
+from infra.db.queries.consent import granted_at, grants
 from infra.db.unit_of_work import outbox_row
 
 BATCH = 2000
@@ -199,7 +200,7 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
                 c.last_name,
                 c.name,
                 email.label("email"),
-                grants(p.customer_id, PreferenceKind.EMAIL).label("email_consent"),
+                granted_at(p.customer_id, PreferenceKind.EMAIL).label("email_granted_at"),
                 t.tenant.c.name.label("organisation"),
                 t.tenant.c.currency,
                 # Paid or cancelled since the run queued it: the donor owes nothing now.
@@ -213,6 +214,19 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
             .order_by(r.id)
         ).all()
     )
+
+
+def suppressions(db: Connection, tenant_id: int, hashes: list[str]) -> dict[str, Any]:
+    """When each of these hashed addresses was suppressed (erased), for those that were."""
+    x = c.email_suppression.c
+    if not hashes:
+        return {}
+    rows = db.execute(
+        select(x.address_hash, x.suppressed_at).where(
+            x.tenant_id == tenant_id, x.address_hash.in_(hashes)
+        )
+    )
+    return {row.address_hash: row.suppressed_at for row in rows}
 
 
 def sending_connection(engine: Engine) -> Connection:

@@ -46,6 +46,8 @@ from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp
 from workers.dependencies import WorkerDependencies
 from workers.pledge_reminders import send_pledge_reminders
 
+ERASE = """mutation($id: ID!, $confirm: String!) { eraseCustomer(customerId: $id,
+  reason: "Asked to be forgotten", confirmReference: $confirm) { errors { code message } } }"""
 SETTINGS = f"""mutation {{ saveReminderSettings(input: {{firstDaysBefore: 5, everyDays: 2,
   maxReminders: 2, subject: "Instalment {{{{ number }}}} of {{{{ amount }}}}"}})
   {{ {ERRORS} }} }}"""
@@ -338,6 +340,38 @@ async def test_reminders_not_counted_transactional_go_only_to_donors_granting_em
     )
     arrived = sent_mail(mailbox[0], reminders(mailing, api.slug))
     assert [m["To"] for m in arrived] == ["Cy Giver <cy@example.org>"]
+
+
+async def test_an_erased_address_on_another_record_needs_a_fresh_answer_to_be_mailed(
+    api: Api, mailing: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    not_transactional = SETTINGS.replace(
+        "maxReminders: 2,", "maxReminders: 2, transactional: false,"
+    )
+    assert (await api.data(not_transactional))["saveReminderSettings"]["errors"] == []
+    fund = (await catalogue(api)).fund
+    email = await email_preference(api)
+    erased = await create_individual(
+        api, firstName="Gone", lastName="Giver", emails=[{"address": "same@example.org"}]
+    )
+    duplicate = await donor(api, "Dup", "SAME@example.org")
+    fresh = await donor(api, "Fresh", "same@example.org")
+    for customer in (duplicate, fresh):
+        assert (await answer(api, customer, (email, True)))["errors"] == []
+    ok(await mutate(api, ERASE, {"id": erased["id"], "confirm": erased["reference"]}))
+    assert (await answer(api, fresh, (email, False)))["errors"] == []
+    assert (await answer(api, fresh, (email, True)))["errors"] == []  # after the erasure
+    instalments = {}
+    for customer in (duplicate, fresh):
+        pledge = await pledge_due_in(api, customer, fund, 5)
+        instalments[pk(pledge["instalments"][0]["id"])] = customer
+
+    queue_reminders(mailing.sync_engine, tenant_id(mailing.sync_engine, api.slug), today())
+    deps = WorkerDependencies(mailing.sync_engine, mailing.files, mailing.mail)
+    send_pledge_reminders(deps, [r.id for r in reminders(mailing, api.slug)])
+
+    outcomes = {instalments[r.instalment_id]: r.outcome for r in reminders(mailing, api.slug)}
+    assert outcomes == {duplicate: "SKIPPED_NO_CONSENT", fresh: "SENT"}
 
 
 async def test_send_pledge_reminder_sends_one_now_and_puts_it_on_the_timeline(

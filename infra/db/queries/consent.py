@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.consent.ledger import ConsentEntry, ConsentState, latest_answers
@@ -76,14 +76,14 @@ async def history_page(
     return Page(page, [encode_cursor((r.recorded_at, r.id)) for r in page], len(rows) > first)
 
 
-def grants(customer_id: Any, kind: PreferenceKind) -> Any:
-    """Whether the customer currently grants some preference of this kind in use: its
-    latest ledger entry (the highest id: the ledger is append-only) is GRANTED. A
-    correlated EXISTS over the customer's index range of the ledger."""
+def granted_at(customer_id: Any, kind: PreferenceKind) -> Any:
+    """When the customer last granted a preference of this kind in use that they still
+    grant (its latest ledger entry, the highest id: the ledger is append-only, is GRANTED);
+    NULL when they grant none. A scalar subquery over the customer's range of the ledger."""
     later = c.consent_entry.alias("later")
     p = c.contact_preference.c
     return (
-        select(e.id)
+        select(func.max(e.recorded_at))
         .join(c.contact_preference, p.id == e.preference_id)
         .where(
             e.customer_id == customer_id,
@@ -98,5 +98,10 @@ def grants(customer_id: Any, kind: PreferenceKind) -> Any:
             )
             .exists(),
         )
-        .exists()
+        .scalar_subquery()
     )
+
+
+def grants(customer_id: Any, kind: PreferenceKind) -> Any:
+    """Whether the customer currently grants some preference of this kind in use."""
+    return granted_at(customer_id, kind).is_not(None)

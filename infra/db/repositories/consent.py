@@ -197,18 +197,13 @@ class SqlConsentRepository:
             )
         )
 
-    async def partners_of_instances(self, instance_ids: Collection[int]) -> dict[int, int]:
+    async def instance_partners(self, instance_ids: Collection[int]) -> dict[int, int | None]:
         if not instance_ids:
             return {}
         i, ev = s.event_instance.c, s.event.c
         rows = await self._db.execute(
             select(i.id, ev.partner_company_id)
             .join(s.event, ev.id == i.event_id)
-            .where(
-                i.tenant_id == self._tenant_id,
-                ev.tenant_id == self._tenant_id,
-                i.id.in_(instance_ids),
-                ev.partner_company_id.is_not(None),
-            )
+            .where(i.tenant_id == self._tenant_id, i.id.in_(instance_ids))
         )
         return {row.id: row.partner_company_id for row in rows}
