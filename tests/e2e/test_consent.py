@@ -122,6 +122,25 @@ async def test_a_preference_with_answers_is_retired_never_deleted_and_its_answer
     assert late["errors"][0]["code"] == "CONFLICT"
 
 
+async def test_retiring_refuses_another_organisations_preference_and_a_second_retirement(
+    api: Api, other_api: Api
+) -> None:
+    preference = await email_preference(api)
+    foreign = (await other_api.data(RETIRE, {"id": preference["id"]}))["retireContactPreference"]
+    assert foreign["errors"] == [
+        {"code": "NOT_FOUND", "message": "Contact preference not found.", "field": ["preferenceId"]}
+    ]
+    assert (await api.data(RETIRE, {"id": preference["id"]}))["retireContactPreference"][
+        "errors"
+    ] == []
+    again = (await api.data(RETIRE, {"id": preference["id"]}))["retireContactPreference"]
+    assert again["errors"][0]["code"] == "CONFLICT"
+    changed = await api.data(
+        SAVE_PREFERENCE, {"input": {**_same(preference), "id": preference["id"]}}
+    )
+    assert changed["saveContactPreference"]["errors"][0]["code"] == "CONFLICT"
+
+
 async def test_an_answer_writes_the_ledger_the_timeline_and_a_notice_in_one_go(api: Api) -> None:
     preference = await email_preference(api)
     customer = await person(api, "Ada")
