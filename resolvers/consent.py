@@ -9,6 +9,7 @@ from domain.consent.preferences import PartnerMode
 from domain.consent.questions import Question, questions_for
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries.consent import history_page
+from infra.db.repositories.consent import preference_from_row
 from resolvers.context import RequestContext
 
 
@@ -20,8 +21,23 @@ async def questions(
 
 
 async def partner_mode(context: RequestContext) -> PartnerMode:
-    async with context.unit_of_work() as uow:
-        return await uow.consent.partner_mode()
+    return PartnerMode(await context.loaders.partner_mode.load(0))
+
+
+async def consents(
+    context: RequestContext, customer_id: int
+) -> list[tuple[int, ConsentEntry | None]]:
+    """Each preference in use with the customer's latest answer, and any other they
+    answered (retired, or of the partner mode no longer chosen): earlier answers stay
+    readable."""
+    rows = await context.loaders.preferences.load(0)
+    latest = await context.loaders.consents_by_customer.load(customer_id)
+    mode = await partner_mode(context)
+    return [
+        (row.id, latest.get(row.id))
+        for row in rows
+        if row.id in latest or preference_from_row(row).in_use(mode)
+    ]
 
 
 async def history(

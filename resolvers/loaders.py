@@ -46,6 +46,7 @@ class Loaders:
         self._sales_loaders()
         self._fundraising_loaders()
         self.preferences = self._loader(consent.preferences, [])
+        self.partner_mode = self._loader(consent.partner_mode, "GENERAL")
         self.preference_by_id = self._loader(
             lambda db, tenant, ids: sales.rows_by_id(db, tenant, c.contact_preference, ids), None
         )

@@ -196,30 +196,13 @@ class CustomerConsent:
 
 
 async def current_consents(info: Info, customer_id: int) -> list[CustomerConsent]:
-    """One state per preference in use, plus any other the customer answered (a retired
-    one, or one of the partner mode no longer chosen): earlier answers stay readable."""
-    from resolvers.consent import partner_mode
+    from resolvers.consent import consents
 
-    rows = await info.context.loaders.preferences.load(0)
-    latest = await info.context.loaders.consents_by_customer.load(customer_id)
-    mode = await partner_mode(info.context)
-    shown = []
-    for row in rows:
-        entry = latest.get(row.id)
-        preference = preferences.ContactPreference(
-            row.name,
-            preferences.PreferenceKind(row.kind),
-            row.statement,
-            partner_company_id=row.partner_company_id,
-            retired=row.retired,
+    return [
+        CustomerConsent(
+            state=entry.state if entry else ledger.ConsentState.NEVER_ASKED,
+            latest=ConsentEntry.from_domain(entry) if entry else None,
+            preference_pk=preference_id,
         )
-        if entry is None and not preference.in_use(mode):
-            continue
-        shown.append(
-            CustomerConsent(
-                state=entry.state if entry else ledger.ConsentState.NEVER_ASKED,
-                latest=ConsentEntry.from_domain(entry) if entry else None,
-                preference_pk=row.id,
-            )
-        )
-    return shown
+        for preference_id, entry in await consents(info.context, customer_id)
+    ]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from domain.roles import Role
 from infra.db import consent_tables as c
 from infra.db import tables as t
-from tests.conftest import Api
+from tests.conftest import Api, StatementCounter
 from tests.e2e.consent_fixtures import (
     CONSENTS,
     RECORD_CONSENTS,
@@ -312,3 +312,28 @@ async def test_answers_sent_with_an_order_are_recorded_with_it_and_roll_back_wit
     assert consent["latest"]["source"] == "BOX_OFFICE"
     assert consent["latest"]["order"] == {"id": recorded["order"]["id"]}
     assert ledger_count(api) == 1
+
+
+CONSENT_PAGE = """
+query($first: Int!) { customers(first: $first) { edges { node {
+  consents { state preference { name partnerCompany { name } } latest { statement source } }
+} } } }"""
+
+
+async def test_a_page_of_customers_consents_costs_the_same_statements_whatever_its_size(
+    api: Api, statements: StatementCounter
+) -> None:
+    email = await email_preference(api)
+    people = [await person(api, f"P{n}") for n in range(6)]
+    for customer in people:
+        await answer(api, customer, (email, True))
+
+    costs = {}
+    for first in (2, 6):
+        statements.count = 0
+        data = await api.data(CONSENT_PAGE, {"first": first})
+        assert len(data["customers"]["edges"]) == first
+        costs[first] = statements.count
+    # the caller, the page, the preferences, the partner mode, the customers' latest
+    # answers, the wordings shown
+    assert costs == {2: 6, 6: 6}

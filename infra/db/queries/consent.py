@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.consent.ledger import ConsentEntry, ConsentState, latest_answers
 from domain.consent.preferences import PreferenceKind
 from infra.db import consent_tables as c
+from infra.db import tables as t
 from infra.db.keyset import Page, decode_cursor, encode_cursor
 from infra.db.moment import UtcDateTime
 from infra.db.repositories.consent import entry_from_row
@@ -27,6 +28,12 @@ async def preferences(db: AsyncConnection, tenant_id: int, _: list[int]) -> dict
         select(c.contact_preference).where(p.tenant_id == tenant_id).order_by(p.id)
     )
     return {0: list(rows)}
+
+
+async def partner_mode(db: AsyncConnection, tenant_id: int, _: list[int]) -> dict[int, str]:
+    """The organisation's partner mode (a loader keyed by 0: one read per request)."""
+    mode = await db.scalar(select(t.tenant.c.partner_mode).where(t.tenant.c.id == tenant_id))
+    return {0: str(mode)}
 
 
 async def wordings_by_preference(
