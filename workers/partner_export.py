@@ -5,7 +5,7 @@ infra/exports/cells.py, so nothing a customer typed runs as a formula."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -21,7 +21,6 @@ from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import job_progress
 from infra.db import tables as t
-from infra.db.queries.details import detail_rows, group_by_customer
 from infra.db.queries.partner_export import partner_purchases
 from infra.db.repositories.consent import preference_from_row
 from infra.exports.cells import csv_text, xlsx_text_cell
@@ -84,41 +83,22 @@ def _rows(
         datetime.fromisoformat(parameters["from"]),
         datetime.fromisoformat(parameters["to"]),
     )
-    result = db.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
-    pending: list[list[Any]] = []
-    for _, purchases in groupby(result, key=lambda r: r.customer_id):
-        pending.append(list(purchases))
-        if len(pending) == BATCH:
-            yield from _customers(db, tenant_id, pending)
-            pending = []
-    yield from _customers(db, tenant_id, pending)
-
-
-def _customers(db: Connection, tenant_id: int, batch: Sequence[list[Any]]) -> Iterator[list[Any]]:
-    """The batch's customers with their details, in one statement per kind of detail, as
-    the customer export reads them."""
-    ids = [purchases[0].customer_id for purchases in batch]
-    if not ids:
-        return
-    people = {r.id: r for r in db.execute(select(t.customer).where(t.customer.c.id.in_(ids)))}
-    emails = group_by_customer(db.execute(detail_rows(tenant_id, t.customer_email, ids)))
-    addresses = group_by_customer(db.execute(detail_rows(tenant_id, t.customer_address, ids)))
-    for purchases in batch:
-        pk = purchases[0].customer_id
-        person = people[pk]
-        email = emails.get(pk, [None])[0]
-        address = next((a for a in addresses.get(pk, []) if a.is_primary), None)
+    streamed = {"stream_results": True, "yield_per": BATCH}
+    result = db.execute(statement, execution_options=streamed)
+    for _, rows in groupby(result, key=lambda r: r.customer_id):
+        purchases = list(rows)
+        first = purchases[0]
         yield [
-            person.reference,
-            _name(person),
-            email.address if email else None,
-            address.postcode if address else None,
+            first.reference,
+            _name(first),
+            first.email,
+            first.postcode,
             "; ".join(
                 f"{p.event}, {p.starts_at.astimezone(UTC):%d %b %Y %H:%M}" for p in purchases
             ),
             sum(p.tickets for p in purchases),
-            purchases[0].agreed_at.astimezone(UTC).replace(tzinfo=None),
-            purchases[0].wording_version,
+            first.agreed_at.astimezone(UTC).replace(tzinfo=None),
+            first.wording_version,
         ]
 
 

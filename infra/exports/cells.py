@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,11 +30,12 @@ def csv_text(value: Any) -> str:
 
 
 def xlsx_text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """An XLSX cell for `value`; text is always a text cell, never a formula."""
-    if not isinstance(value, str):
+    """An XLSX cell for `value`; text is always a text cell, never a formula. Only text
+    openpyxl would take for a formula or an error code needs a cell of its own: other text
+    is written as text already, and a cell object per value would triple the export's time."""
+    if not isinstance(value, str) or not (runs_as_formula(value) or value in ERROR_CODES):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
-    if runs_as_formula(value):
-        cell.quotePrefix = True
+    cell.quotePrefix = True
     return cell

@@ -13,6 +13,7 @@ from domain.consent.ledger import ConsentState
 from domain.sales.orders import ItemKind
 from infra.db import consent_tables as c
 from infra.db import sales_tables as s
+from infra.db import tables as t
 
 e = c.consent_entry.c
 
@@ -49,12 +50,38 @@ def partner_purchases(
     bought_before: datetime,
 ) -> Select[Any]:
     """One row per consenting customer, event and performance, in customer order: tickets
-    kept (not returned) from orders placed in [from, before)."""
+    kept (not returned) from orders placed in [from, before), with what the export shows of
+    the customer (their first email, their primary address's postcode) read in the same
+    statement, so the file streams from one cursor."""
     o, i, ei, ev = s.customer_order.c, s.order_item.c, s.event_instance.c, s.event.c
     agreed = consenting(tenant_id, preference_id)
+    person = t.customer.c
+    email, address = t.customer_email.c, t.customer_address.c
+    first_email = (
+        select(email.address)
+        .where(email.customer_id == o.owner_id)
+        .order_by(email.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    postcode = (
+        select(address.postcode)
+        .where(address.customer_id == o.owner_id, address.is_primary.is_(True))
+        .order_by(address.position)
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
         select(
             o.owner_id.label("customer_id"),
+            person.reference,
+            person.kind,
+            person.title,
+            person.first_name,
+            person.last_name,
+            person.name,
+            first_email.label("email"),
+            postcode.label("postcode"),
             ev.name.label("event"),
             ei.starts_at,
             func.count().label("tickets"),
@@ -66,6 +93,7 @@ def partner_purchases(
         .join(s.event_instance, ei.id == i.instance_id)
         .join(s.event, ev.id == ei.event_id)
         .join(agreed, agreed.c.customer_id == o.owner_id)
+        .join(t.customer, person.id == o.owner_id)
         .where(
             i.tenant_id == tenant_id,
             i.kind == ItemKind.TICKET.value,
@@ -74,6 +102,13 @@ def partner_purchases(
             o.ordered_at >= bought_from,
             o.ordered_at < bought_before,
         )
-        .group_by(o.owner_id, ev.name, ei.starts_at, agreed.c.recorded_at, agreed.c.wording_version)
+        .group_by(
+            o.owner_id,
+            person.id,
+            ev.name,
+            ei.starts_at,
+            agreed.c.recorded_at,
+            agreed.c.wording_version,
+        )
         .order_by(o.owner_id, ei.starts_at, ev.name)
     )
