@@ -10,13 +10,15 @@ from domain.consent.questions import Question, questions_for
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries.consent import history_page
 from infra.db.repositories.consent import preference_from_row
+from infra.db.unit_of_work import SqlUnitOfWork
 from resolvers.context import RequestContext
 
 
 async def questions(
     context: RequestContext, customer_id: int, instance_ids: Sequence[int]
 ) -> list[Question]:
-    async with context.unit_of_work() as uow:
+    # Reads only: on the autocommit engine, so no BEGIN and ROLLBACK round trips.
+    async with SqlUnitOfWork(context.services.reads, context.caller) as uow:
         return await questions_for(uow, customer_id, instance_ids)
 
 

@@ -111,12 +111,12 @@ class ConsentQuestion:
     wording_version: int = strawberry.field(
         description="Their version: send it back with the answer."
     )
-    preference_pk: strawberry.Private[int]
+    asked: strawberry.Private[ContactPreference]
     partner_pks: strawberry.Private[tuple[int, ...]]
 
     @strawberry.field(description="The preference asked about.")
-    async def preference(self, info: Info) -> ContactPreference:
-        return await load_preference(info, self.preference_pk)
+    def preference(self) -> ContactPreference:
+        return self.asked
 
     @strawberry.field(description="The basket's partner companies it is asked for.")
     async def partner_companies(self, info: Info) -> list[PartnerCompany]:
@@ -124,12 +124,11 @@ class ConsentQuestion:
 
     @classmethod
     def from_domain(cls, question: questions.Question) -> ConsentQuestion:
-        assert question.preference.id is not None
         return cls(
             reason=question.reason,
             statement=question.preference.statement,
             wording_version=question.preference.version,
-            preference_pk=question.preference.id,
+            asked=ContactPreference.from_record(question.preference),
             partner_pks=question.partner_company_ids,
         )
 
