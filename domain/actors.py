@@ -12,6 +12,8 @@ class ActorKind(StrEnum):
     USER = "USER"
     API_KEY = "API_KEY"
     SYSTEM = "SYSTEM"
+    # The customer themselves, through a signed link (their preferences page).
+    CUSTOMER = "CUSTOMER"
 
 
 @dataclass(frozen=True)

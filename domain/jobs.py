@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 class JobKind(StrEnum):
     CUSTOMER_EXPORT = "CUSTOMER_EXPORT"
     PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
+    PARTNER_EXPORT = "PARTNER_EXPORT"
 
 
 class JobStatus(StrEnum):
@@ -48,6 +49,7 @@ class JobStatus(StrEnum):
 TASK_FOR_KIND = {
     JobKind.CUSTOMER_EXPORT: "export_customers",
     JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
+    JobKind.PARTNER_EXPORT: "export_for_partner",
 }
 
 
@@ -56,7 +58,16 @@ def roles_needed(kind: JobKind, parameters: Mapping[str, Any]) -> frozenset[Role
     if kind is JobKind.CUSTOMER_EXPORT:
         inactive = {FUNDRAISING_READER} if parameters.get("include_inactive") else set()
         return frozenset({Role.INSIGHTS, *inactive})
-    return frozenset({FUNDRAISING_READER})
+    return _NEEDED[kind]
+
+
+# What each other kind of job needs, named for every kind: a new kind without an entry fails
+# at once rather than falling to a default anyone could read.
+_NEEDED = {
+    JobKind.PLEDGE_REMINDERS: frozenset({FUNDRAISING_READER}),
+    # Personal data leaving for a third party: asked for and read by insights admins only.
+    JobKind.PARTNER_EXPORT: frozenset({Role.INSIGHTS_ADMIN}),
+}
 
 
 def may_read(actor: Actor, needed: Iterable[Role]) -> bool:

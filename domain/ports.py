@@ -10,6 +10,9 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from domain.actors import Actor
+from domain.consent.ledger import ConsentEntry
+from domain.consent.preferences import ContactPreference, PartnerMode
+from domain.consent.sharing import ExportEvent, PartnerExportRequest
 from domain.customers.customer import Customer, CustomerKind
 from domain.customers.households import Household
 from domain.customers.relationships import Relationship, RelationshipType
@@ -177,6 +180,51 @@ class InvitationRepository(CatalogueRepository[Invitation], Protocol):
     async def exists(self, customer_id: int, instance_id: int) -> bool: ...
 
 
+class ConsentRepository(Protocol):
+    """Preferences and the ledger. The ledger has no update or delete: entries are only
+    ever appended (the database refuses anything else too)."""
+
+    async def preferences(self) -> list[ContactPreference]:
+        """Every preference of the organisation, retired ones too, in creation order."""
+
+    async def preference(self, preference_id: int) -> ContactPreference | None: ...
+    async def add_preference(self, preference: ContactPreference) -> None:
+        """Store a new preference and its first wording version."""
+
+    async def save_preference(self, preference: ContactPreference) -> None:
+        """Store a changed preference; a new version stores its words beside the old ones."""
+
+    async def retire_preference(self, preference: ContactPreference) -> None: ...
+    async def partner_mode(self) -> PartnerMode: ...
+    async def set_partner_mode(self, mode: PartnerMode) -> None: ...
+    async def append(self, entries: list[ConsentEntry]) -> list[ConsentEntry]:
+        """Append the entries to the ledger; returns them with their ids."""
+
+    async def latest(self, customer_id: int) -> dict[int, ConsentEntry]:
+        """The customer's latest entry per preference id."""
+
+    async def instance_partners(self, instance_ids: Collection[int]) -> dict[int, int | None]:
+        """Each of these instances that exists, with the partner company behind it (None
+        for the organisation's own events), in one look-up."""
+
+    async def log_export(self, job_id: int, request: PartnerExportRequest) -> None:
+        """Log who asked for an export for which partner, and when (its rows follow)."""
+
+    async def log_export_event(
+        self, job_id: int, what: ExportEvent, expires_at: datetime | None = None
+    ) -> None:
+        """Log what happened to the export's file, by the unit of work's actor, now."""
+
+
+class ErasureRepository(Protocol):
+    async def erased(self, customer_id: int) -> bool: ...
+    async def erase(
+        self, customer: Customer, words: list[str], email_hashes: list[str], reason: str
+    ) -> None:
+        """Anonymise the customer in place, take `words` out of what mentions them, unlink
+        their ledger entries, suppress the hashed addresses and record the erasure."""
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -201,6 +249,8 @@ class UnitOfWork(Protocol):
     legacies: LegacyRepository
     activities: CatalogueRepository[Activity]
     invitations: InvitationRepository
+    consent: ConsentRepository
+    erasures: ErasureRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

@@ -41,6 +41,9 @@ class TimelineEntryType(StrEnum):
     ACTIVITY = "ACTIVITY"
     INVITATION = "INVITATION"
     PLEDGE_REMINDER = "PLEDGE_REMINDER"
+    CONSENT_GRANTED = "CONSENT_GRANTED"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    CUSTOMER_ERASED = "CUSTOMER_ERASED"
 
 
 # The role that reads the subject of each type of entry; None where whoever may read the
@@ -67,6 +70,10 @@ READER_OF: dict[TimelineEntryType, Role | None] = {
     TimelineEntryType.ITEMS_RETURNED: _EVERYONE,
     TimelineEntryType.RESERVATION: _EVERYONE,
     TimelineEntryType.VISIT: _EVERYONE,
+    # What a customer agreed to be contacted about matters to everyone who contacts them.
+    TimelineEntryType.CONSENT_GRANTED: _EVERYONE,
+    TimelineEntryType.CONSENT_WITHDRAWN: _EVERYONE,
+    TimelineEntryType.CUSTOMER_ERASED: _EVERYONE,
     TimelineEntryType.OPPORTUNITY_OPENED: FUNDRAISING_READER,
     TimelineEntryType.OPPORTUNITY_STAGE_CHANGED: FUNDRAISING_READER,
     TimelineEntryType.PLEDGE: FUNDRAISING_READER,

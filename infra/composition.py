@@ -143,6 +143,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
         passwords=runtime.passwords,
         wake_relay=runtime.relay.wake if in_process_workers else lambda: None,
     )
+    services.links  # noqa: B018 - read the link secret now, not on the event loop
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     log_sql: bool = False
     # Where `foyer serve --demo` keeps the demo API key's secret, so it survives restarts.
     demo_key_file: Path = Path("./.foyer-demo-key")
+    # Signs links that need no login (preferences pages, partner downloads). Empty on a
+    # bare laptop: a random one is kept in files_dir.
+    link_secret: SecretStr = SecretStr("")
+    # Where links point: this install's address as customers and partners reach it.
+    public_url: str = ""
+    preference_link_days: int = 30
+    download_link_days: int = 7
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def embedded_broker(self) -> bool:

@@ -17,6 +17,7 @@ from domain.actors import Actor
 from domain.errors import Conflict, NotAuthenticated
 from domain.ports import UnitOfWork
 from infra.auth.caller_cache import CallerCache
+from infra.auth.links import LinkSigner, link_secret
 from infra.auth.passwords import Passwords
 from infra.auth.throttle import LoginThrottle
 from infra.clock import utc_now
@@ -59,6 +60,12 @@ class Services:
             s.login_failures_per_address,
             timedelta(seconds=s.login_failure_window_seconds),
         )
+
+    @functools.cached_property
+    def links(self) -> LinkSigner:
+        """Signs and checks links that need no login (built when the app is)."""
+        secret = self.settings.link_secret.get_secret_value()
+        return LinkSigner(link_secret(secret, self.settings.files_dir))
 
 
 @dataclass

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import details, fundraising, sales
+from infra.db.queries import consent, details, fundraising, sales
 from infra.db.queries.customers import customers_by_id
 from infra.db.snapshot import RequestReads
 
@@ -46,6 +47,26 @@ class Loaders:
         self.members_by_household = self._loader(details.members_by_household, [])
         self._sales_loaders()
         self._fundraising_loaders()
+        self.preferences = self._loader(consent.preferences, [])
+        self.partner_mode = self._loader(consent.partner_mode, "GENERAL")
+        self.preference_by_id = self._loader(
+            lambda db, tenant, ids: sales.rows_by_id(db, tenant, c.contact_preference, ids), None
+        )
+        self.wordings_by_preference = self._loader(consent.wordings_by_preference, {})
+        self.consents_by_customer = self._loader(consent.latest_by_customer, {})
+        x, ev = c.partner_export, c.partner_export_event
+        self.exports_by_partner = self._loader(
+            lambda db, tenant, ids: fundraising.rows_by(
+                db, tenant, x, "partner_company_id", ids, (x.c.id.desc(),)
+            ),
+            [],
+        )
+        self.events_by_export = self._loader(
+            lambda db, tenant, ids: fundraising.rows_by(
+                db, tenant, ev, "export_id", ids, (ev.c.id,)
+            ),
+            [],
+        )
 
     def _fundraising_loaders(self) -> None:
         def by_id(table: Table) -> DataLoader[int, Any]:

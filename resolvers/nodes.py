@@ -59,6 +59,7 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         "Legacy": loaders.legacy_by_id,
         "Activity": loaders.activity_by_id,
         "Invitation": loaders.invitation_by_id,
+        "ContactPreference": loaders.preference_by_id,
     }
     if type_name in CUSTOMER_TYPES:
         row = await customer_by_global_id(context, global_id)

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 Role = strawberry.enum(DomainRole, description="A role: what a user or API key may do.")
 ActorKind = strawberry.enum(
     Enum(
-        "ActorKind", {k.name: k.value for k in DomainActorKind if k is not DomainActorKind.SYSTEM}
+        "ActorKind",
+        {
+            k.name: k.value
+            for k in DomainActorKind
+            if k not in (DomainActorKind.SYSTEM, DomainActorKind.CUSTOMER)
+        },
     ),  # type: ignore[misc]
     description="Whether the caller is a staff user or an API key.",
 )

@@ -11,13 +11,19 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
-from resolvers import idempotency
+from resolvers import idempotency, partner_exports
 from resolvers.authentication import authenticate
 from resolvers.availability import (
     is_unavailable,
@@ -35,6 +41,7 @@ from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
 from schema.limits import Limits
+from schema.preference_page import preference_routes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -186,6 +193,26 @@ def create_app(
             return FileResponse(path, media_type=XLSX, filename=path.name)
         return unavailable(services, JSONResponse({"errors": [unavailable_error(services)]}))
 
+    async def partner_download(request: Request) -> Response:
+        try:
+            found = await partner_exports.partner_file(services, request.path_params["token"])
+        except partner_exports.LinkRefused as refused:
+            status, words = (
+                (410, "This link has expired.")
+                if refused.expired
+                else (
+                    403,
+                    "This link is not valid.",
+                )
+            )
+            return PlainTextResponse(f"{words} Please ask for a new one.", status_code=status)
+        if found is None:
+            return PlainTextResponse("The file is no longer there.", status_code=404)
+        path, media_type = found
+        return FileResponse(
+            path, media_type=media_type, filename=path.name, headers={"Cache-Control": "no-store"}
+        )
+
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphiql")
 
@@ -195,7 +222,9 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/downloads/jobs/{token}", download),
+        Route("/downloads/partner/{token}", partner_download),
         *graphiql_routes("/graphql"),
+        *preference_routes(services),
     ]
     return Starlette(
         routes=routes,

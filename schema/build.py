@@ -14,6 +14,10 @@ from domain.fundraising.pledges import Instalment as DomainInstalment
 from resolvers import nodes
 from schema.access_log import NameOperation
 from schema.accounts import AccountMutation, AccountQuery
+from schema.consent.mutations import ConsentMutation
+from schema.consent.queries import ConsentQuery
+from schema.consent.sharing import SharingMutation
+from schema.consent.types import ContactPreference
 from schema.customers.mutations import CustomerMutation
 from schema.customers.queries import CustomerQuery
 from schema.customers.types import (
@@ -111,11 +115,20 @@ _PRESENTERS: dict[str, Any] = {
     "Legacy": lambda row, info: legacy_from_record(info, row),
     "Activity": _plain(Activity.from_record),
     "Invitation": _plain(Invitation.from_record),
+    "ContactPreference": _plain(ContactPreference.from_record),
 }
 
 
 @strawberry.type(description="Everything Foyer can tell you.")
-class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery, AccountQuery):
+class Query(
+    CustomerQuery,
+    SalesQuery,
+    FundraisingQuery,
+    ReminderQuery,
+    JobQuery,
+    AccountQuery,
+    ConsentQuery,
+):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
         extensions=requires(),
@@ -141,7 +154,15 @@ class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery
     " `CONFLICT` naming the key. Keys belong to the organisation. An answer that was"
     " `SERVICE_UNAVAILABLE` is not kept, so its retry runs."
 )
-class Mutation(CustomerMutation, SalesMutation, FundraisingMutation, JobMutation, AccountMutation):
+class Mutation(
+    CustomerMutation,
+    SalesMutation,
+    FundraisingMutation,
+    JobMutation,
+    AccountMutation,
+    ConsentMutation,
+    SharingMutation,
+):
     pass
 
 

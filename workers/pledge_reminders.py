@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from domain.consent.erasure import email_hash, needs_fresh_answer
 from domain.fundraising.reminders import ReminderPolicy, reminder_values
 from domain.money import Money
 from infra.clock import utc_now
@@ -48,18 +49,34 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
         reminders = queue.reminders_to_send(db, reminder_ids)
         if not reminders:
             return
-        policy = queue.policy_for(db, reminders[0].tenant_id)
+        tenant = reminders[0].tenant_id
+        policy = queue.policy_for(db, tenant)
+        hashes = {r.id: email_hash(tenant, r.email) for r in reminders if r.email}
+        suppressed = queue.suppressions(db, tenant, sorted(set(hashes.values())))
         db.commit()  # the reads' transaction, where there is one; each send commits its own
         for reminder in reminders:
-            _send(deps, db, policy, reminder)
+            since = suppressed.get(hashes.get(reminder.id, ""))
+            consent = reminder.email_granted_at is not None and not needs_fresh_answer(
+                since, reminder.email_granted_at
+            )
+            _send(deps, db, policy, reminder, consent)
 
 
-def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, reminder: Any) -> None:
+def _send(
+    deps: WorkerDependencies,
+    db: Connection,
+    policy: ReminderPolicy,
+    reminder: Any,
+    email_consent: bool,
+) -> None:
+    """`email_consent`: a granted EMAIL preference, given after any erasure of the address."""
     if reminder.settled:
         queue.record_outcome(db, reminder, "SKIPPED_SETTLED", None)
         return
-    if not reminder.email:
-        queue.record_outcome(db, reminder, "SKIPPED_NO_EMAIL", None)
+    # Consent is checked again at send time: a withdrawal since the run queued it counts.
+    skipped = queue.skipped(policy, bool(reminder.email), email_consent)
+    if skipped is not None:
+        queue.record_outcome(db, reminder, skipped, None)
         return
     values = _values(reminder)
     try:

@@ -8,6 +8,7 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.job_failures import JobFailures
+from workers.partner_export import export_for_partner
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
 
 # Bounded: after `retries`, the message goes to the dead-letter queue and the job is FAILED.
@@ -45,6 +46,19 @@ def declare_actors(
         actor_name="send_pledge_reminders",
         queue_name=f"{queue_prefix}.mail",
         time_limit=5 * 60 * 1000,
+        max_retries=retries,
+        **BACKOFF,
+    )
+
+    def export_for_partner_actor(job_id: int) -> None:
+        export_for_partner(deps, job_id)
+
+    dramatiq.actor(
+        export_for_partner_actor,
+        broker=broker,
+        actor_name="export_for_partner",
+        queue_name=f"{queue_prefix}.exports",
+        time_limit=TIME_LIMIT_MS,
         max_retries=retries,
         **BACKOFF,
     )

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from domain.consent.ledger import Answer, ConsentSource
 from domain.sales.orders import Channel, ItemKind
 
 
@@ -37,6 +38,9 @@ class RecordOrder:
     attributes: tuple[tuple[str, str], ...] = ()
     external_reference: str | None = None
     ordered_at: datetime | None = None
+    # The customer's consent answers, given with the basket: recorded with the order.
+    consents: tuple[Answer, ...] = ()
+    consent_source: ConsentSource | None = None
 
     def fingerprint(self) -> str:
         """What this request asks for, as a digest stored with its external reference: the

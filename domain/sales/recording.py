@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.consent.ledger import ConsentSource, check_answers, record_consents
 from domain.customers.customer import CustomerKind
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector, ReferenceReused
 from domain.money import check_amount, check_currency
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.events import OrderRecorded
 from domain.sales.memberships import Membership, next_term
-from domain.sales.orders import ItemKind, Order, OrderItem, format_order_reference
+from domain.sales.orders import Channel, ItemKind, Order, OrderItem, format_order_reference
 from domain.text import clean_text
 
 if TYPE_CHECKING:
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
 
 MAX_ITEMS = 200
 MAX_SOFT_CREDITS = 20
+# Where answers given with an order came from, unless the order says.
+SOURCE_OF_CHANNEL = {
+    Channel.BOX_OFFICE: ConsentSource.BOX_OFFICE,
+    Channel.WEB: ConsentSource.WEB,
+    Channel.PHONE: ConsentSource.PHONE,
+}
 
 
 async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bool]:
@@ -39,6 +46,10 @@ async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bo
     assert order.id is not None
     order.reference = format_order_reference(order.id)
     await _start_memberships(uow, order, command.items)
+    if command.consents:
+        await record_consents(
+            uow, order.owner_id, command.consents, _consent_source(command), order.id, ("consents",)
+        )
     await uow.orders.note(
         order.id, f"Recorded through {order.channel.value.lower()}, {len(order.items)} items."
     )
@@ -89,7 +100,19 @@ async def validate_order(uow: UnitOfWork, command: RecordOrder, reference: str |
         )
     problems.raise_if_any()
     await _check_references(uow, command)
+    if command.consents:
+        _consent_source(command)
+        await check_answers(uow, command.consents, ("consents",))
     return order
+
+
+def _consent_source(command: RecordOrder) -> ConsentSource:
+    source = command.consent_source or SOURCE_OF_CHANNEL.get(command.channel)
+    if source is None:
+        raise InvalidInput.at(
+            ("consentSource",), "Say where the answers came from: the channel does not."
+        )
+    return source
 
 
 def _item(problems: ProblemCollector, field: tuple[str, ...], line: ItemLine) -> OrderItem:

@@ -16,9 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.consent.preferences import PreferenceKind
+from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
+from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.queries.consent import granted_at, grants
 from infra.db.reminder_limits import policy_for, reminder_history
 from infra.db.unit_of_work import outbox_row
 
@@ -36,6 +40,7 @@ class RunCounts:
     checked: int = 0
     queued: int = 0
     skipped_no_email: int = 0
+    skipped_no_consent: int = 0
     already_queued: int = 0
     # Due by the schedule, but too soon after one sent on demand, or past the most allowed.
     held_by_limits: int = 0
@@ -45,6 +50,7 @@ class RunCounts:
             "checked": self.checked,
             "queued": self.queued,
             "skippedNoEmail": self.skipped_no_email,
+            "skippedNoConsent": self.skipped_no_consent,
             "alreadyQueued": self.already_queued,
             "heldByLimits": self.held_by_limits,
         }
@@ -80,7 +86,12 @@ def _due_instalments(tenant_id: int, today: date, horizon: int) -> Any:
     paid = _paid()
     has_email = exists().where(t.customer_email.c.customer_id == p.customer_id)
     return (
-        select(i.id, i.due_on, has_email.label("has_email"))
+        select(
+            i.id,
+            i.due_on,
+            has_email.label("has_email"),
+            grants(p.customer_id, PreferenceKind.EMAIL).label("email_consent"),
+        )
         .join(f.pledge, p.id == i.pledge_id)
         .where(
             i.tenant_id == tenant_id,
@@ -92,6 +103,19 @@ def _due_instalments(tenant_id: int, today: date, horizon: int) -> Any:
         )
         .order_by(i.id)
     )
+
+
+NO_EMAIL, NO_CONSENT = "SKIPPED_NO_EMAIL", "SKIPPED_NO_CONSENT"
+
+
+def skipped(policy: ReminderPolicy, has_email: bool, email_consent: bool) -> str | None:
+    """Why a reminder is not sent, if it is not: no address, or (unless the organisation
+    counts reminders as transactional) no granted EMAIL preference."""
+    if not has_email:
+        return NO_EMAIL
+    if not policy.transactional and not email_consent:
+        return NO_CONSENT
+    return None
 
 
 def _insert_new(db: Connection, rows: list[dict[str, Any]]) -> list[Any]:
@@ -141,7 +165,7 @@ def queue_reminders(
                         "instalment_id": instalment.id,
                         "number": number,
                         "created_at": now,
-                        "outcome": None if instalment.has_email else "SKIPPED_NO_EMAIL",
+                        "outcome": skipped(policy, instalment.has_email, instalment.email_consent),
                         "job_id": job_id,
                     }
                 )
@@ -159,7 +183,8 @@ def queue_reminders(
                 )
         counts.checked += len(batch)
         counts.queued += len(to_send)
-        counts.skipped_no_email += len(inserted) - len(to_send)
+        counts.skipped_no_email += sum(r.outcome == NO_EMAIL for r in inserted)
+        counts.skipped_no_consent += sum(r.outcome == NO_CONSENT for r in inserted)
         counts.already_queued += len(rows) - len(inserted)
         progress(start + len(batch), len(due))
     return counts
@@ -191,6 +216,7 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
                 c.last_name,
                 c.name,
                 email.label("email"),
+                granted_at(p.customer_id, PreferenceKind.EMAIL).label("email_granted_at"),
                 t.tenant.c.name.label("organisation"),
                 t.tenant.c.currency,
                 # Paid or cancelled since the run queued it: the donor owes nothing now.
@@ -204,6 +230,19 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
             .order_by(r.id)
         ).all()
     )
+
+
+def suppressions(db: Connection, tenant_id: int, hashes: list[str]) -> dict[str, Any]:
+    """When each of these hashed addresses was suppressed (erased), for those that were."""
+    x = c.email_suppression.c
+    if not hashes:
+        return {}
+    rows = db.execute(
+        select(x.address_hash, x.suppressed_at).where(
+            x.tenant_id == tenant_id, x.address_hash.in_(hashes)
+        )
+    )
+    return {row.address_hash: row.suppressed_at for row in rows}
 
 
 def sending_connection(engine: Engine) -> Connection:

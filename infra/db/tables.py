@@ -61,6 +61,8 @@ tenant = Table(
     # One more each time a key or session of the organisation is revoked: an API process
     # that remembers callers checks it with every request (infra/auth/caller_cache.py).
     Column("credentials_generation", BigInteger, nullable=False, server_default="0"),
+    # GENERAL or PER_PARTNER (domain/consent/preferences.py).
+    Column("partner_mode", String(20), nullable=False, server_default="GENERAL"),
 )
 
 staff_user = Table(
@@ -298,6 +300,7 @@ job = Table(
 
 def all_tables() -> MetaData:
     """The metadata with every area's tables registered (migrations and tests need all)."""
+    import infra.db.consent_tables
     import infra.db.fundraising_tables
     import infra.db.login_tables
     import infra.db.request_tables

@@ -20,7 +20,9 @@ from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.repositories.catalogue import SqlCatalogueRepository, SqlFundRepository
+from infra.db.repositories.consent import SqlConsentRepository
 from infra.db.repositories.customers import SqlCustomerRepository
+from infra.db.repositories.erasure import SqlErasureRepository
 from infra.db.repositories.fundraising import (
     SqlCampaignRepository,
     SqlInvitationRepository,
@@ -84,6 +86,8 @@ class SqlUnitOfWork:
         self.relationships = SqlRelationshipRepository(self._connection, tenant_id)
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
+        self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
+        self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,12 +24,13 @@ REPLACEMENT = "\ufffd"
 
 
 def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """`value` for `sheet.append`: text that could run as a formula becomes a cell typed as
-    a string; other values go as they are."""
+    """`value` for `sheet.append`: text that could run as a formula (or that openpyxl would
+    take for an error code, `#N/A`) becomes a cell typed as a string; other values go as
+    they are, since a cell object per value would triple an export's time."""
     if not isinstance(value, str):
         return value
     text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
-    if not text.startswith(FORMULA_TRIGGERS):
+    if not text.startswith(FORMULA_TRIGGERS) and text not in ERROR_CODES:
         return text
     cell = WriteOnlyCell(sheet, value=text)
     # Set after the value: openpyxl types any text starting with "=" as a formula.

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from domain.roles import FUNDRAISING_READER
 from domain.sales.orders import Involvement, OrderCriteria
 from domain.sales.orders import ItemKind as DomainItemKind
+from resolvers import consent as consent_reads
 from resolvers import customers as customer_reads
 from resolvers import sales as sales_reads
 from schema.customers.contact import Address, CustomAttribute, Email, Phone
@@ -26,6 +27,7 @@ from schema.timeline import TimelineEntry, TimelineEntryType
 FUNDRAISING = requires(FUNDRAISING_READER)
 
 if TYPE_CHECKING:
+    from schema.consent.types import ConsentEntry, CustomerConsent
     from schema.fundraising.records import Activity, Invitation, Legacy, Pledge
     from schema.fundraising.types import Opportunity
     from schema.sales.orders import Order
@@ -105,6 +107,29 @@ class Customer(Node):
     ) -> Connection[TimelineEntry]:
         page = await read(customer_reads.timeline(info.context, self.pk, types, first, after))
         return Connection.of(page.rows, page.cursors, page.has_next_page, TimelineEntry.from_row)
+
+    @strawberry.field(
+        description="The current state of each contact preference in use, and of any other "
+        "this customer answered, derived from the consent ledger."
+    )
+    async def consents(
+        self, info: Info
+    ) -> list[Annotated[CustomerConsent, strawberry.lazy("schema.consent.types")]]:
+        from schema.consent.types import current_consents
+
+        return await current_consents(info, self.pk)
+
+    @strawberry.field(description="The consent ledger: every answer given, newest first.")
+    async def consent_history(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> Connection[Annotated[ConsentEntry, strawberry.lazy("schema.consent.types")]]:
+        from schema.consent.types import ConsentEntry
+
+        page = await read(consent_reads.history(info.context, self.pk, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, ConsentEntry.from_domain)
 
     @strawberry.field(
         description="Orders this customer placed (by default) or is involved "

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from domain.roles import Role
 from schema.node import Node
+from schema.permissions import requires
+
+if TYPE_CHECKING:
+    from schema.consent.sharing import PartnerExport
 
 
 @strawberry.type(description="A visiting producer whose events the organisation sells.")
 class PartnerCompany(Node):
     name: str = strawberry.field(description="The company's name.")
+
+    @strawberry.field(
+        description="Every export of customers' details made for it, newest first. INSIGHTS_ADMIN.",
+        extensions=requires(Role.INSIGHTS_ADMIN),
+    )
+    async def exports(
+        self, info: Info
+    ) -> list[Annotated[PartnerExport, strawberry.lazy("schema.consent.sharing")]]:
+        from schema.consent.sharing import exports_of
+
+        return await exports_of(info, self.pk)
 
     @classmethod
     def from_record(cls, record: Any) -> PartnerCompany:

@@ -18,6 +18,7 @@ from domain.sales.commands import (
 from domain.sales.orders import Channel as DomainChannel
 from domain.sales.orders import ItemKind as DomainItemKind
 from resolvers.global_ids import pk_of
+from schema.consent.inputs import ConsentAnswerInput, ConsentSource, answers, source
 from schema.customers.inputs import customer_pk
 from schema.sales.enums import Channel, ItemKind
 
@@ -185,6 +186,16 @@ class RecordOrderInput:
     ordered_at: datetime | None = strawberry.field(
         default=None, description="When it was placed (default: now)."
     )
+    consents: list[ConsentAnswerInput] = strawberry.field(
+        default_factory=list,
+        description="The owner's answers to `consentQuestions`, recorded with the order (and "
+        "not at all if it fails).",
+    )
+    consent_source: ConsentSource | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Where the answers were given (default: from the channel; needed for "
+        "INTEGRATION).",
+    )
 
     def command(self) -> RecordOrder:
         return RecordOrder(
@@ -201,6 +212,8 @@ class RecordOrderInput:
             tuple((a.key, a.value) for a in self.attributes),
             self.external_reference,
             self.ordered_at,
+            answers(self.consents, "consents"),
+            source(self.consent_source) if self.consent_source else None,
         )
 
 

@@ -23,6 +23,11 @@ def node_type_names() -> list[str]:
     return sorted(t.name for t in schema.get_implementations(schema.type_map["Node"]).objects)  # type: ignore[arg-type]
 
 
+def in_batches(ids: list[str], size: int = 20) -> list[list[str]]:
+    """Within the alias limit of one request, however many node types there are."""
+    return [ids[n : n + size] for n in range(0, len(ids), size)]
+
+
 def hostile_ids() -> list[str]:
     """An id beyond 64 bits for every type, and malformed ids of other kinds."""
     return [
@@ -77,20 +82,21 @@ def test_the_schema_has_the_id_taking_fields_this_test_walks() -> None:
 async def test_every_field_taking_an_id_answers_a_hostile_id_without_an_unexpected_error(
     api: Api, root: object
 ) -> None:
-    document, variables = aliased_calls(root, "ID", hostile_ids())  # type: ignore[arg-type]
-    result = await api.call(document, variables)
-    codes = [(e.get("extensions") or {}).get("code") for e in result.get("errors", [])]
-    assert "INTERNAL" not in codes, result["errors"]
-    assert all(code is not None for code in codes), result["errors"]
+    for ids in in_batches(hostile_ids()):
+        document, variables = aliased_calls(root, "ID", ids)  # type: ignore[arg-type]
+        result = await api.call(document, variables)
+        codes = [(e.get("extensions") or {}).get("code") for e in result.get("errors", [])]
+        assert "INTERNAL" not in codes, result["errors"]
+        assert all(code is not None for code in codes), result["errors"]
 
 
 @pytest.mark.parametrize("field", ["node", "job", "customer", "order"])
 async def test_reading_by_an_id_beyond_64_bits_is_null(api: Api, field: str) -> None:
-    document, variables = aliased_calls(
-        next(root for root in root_fields() if root.name == field), "ID", hostile_ids()
-    )
-    result = await api.data(document, variables)
-    assert set(result.values()) == {None}
+    root = next(root for root in root_fields() if root.name == field)
+    for ids in in_batches(hostile_ids()):
+        document, variables = aliased_calls(root, "ID", ids)
+        result = await api.data(document, variables)
+        assert set(result.values()) == {None}
 
 
 async def test_downloading_a_job_beyond_64_bits_is_not_found(api: Api) -> None:

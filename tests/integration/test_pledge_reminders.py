@@ -27,6 +27,7 @@ from infra.scheduling import start_daily_runs
 from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api, _delete_queues
+from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.fundraising_fixtures import (
     ERRORS,
     REMIND,
@@ -45,6 +46,8 @@ from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp
 from workers.dependencies import WorkerDependencies
 from workers.pledge_reminders import send_pledge_reminders
 
+ERASE = """mutation($id: ID!, $confirm: String!) { eraseCustomer(customerId: $id,
+  reason: "Asked to be forgotten", confirmReference: $confirm) { errors { code message } } }"""
 SETTINGS = f"""mutation {{ saveReminderSettings(input: {{firstDaysBefore: 5, everyDays: 2,
   maxReminders: 2, subject: "Instalment {{{{ number }}}} of {{{{ amount }}}}"}})
   {{ {ERRORS} }} }}"""
@@ -215,8 +218,10 @@ async def test_the_daily_run_reminds_what_is_due_today_and_counts_who_has_no_ema
     assert subjects == ["Instalment 1 of GBP 10.00", "Instalment 2 of GBP 10.00"]
     assert {m["To"] for m in arrived} == {"Ada Giver <ada@example.org>"}
     [run] = runs_of(mailing, api.slug)
-    counted = dict(checked=3, queued=2, skippedNoEmail=1, alreadyQueued=0, heldByLimits=0)
-    counted |= dict(sent=2, failed=0)  # how the queued reminders went, after the run
+    counted = dict(checked=3, queued=2, skippedNoEmail=1, skippedNoConsent=0, alreadyQueued=0)
+    counted |= dict(
+        heldByLimits=0, sent=2, failed=0
+    )  # how the queued reminders went, after the run
     assert await summary(api, run.id) == counted
     entries = await timeline(api, donors.ada, "PLEDGE_REMINDER")
     assert sorted(e["summary"].split(" for ")[0] for e in entries) == [
@@ -274,6 +279,7 @@ async def test_a_second_run_or_a_second_delivery_sends_no_reminder_twice(
         "checked": 9,
         "queued": 2,
         "skippedNoEmail": 1,
+        "skippedNoConsent": 0,
         "alreadyQueued": 6,
         "heldByLimits": 0,
         "sent": 2,
@@ -303,6 +309,86 @@ async def test_an_instalment_paid_after_the_run_queued_its_reminder_gets_none(
         "Instalment 2 of GBP 10.00"
     ]
     assert len(await timeline(api, donors.ada, "PLEDGE_REMINDER")) == 1
+
+
+async def test_reminders_not_counted_transactional_go_only_to_donors_granting_email(
+    api: Api, mailing: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    not_transactional = SETTINGS.replace(
+        "maxReminders: 2,", "maxReminders: 2, transactional: false,"
+    )
+    assert (await api.data(not_transactional))["saveReminderSettings"]["errors"] == []
+    fund = (await catalogue(api)).fund
+    email = await email_preference(api)
+    never_asked = await donor(api, "Ada", "ada@example.org")
+    granted = await donor(api, "Cy", "cy@example.org")
+    withdrew = await donor(api, "Di", "di@example.org")
+    withdraws_later = await donor(api, "Ed", "ed@example.org")
+    no_email = await donor(api, "Bo")
+    for customer in (granted, withdrew, withdraws_later, no_email):
+        assert (await answer(api, customer, (email, True)))["errors"] == []
+    await answer(api, withdrew, (email, False))
+    instalments = {}
+    for customer in (never_asked, granted, withdrew, withdraws_later, no_email):
+        pledge = await pledge_due_in(api, customer, fund, 5)
+        instalments[pk(pledge["instalments"][0]["id"])] = customer
+    tenant = tenant_id(mailing.sync_engine, api.slug)
+
+    counts = queue_reminders(mailing.sync_engine, tenant, today())
+    await answer(api, withdraws_later, (email, False), source="UNSUBSCRIBE_LINK")
+    deps = WorkerDependencies(mailing.sync_engine, mailing.files, mailing.mail)
+    send_pledge_reminders(deps, [r.id for r in reminders(mailing, api.slug)])
+
+    outcomes = {instalments[r.instalment_id]: r.outcome for r in reminders(mailing, api.slug)}
+    assert outcomes == {
+        never_asked: "SKIPPED_NO_CONSENT",
+        granted: "SENT",
+        withdrew: "SKIPPED_NO_CONSENT",
+        withdraws_later: "SKIPPED_NO_CONSENT",
+        no_email: "SKIPPED_NO_EMAIL",
+    }
+    assert counts.as_summary() == dict(
+        checked=5,
+        queued=2,
+        skippedNoEmail=1,
+        skippedNoConsent=2,
+        alreadyQueued=0,
+        heldByLimits=0,
+    )
+    arrived = sent_mail(mailbox[0], reminders(mailing, api.slug))
+    assert [m["To"] for m in arrived] == ["Cy Giver <cy@example.org>"]
+
+
+async def test_an_erased_address_on_another_record_needs_a_fresh_answer_to_be_mailed(
+    api: Api, mailing: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    not_transactional = SETTINGS.replace(
+        "maxReminders: 2,", "maxReminders: 2, transactional: false,"
+    )
+    assert (await api.data(not_transactional))["saveReminderSettings"]["errors"] == []
+    fund = (await catalogue(api)).fund
+    email = await email_preference(api)
+    erased = await create_individual(
+        api, firstName="Gone", lastName="Giver", emails=[{"address": "same@example.org"}]
+    )
+    duplicate = await donor(api, "Dup", "SAME@example.org")
+    fresh = await donor(api, "Fresh", "same@example.org")
+    for customer in (duplicate, fresh):
+        assert (await answer(api, customer, (email, True)))["errors"] == []
+    ok(await mutate(api, ERASE, {"id": erased["id"], "confirm": erased["reference"]}))
+    assert (await answer(api, fresh, (email, False)))["errors"] == []
+    assert (await answer(api, fresh, (email, True)))["errors"] == []  # after the erasure
+    instalments = {}
+    for customer in (duplicate, fresh):
+        pledge = await pledge_due_in(api, customer, fund, 5)
+        instalments[pk(pledge["instalments"][0]["id"])] = customer
+
+    queue_reminders(mailing.sync_engine, tenant_id(mailing.sync_engine, api.slug), today())
+    deps = WorkerDependencies(mailing.sync_engine, mailing.files, mailing.mail)
+    send_pledge_reminders(deps, [r.id for r in reminders(mailing, api.slug)])
+
+    outcomes = {instalments[r.instalment_id]: r.outcome for r in reminders(mailing, api.slug)}
+    assert outcomes == {duplicate: "SKIPPED_NO_CONSENT", fresh: "SENT"}
 
 
 async def test_send_pledge_reminder_sends_one_now_and_puts_it_on_the_timeline(

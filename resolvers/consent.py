@@ -1,0 +1,50 @@
+"""Reading consent: the questions to ask now and a customer's ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.consent.ledger import ConsentEntry
+from domain.consent.preferences import PartnerMode
+from domain.consent.questions import Question, questions_for
+from infra.db.keyset import Page, check_page_size
+from infra.db.queries.consent import history_page
+from infra.db.repositories.consent import preference_from_row
+from infra.db.unit_of_work import SqlUnitOfWork
+from resolvers.context import RequestContext
+
+
+async def questions(
+    context: RequestContext, customer_id: int, instance_ids: Sequence[int]
+) -> list[Question]:
+    # Reads only: the unit of work is left without a commit, so it rolls back.
+    async with SqlUnitOfWork(context.services.engine, context.caller) as uow:
+        return await questions_for(uow, customer_id, instance_ids)
+
+
+async def partner_mode(context: RequestContext) -> PartnerMode:
+    return PartnerMode(await context.loaders.partner_mode.load(0))
+
+
+async def consents(
+    context: RequestContext, customer_id: int
+) -> list[tuple[int, ConsentEntry | None]]:
+    """Each preference in use with the customer's latest answer, and any other they
+    answered (retired, or of the partner mode no longer chosen): earlier answers stay
+    readable."""
+    rows = await context.loaders.preferences.load(0)
+    latest = await context.loaders.consents_by_customer.load(customer_id)
+    mode = await partner_mode(context)
+    return [
+        (row.id, latest.get(row.id))
+        for row in rows
+        if row.id in latest or preference_from_row(row).in_use(mode)
+    ]
+
+
+async def history(
+    context: RequestContext, customer_id: int, first: int | None, after: str | None
+) -> Page[ConsentEntry]:
+    size = check_page_size(first)
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: history_page(db, tenant_id, customer_id, size, after))

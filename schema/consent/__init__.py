@@ -1,0 +1,1 @@
+"""Consent in the API: preferences, questions, the ledger."""

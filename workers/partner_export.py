@@ -1,0 +1,139 @@
+"""The partner export: the consenting buyers of one partner company's events, as CSV or
+XLSX, streamed so memory stays flat however many there are. Every text cell goes through
+infra/exports/cells.py, so nothing a customer typed runs as a formula."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import Connection, select, update
+
+from domain.consent.preferences import PartnerMode
+from domain.consent.sharing import ExportFormat, sharing_preference
+from domain.customers.customer import Customer, CustomerKind
+from infra.clock import utc_now
+from infra.db import consent_tables as c
+from infra.db import job_progress
+from infra.db import tables as t
+from infra.db.queries.partner_export import partner_purchases
+from infra.db.repositories.consent import preference_from_row
+from infra.exports.cells import csv_field, xlsx_cell
+from workers.dependencies import WorkerDependencies
+
+BATCH = 1000
+COLUMNS = (
+    "Reference",
+    "Name",
+    "Email",
+    "Postcode",
+    "Bought",
+    "Tickets",
+    "Consented (UTC)",
+    "Wording version",
+)
+
+
+def export_for_partner(deps: WorkerDependencies, job_id: int) -> None:
+    job = job_progress.claim(deps.engine, job_id)
+    if job is None:
+        return
+    parameters = job.parameters
+    kind = ExportFormat(parameters["format"])
+    final = deps.files.path_for(job.tenant_id, f"partner-{job_id}.{kind.value.lower()}")
+    partial = deps.files.temporary_path(final)
+    with deps.engine.connect() as db:
+        preference_id = _sharing_preference(db, job.tenant_id, parameters["partner_company_id"])
+        rows = _rows(db, job.tenant_id, parameters, preference_id) if preference_id else iter(())
+        written = (_write_csv if kind is ExportFormat.CSV else _write_xlsx)(partial, rows)
+    deps.files.publish(partial, final)
+    with deps.engine.begin() as db:
+        db.execute(
+            update(c.partner_export)
+            .where(c.partner_export.c.job_id == job_id)
+            .values(rows=written, finished_at=utc_now(), preference_id=preference_id)
+        )
+    job_progress.succeed(deps.engine, job_id, deps.files.relative(final), written)
+
+
+def _sharing_preference(db: Connection, tenant_id: int, partner_company_id: int) -> int | None:
+    """Read when the job runs: the export holds who grants consent now."""
+    p = c.contact_preference.c
+    preferences = [
+        preference_from_row(r)
+        for r in db.execute(select(c.contact_preference).where(p.tenant_id == tenant_id))
+    ]
+    mode = db.execute(select(t.tenant.c.partner_mode).where(t.tenant.c.id == tenant_id))
+    found = sharing_preference(preferences, PartnerMode(mode.scalar_one()), partner_company_id)
+    return found.id if found else None
+
+
+def _rows(
+    db: Connection, tenant_id: int, parameters: dict[str, Any], preference_id: int
+) -> Iterator[list[Any]]:
+    statement = partner_purchases(
+        tenant_id,
+        parameters["partner_company_id"],
+        preference_id,
+        datetime.fromisoformat(parameters["from"]),
+        datetime.fromisoformat(parameters["to"]),
+    )
+    streamed = {"stream_results": True, "yield_per": BATCH}
+    result = db.execute(statement, execution_options=streamed)
+    for _, rows in groupby(result, key=lambda r: r.customer_id):
+        purchases = list(rows)
+        first = purchases[0]
+        yield [
+            first.reference,
+            _name(first),
+            first.email,
+            first.postcode,
+            "; ".join(
+                f"{p.event}, {p.starts_at.astimezone(UTC):%d %b %Y %H:%M}" for p in purchases
+            ),
+            sum(p.tickets for p in purchases),
+            first.agreed_at.astimezone(UTC).replace(tzinfo=None),
+            first.wording_version,
+        ]
+
+
+def _name(row: Any) -> str:
+    return Customer(
+        kind=CustomerKind(row.kind),
+        title=row.title,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        name=row.name,
+    ).display_name
+
+
+def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([csv_field(_plain(v)) for v in row])
+            written += 1
+    return written
+
+
+def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    sheet.append(list(COLUMNS))
+    written = 0
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, v) for v in row])
+        written += 1
+    workbook.save(path)
+    return written
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
