@@ -38,6 +38,13 @@ class TimelineEntryType(StrEnum):
     ACTIVITY = "ACTIVITY"
     INVITATION = "INVITATION"
     PLEDGE_REMINDER = "PLEDGE_REMINDER"
+    NOTE_ADDED = "NOTE_ADDED"
+    NOTE_EDITED = "NOTE_EDITED"
+    NOTE_DELETED = "NOTE_DELETED"
+    # A pink note's entries are as sensitive as the note: OPPORTUNITIES only.
+    PINK_NOTE_ADDED = "PINK_NOTE_ADDED"
+    PINK_NOTE_EDITED = "PINK_NOTE_EDITED"
+    PINK_NOTE_DELETED = "PINK_NOTE_DELETED"
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from domain.customers.popup_notes import readable_colours
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import details, fundraising, sales
+from infra.db.queries import details, fundraising, popup_notes, sales
 from infra.db.queries.customers import customers_by_id
 
 V = TypeVar("V")
@@ -42,6 +43,13 @@ class Loaders:
         self.household_by_member = self._loader(self._households_and_members, None)
         self.household_by_id = self._loader(details.households_by_id, None)
         self.members_by_household = self._loader(details.members_by_household, [])
+        colours = readable_colours(actor.roles)
+        self.pop_up_notes_by_customer = self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_customer(db, tenant, ids, colours), []
+        )
+        self.pop_up_note_by_id = self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_id(db, tenant, ids, colours), None
+        )
         self._sales_loaders()
         self._fundraising_loaders()
 

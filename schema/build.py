@@ -14,6 +14,7 @@ from resolvers import nodes
 from schema.access_log import NameOperation
 from schema.accounts import AccountMutation, AccountQuery
 from schema.customers.mutations import CustomerMutation
+from schema.customers.notes import PopUpNote, PopUpNoteMutation
 from schema.customers.queries import CustomerQuery
 from schema.customers.types import (
     Household,
@@ -53,6 +54,10 @@ def _plain(present: Any) -> Any:
         return present(row)
 
     return presenter
+
+
+async def _today(present: Any, row: Any, info: Info) -> Any:
+    return present(row, info.context.now().date())
 
 
 async def _membership(row: Any, info: Info) -> Any:
@@ -108,6 +113,7 @@ _PRESENTERS: dict[str, Any] = {
     "Legacy": lambda row, info: legacy_from_record(info, row),
     "Activity": _plain(Activity.from_record),
     "Invitation": _plain(Invitation.from_record),
+    "PopUpNote": lambda row, info: _today(PopUpNote.from_record, row, info),
 }
 
 
@@ -130,7 +136,14 @@ class Query(CustomerQuery, SalesQuery, FundraisingQuery, ReminderQuery, JobQuery
 
 
 @strawberry.type(description="Everything Foyer can change.")
-class Mutation(CustomerMutation, SalesMutation, FundraisingMutation, JobMutation, AccountMutation):
+class Mutation(
+    CustomerMutation,
+    PopUpNoteMutation,
+    SalesMutation,
+    FundraisingMutation,
+    JobMutation,
+    AccountMutation,
+):
     pass
 
 

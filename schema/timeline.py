@@ -29,6 +29,7 @@ _LINKS = {
     "legacyId": "Legacy",
     "activityId": "Activity",
     "invitationId": "Invitation",
+    "popUpNoteId": "PopUpNote",
 }
 
 

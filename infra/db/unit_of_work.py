@@ -38,6 +38,7 @@ from infra.db.repositories.memberships import (
     SqlVisitRepository,
 )
 from infra.db.repositories.orders import SqlOrderRepository
+from infra.db.repositories.popup_notes import SqlPopUpNoteRepository
 from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.relationships = SqlRelationshipRepository(self._connection, tenant_id)
         self.households = SqlHouseholdRepository(self._connection, tenant_id)
         self.jobs = SqlJobRepository(self._connection, tenant_id)
+        self.pop_up_notes = SqlPopUpNoteRepository(self._connection, tenant_id)
         self._sales_repositories(self._connection, tenant_id)
         return self
 
