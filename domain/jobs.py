@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class JobKind(StrEnum):
     CUSTOMER_EXPORT = "CUSTOMER_EXPORT"
     PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
+    DONOR_PROFILE = "DONOR_PROFILE"
 
 
 class JobStatus(StrEnum):
@@ -37,6 +38,7 @@ class JobStatus(StrEnum):
 TASK_FOR_KIND = {
     JobKind.CUSTOMER_EXPORT: "export_customers",
     JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
+    JobKind.DONOR_PROFILE: "render_donor_profile",
 }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import donor_profile
 from domain.customers.search import CustomerCriteria
+from domain.donor_profile import RequestDonorProfile
 from domain.errors import PermissionDenied
 from domain.jobs import Job, JobKind, request_job
 from infra.db.queries.jobs import job_row
@@ -19,6 +21,10 @@ async def job_by_global_id(context: RequestContext, global_id: str) -> Any | Non
         return None
     async with context.services.engine.connect() as db:
         return await job_row(db, context.caller.tenant_id, parsed[1])
+
+
+async def request_donor_profile(context: RequestContext, command: RequestDonorProfile) -> Job:
+    return await context.perform(lambda uow: donor_profile.request_donor_profile(uow, command))
 
 
 async def request_customer_export(context: RequestContext, criteria: CustomerCriteria) -> Job:

@@ -29,6 +29,7 @@ from schema.http_refusals import Refused, refusal_of, starlette_refusal
 from schema.limits import Limits
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {".xlsx": XLSX, ".pdf": "application/pdf"}
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
@@ -94,7 +95,7 @@ def create_app(
         if path is None:
             message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}[status]
             return JSONResponse({"error": message}, status_code=status)
-        return FileResponse(path, media_type=XLSX, filename=path.name)
+        return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], filename=path.name)
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphiql")
