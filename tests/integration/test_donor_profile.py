@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from domain.donor_profile import ProfileRequest, ReportFormat
+from domain.donor_profile import ProfileRequest, ReportFormat, year_before
 from domain.roles import Role
 from infra.clock import utc_now
 from infra.composition import Runtime, start_worker
@@ -39,7 +39,7 @@ from tests.e2e.fundraising_fixtures import (
 from tests.e2e.sales_fixtures import person, record, ticket
 from tests.e2e.test_customers import create_individual
 from tests.e2e.test_pop_up_notes import note
-from tests.integration.jobs import JOB, tenant_id, wait_for
+from tests.integration.jobs import JOB, job_row, tenant_id, wait_for
 from tests.integration.test_export_pipeline import job_pk
 
 UPDATE = f"""mutation($input: UpdateIndividualInput!) {{ updateIndividual(input: $input)
@@ -293,10 +293,19 @@ async def test_a_profile_is_for_an_individual_over_a_sensible_range(api: Api) ->
         api, REQUEST, {"customer": dora, "format": "PDF", "from": days(0), "to": days(-1)}
     )
     unknown = await mutate(api, REQUEST, {"customer": "bm90aGluZw", "format": "XLSX"})
+    too_long = await mutate(
+        api, REQUEST, {"customer": dora, "format": "PDF", "from": "1990-01-01", "to": days(0)}
+    )
+    default = ok(await mutate(api, REQUEST, {"customer": dora, "format": "XLSX"}))
+    asked = job_row(api.runtime.sync_engine, job_pk(default["job"]["id"])).parameters
 
     assert codes(of_organisation) == [("VALIDATION", ["customerId"])]
     assert codes(backwards) == [("VALIDATION", ["from"])]
     assert codes(unknown) == [("NOT_FOUND", ["customerId"])]
+    assert codes(too_long) == [("VALIDATION", ["from"])]
+    today = date.fromisoformat(days(0))
+    assert (asked["from"], asked["to"]) == (year_before(today).isoformat(), today.isoformat())
+    assert "OPPORTUNITIES" in asked["readerRoles"]
 
 
 async def test_a_profile_and_its_file_stay_within_their_organisation(
