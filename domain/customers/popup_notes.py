@@ -39,9 +39,21 @@ NOTE_MODERATORS = frozenset({Role.OPPORTUNITIES_ADMIN, Role.SETTINGS_ADMIN})
 # Timeline entries about pink notes are themselves as sensitive as the notes: the timeline's
 # role mapping gives these to OPPORTUNITIES only.
 PINK_NOTE_ENTRY_TYPES = frozenset({T.PINK_NOTE_ADDED, T.PINK_NOTE_EDITED, T.PINK_NOTE_DELETED})
+
+
+class NoteChange(StrEnum):
+    ADDED = "added"
+    EDITED = "edited"
+    DELETED = "deleted"
+
+
 _ENTRY_TYPES = {
-    NoteColour.BLUE: (T.NOTE_ADDED, T.NOTE_EDITED, T.NOTE_DELETED),
-    NoteColour.PINK: (T.PINK_NOTE_ADDED, T.PINK_NOTE_EDITED, T.PINK_NOTE_DELETED),
+    (NoteColour.BLUE, NoteChange.ADDED): T.NOTE_ADDED,
+    (NoteColour.BLUE, NoteChange.EDITED): T.NOTE_EDITED,
+    (NoteColour.BLUE, NoteChange.DELETED): T.NOTE_DELETED,
+    (NoteColour.PINK, NoteChange.ADDED): T.PINK_NOTE_ADDED,
+    (NoteColour.PINK, NoteChange.EDITED): T.PINK_NOTE_EDITED,
+    (NoteColour.PINK, NoteChange.DELETED): T.PINK_NOTE_DELETED,
 }
 
 
@@ -109,12 +121,11 @@ class PopUpNoteChanged(DomainEvent):
     note_id: int
     customer_id: int
     colour: NoteColour
-    change: int  # 0 added, 1 edited, 2 deleted: the index into the colour's entry types
+    change: NoteChange
     text: str
 
     def timeline_entries(self) -> list[TimelineEntry]:
-        kind = _ENTRY_TYPES[self.colour][self.change]
-        verb = ("added", "edited", "deleted")[self.change]
+        kind, verb = _ENTRY_TYPES[self.colour, self.change], self.change.value
         shown = self.text if len(self.text) <= 80 else self.text[:79] + "…"
         summary = f"{self.colour.value.title()} note {verb}: {shown}"
         return [TimelineEntry(self.customer_id, kind, summary, {"popUpNoteId": str(self.note_id)})]
@@ -150,7 +161,7 @@ async def add_pop_up_note(uow: UnitOfWork, command: AddPopUpNote) -> PopUpNote:
         command.expires_on,
     )
     await uow.pop_up_notes.add(note)
-    _record(uow, note, 0)
+    _record(uow, note, NoteChange.ADDED)
     return note
 
 
@@ -169,14 +180,14 @@ async def edit_pop_up_note(uow: UnitOfWork, command: EditPopUpNote) -> PopUpNote
         note.expires_on = command.expires_on
     note.updated_at = uow.now()
     await uow.pop_up_notes.save(note)
-    _record(uow, note, 1)
+    _record(uow, note, NoteChange.EDITED)
     return note
 
 
 async def delete_pop_up_note(uow: UnitOfWork, command: DeletePopUpNote) -> PopUpNote:
     note = await _changeable(uow, command.note_id)
     await uow.pop_up_notes.delete(command.note_id)
-    _record(uow, note, 2)
+    _record(uow, note, NoteChange.DELETED)
     return note
 
 
@@ -203,6 +214,6 @@ def _check_expiry(problems: ProblemCollector, expires_on: date | None, today: da
         problems.add(("expiresOn",), "Must not be in the past.")
 
 
-def _record(uow: UnitOfWork, note: PopUpNote, change: int) -> None:
+def _record(uow: UnitOfWork, note: PopUpNote, change: NoteChange) -> None:
     assert note.id is not None
     uow.record(PopUpNoteChanged(note.id, note.customer_id, note.colour, change, note.text))

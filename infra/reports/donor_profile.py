@@ -11,6 +11,7 @@ from domain.donor_profile import DonorProfile, ProfileRequest
 from domain.timeline import TimelineEntryType
 from infra.db import tables as t
 from infra.db.snapshot import read_snapshot
+from infra.reports import profile_fundraising as fundraising
 from infra.reports import profile_history as history
 from infra.reports import profile_record as record
 
@@ -49,12 +50,12 @@ def read_donor_profile(
             record.relationships_section(db, tenant_id, pk),
             record.household_section(db, tenant_id, pk),
             record.memberships_section(db, tenant_id, pk, today),
-            history.opportunities_section(db, tenant_id, pk, currency, now),
+            fundraising.opportunities_section(db, tenant_id, pk, currency, now),
             record.notes_section(db, tenant_id, pk, request, today),
             history.donations_section(db, tenant_id, pk, request, currency),
             history.tickets_section(db, tenant_id, pk, request, currency),
-            *history.pledge_sections(db, tenant_id, pk, currency, today),
-            *history.activity_sections(db, tenant_id, pk, request, today),
+            *fundraising.pledge_sections(db, tenant_id, pk, currency, today),
+            *fundraising.activity_sections(db, tenant_id, pk, request, today),
         ]
     return profile
 

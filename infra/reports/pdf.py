@@ -70,9 +70,26 @@ def column_widths(section: ReportSection) -> list[str]:
     return widths
 
 
+def printed(section: ReportSection) -> ReportSection:
+    """The section without its untitled columns that no row fills: such a column holds a
+    mark some rows carry (returned, pinned); when none does, it is only empty space."""
+    kept = [
+        index
+        for index, column in enumerate(section.columns)
+        if column.title or any(row[index] not in (None, "") for row in section.rows)
+    ]
+    return ReportSection(
+        section.title,
+        tuple(section.columns[i] for i in kept),
+        [tuple(row[i] for i in kept) for row in section.rows],
+        section.when_empty,
+    )
+
+
 def typst_source(profile: DonorProfile) -> str:
     return _environment.get_template("donor_profile.typ.j2").render(
         profile=profile,
+        sections=[printed(section) for section in profile.sections],
         column_widths=column_widths,
         period=period_text(profile.starts_on, profile.ends_on),
         generated=as_text(profile.generated_at.date()),
