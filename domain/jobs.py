@@ -32,6 +32,7 @@ class JobKind(StrEnum):
     CUSTOMER_EXPORT = "CUSTOMER_EXPORT"
     PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
     PARTNER_EXPORT = "PARTNER_EXPORT"
+    DONOR_PROFILE = "DONOR_PROFILE"
 
 
 class JobStatus(StrEnum):
@@ -50,6 +51,7 @@ TASK_FOR_KIND = {
     JobKind.CUSTOMER_EXPORT: "export_customers",
     JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
     JobKind.PARTNER_EXPORT: "export_for_partner",
+    JobKind.DONOR_PROFILE: "render_donor_profile",
 }
 
 
@@ -67,6 +69,8 @@ _NEEDED = {
     JobKind.PLEDGE_REMINDERS: frozenset({FUNDRAISING_READER}),
     # Personal data leaving for a third party: asked for and read by insights admins only.
     JobKind.PARTNER_EXPORT: frozenset({Role.INSIGHTS_ADMIN}),
+    # A whole donor's record, pink notes and opportunities included.
+    JobKind.DONOR_PROFILE: frozenset({FUNDRAISING_READER}),
 }
 
 

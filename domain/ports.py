@@ -15,6 +15,7 @@ from domain.consent.preferences import ContactPreference, PartnerMode
 from domain.consent.sharing import ExportEvent, PartnerExportRequest
 from domain.customers.customer import Customer, CustomerKind
 from domain.customers.households import Household
+from domain.customers.popup_notes import PopUpNote
 from domain.customers.relationships import Relationship, RelationshipType
 from domain.events import DomainEvent
 from domain.fundraising.activities import Activity
@@ -78,6 +79,13 @@ class HouseholdRepository(Protocol):
 class JobRepository(Protocol):
     async def get(self, job_id: int) -> Job | None: ...
     async def add(self, job: Job) -> None: ...
+
+
+class PopUpNoteRepository(Protocol):
+    async def get(self, note_id: int) -> PopUpNote | None: ...
+    async def add(self, note: PopUpNote) -> None: ...
+    async def save(self, note: PopUpNote) -> None: ...
+    async def delete(self, note_id: int) -> None: ...
 
 
 class CatalogueRepository(Protocol[Entry]):
@@ -232,6 +240,7 @@ class UnitOfWork(Protocol):
     relationships: RelationshipRepository
     households: HouseholdRepository
     jobs: JobRepository
+    pop_up_notes: PopUpNoteRepository
     partner_companies: CatalogueRepository[PartnerCompany]
     events: CatalogueRepository[Event]
     event_instances: CatalogueRepository[EventInstance]

@@ -44,6 +44,13 @@ class TimelineEntryType(StrEnum):
     CONSENT_GRANTED = "CONSENT_GRANTED"
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
     CUSTOMER_ERASED = "CUSTOMER_ERASED"
+    NOTE_ADDED = "NOTE_ADDED"
+    NOTE_EDITED = "NOTE_EDITED"
+    NOTE_DELETED = "NOTE_DELETED"
+    # A pink note's entries are as sensitive as the note: OPPORTUNITIES only.
+    PINK_NOTE_ADDED = "PINK_NOTE_ADDED"
+    PINK_NOTE_EDITED = "PINK_NOTE_EDITED"
+    PINK_NOTE_DELETED = "PINK_NOTE_DELETED"
 
 
 # The role that reads the subject of each type of entry; None where whoever may read the
@@ -74,6 +81,9 @@ READER_OF: dict[TimelineEntryType, Role | None] = {
     TimelineEntryType.CONSENT_GRANTED: _EVERYONE,
     TimelineEntryType.CONSENT_WITHDRAWN: _EVERYONE,
     TimelineEntryType.CUSTOMER_ERASED: _EVERYONE,
+    TimelineEntryType.NOTE_ADDED: _EVERYONE,
+    TimelineEntryType.NOTE_EDITED: _EVERYONE,
+    TimelineEntryType.NOTE_DELETED: _EVERYONE,
     TimelineEntryType.OPPORTUNITY_OPENED: FUNDRAISING_READER,
     TimelineEntryType.OPPORTUNITY_STAGE_CHANGED: FUNDRAISING_READER,
     TimelineEntryType.PLEDGE: FUNDRAISING_READER,
@@ -82,6 +92,10 @@ READER_OF: dict[TimelineEntryType, Role | None] = {
     TimelineEntryType.ACTIVITY: FUNDRAISING_READER,
     TimelineEntryType.INVITATION: FUNDRAISING_READER,
     TimelineEntryType.PLEDGE_REMINDER: FUNDRAISING_READER,
+    # A pink note's entries are as sensitive as the note.
+    TimelineEntryType.PINK_NOTE_ADDED: FUNDRAISING_READER,
+    TimelineEntryType.PINK_NOTE_EDITED: FUNDRAISING_READER,
+    TimelineEntryType.PINK_NOTE_DELETED: FUNDRAISING_READER,
 }
 
 

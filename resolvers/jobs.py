@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import donor_profile
 from domain.actors import Actor
 from domain.customers.search import CustomerCriteria
+from domain.donor_profile import RequestDonorProfile
 from domain.errors import PermissionDenied
 from domain.jobs import Job, JobKind, may_read, request_job, roles_needed
 from domain.roles import Role
@@ -35,6 +37,10 @@ async def job_by_global_id(context: RequestContext, global_id: str) -> Any | Non
     async with context.services.engine.connect() as db:
         row = await job_row(db, context.caller.tenant_id, parsed[1])
     return row if row is not None and readable(context.caller, row) else None
+
+
+async def request_donor_profile(context: RequestContext, command: RequestDonorProfile) -> Job:
+    return await context.perform(lambda uow: donor_profile.request_donor_profile(uow, command))
 
 
 async def request_customer_export(context: RequestContext, criteria: CustomerCriteria) -> Job:

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.actors import Actor
+from domain.customers.popup_notes import readable_colours
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import consent, details, fundraising, sales
+from infra.db.queries import consent, details, fundraising, popup_notes, sales
 from infra.db.queries.customers import customers_by_id
 from infra.db.snapshot import RequestReads
 
@@ -45,6 +46,13 @@ class Loaders:
         self.household_by_member = self._loader(self._households_and_members, None)
         self.household_by_id = self._loader(details.households_by_id, None)
         self.members_by_household = self._loader(details.members_by_household, [])
+        colours = readable_colours(actor.roles)
+        self.pop_up_notes_by_customer = self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_customer(db, tenant, ids, colours), []
+        )
+        self.pop_up_note_by_id = self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_id(db, tenant, ids, colours), None
+        )
         self._sales_loaders()
         self._fundraising_loaders()
         self.preferences = self._loader(consent.preferences, [])

@@ -60,6 +60,8 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         "Activity": loaders.activity_by_id,
         "Invitation": loaders.invitation_by_id,
         "ContactPreference": loaders.preference_by_id,
+        # Only the colours the caller may see: a pink note is missing to anyone else.
+        "PopUpNote": loaders.pop_up_note_by_id,
     }
     if type_name in CUSTOMER_TYPES:
         row = await customer_by_global_id(context, global_id)

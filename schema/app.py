@@ -44,6 +44,7 @@ from schema.limits import Limits
 from schema.preference_page import preference_routes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {".xlsx": XLSX, ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 
 
 def unavailable(services: Services, response: Response) -> Response:
@@ -190,7 +191,7 @@ def create_app(
                 message = {401: "Send `Authorization: Bearer <token>`.", 404: "No such file."}
                 code = {401: "UNAUTHENTICATED", 404: "NOT_FOUND"}[status]
                 return refusal(status, message[status], code)
-            return FileResponse(path, media_type=XLSX, filename=path.name)
+            return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], filename=path.name)
         return unavailable(services, JSONResponse({"errors": [unavailable_error(services)]}))
 
     async def partner_download(request: Request) -> Response:

@@ -19,6 +19,7 @@ from schema.consent.queries import ConsentQuery
 from schema.consent.sharing import SharingMutation
 from schema.consent.types import ContactPreference
 from schema.customers.mutations import CustomerMutation
+from schema.customers.notes import PopUpNote, PopUpNoteMutation
 from schema.customers.queries import CustomerQuery
 from schema.customers.types import (
     Household,
@@ -60,6 +61,10 @@ def _plain(present: Any) -> Any:
         return present(row)
 
     return presenter
+
+
+async def _today(present: Any, row: Any, info: Info) -> Any:
+    return present(row, info.context.now().date())
 
 
 async def _membership(row: Any, info: Info) -> Any:
@@ -116,6 +121,7 @@ _PRESENTERS: dict[str, Any] = {
     "Activity": _plain(Activity.from_record),
     "Invitation": _plain(Invitation.from_record),
     "ContactPreference": _plain(ContactPreference.from_record),
+    "PopUpNote": lambda row, info: _today(PopUpNote.from_record, row, info),
 }
 
 
@@ -156,6 +162,7 @@ class Query(
 )
 class Mutation(
     CustomerMutation,
+    PopUpNoteMutation,
     SalesMutation,
     FundraisingMutation,
     JobMutation,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from domain.donor_profile import REQUESTER_ROLE, RequestDonorProfile
+from domain.donor_profile import ReportFormat as DomainReportFormat
 from domain.jobs import JobKind as DomainJobKind
 from domain.jobs import JobStatus as DomainJobStatus
 from domain.roles import Role
 from resolvers import jobs
+from resolvers.global_ids import pk_of
 from schema.customers.queries import SEARCH_DESCRIPTION, CustomerFilter, criteria_from
 from schema.errors import ERRORS_DESCRIPTION, UserError, payload
 from schema.node import Node
@@ -109,8 +112,51 @@ class JobQuery:
         return Job.from_record(row) if row else None
 
 
+ReportFormat = strawberry.enum(
+    DomainReportFormat,
+    description="PDF (A4, to print or hand on) or XLSX (Excel, a sheet per section).",
+)
+
+
 @strawberry.type
 class JobMutation:
+    @strawberry.mutation(
+        description="Produce an Individual's Donor Profile in the background: details, "
+        "relationships, household, current memberships, open opportunities with their "
+        "figures, the pop-up notes you may see (pink only with OPPORTUNITIES), tickets and "
+        "donations in the range, activities, pledges with instalments and a summary. Needs "
+        "OPPORTUNITIES; the file downloads for your organisation only.",
+        extensions=requires(REQUESTER_ROLE),
+    )
+    async def request_donor_profile(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The Individual.")],
+        from_: Annotated[
+            date | None,
+            strawberry.argument(
+                name="from", description="First day of the range (default: a year before `to`)."
+            ),
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Last day of the range (default: today).")
+        ] = None,
+        format: Annotated[
+            ReportFormat,  # type: ignore[valid-type]
+            strawberry.argument(description="PDF or XLSX."),
+        ] = DomainReportFormat.PDF,
+    ) -> JobPayload:
+        async def work() -> dict[str, Any]:
+            command = RequestDonorProfile(
+                pk_of(customer_id, ("Individual", "Organisation"), "Individual", ("customerId",)),
+                from_,
+                to,
+                DomainReportFormat(format.value),
+            )
+            return {"job": Job.from_record(await jobs.request_donor_profile(info.context, command))}
+
+        return await payload(JobPayload, work())
+
     @strawberry.mutation(
         description="Export the matching customers to an Excel file in the background. Needs "
         "INSIGHTS.",

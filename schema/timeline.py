@@ -30,6 +30,7 @@ _LINKS = {
     "activityId": "Activity",
     "invitationId": "Invitation",
     "preferenceId": "ContactPreference",
+    "popUpNoteId": "PopUpNote",
 }
 
 

@@ -7,6 +7,7 @@ from dramatiq.middleware import Retries
 
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
+from workers.donor_profile import render_donor_profile
 from workers.job_failures import JobFailures
 from workers.partner_export import export_for_partner
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
@@ -27,6 +28,9 @@ def declare_actors(
 
     def run_pledge_reminders_actor(job_id: int) -> None:
         run_pledge_reminders(deps, job_id)
+
+    def render_donor_profile_actor(job_id: int) -> None:
+        render_donor_profile(deps, job_id)
 
     def send_pledge_reminders_actor(reminder_ids: list[int]) -> None:
         send_pledge_reminders(deps, reminder_ids)
@@ -57,6 +61,15 @@ def declare_actors(
         export_for_partner_actor,
         broker=broker,
         actor_name="export_for_partner",
+        queue_name=f"{queue_prefix}.exports",
+        time_limit=TIME_LIMIT_MS,
+        max_retries=retries,
+        **BACKOFF,
+    )
+    dramatiq.actor(
+        render_donor_profile_actor,
+        broker=broker,
+        actor_name="render_donor_profile",
         queue_name=f"{queue_prefix}.exports",
         time_limit=TIME_LIMIT_MS,
         max_retries=retries,

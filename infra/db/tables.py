@@ -268,6 +268,25 @@ outbox_message = Table(
     Index("ix_outbox_message_pending", "sent_at", "id"),
 )
 
+pop_up_note = Table(
+    "pop_up_note",
+    metadata,
+    id_column(),
+    tenant_column(),
+    Column("customer_id", Id, ForeignKey("customer.id"), nullable=False),
+    Column("colour", String(10), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("pinned", Boolean, nullable=False),
+    Column("expires_on", Date),
+    # Who wrote it: the label to show, and the identity that may change it later.
+    Column("author", String(300), nullable=False),
+    Column("author_kind", String(20), nullable=False),
+    Column("author_id", Id),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index("ix_pop_up_note_customer", "tenant_id", "customer_id"),
+)
+
 job = Table(
     "job",
     metadata,

@@ -40,6 +40,7 @@ from infra.db.repositories.memberships import (
     SqlVisitRepository,
 )
 from infra.db.repositories.orders import SqlOrderRepository
+from infra.db.repositories.popup_notes import SqlPopUpNoteRepository
 from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
@@ -88,6 +89,7 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(self._connection, tenant_id)
         self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
         self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
+        self.pop_up_notes = SqlPopUpNoteRepository(self._connection, tenant_id)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

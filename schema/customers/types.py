@@ -28,6 +28,7 @@ FUNDRAISING = requires(FUNDRAISING_READER)
 
 if TYPE_CHECKING:
     from schema.consent.types import ConsentEntry, CustomerConsent
+    from schema.customers.notes import PopUpNote
     from schema.fundraising.records import Activity, Invitation, Legacy, Pledge
     from schema.fundraising.types import Opportunity
     from schema.sales.orders import Order
@@ -93,6 +94,26 @@ class Customer(Node):
 
         loader = info.context.loaders.relationships_by_customer
         return loaded(loader, self.pk, kept)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Pop-up notes, pinned first, then newest first. Pink notes only for "
+        "callers holding OPPORTUNITIES."
+    )
+    async def pop_up_notes(
+        self,
+        info: Info,
+        include_expired: Annotated[
+            bool,
+            strawberry.argument(description="Also return notes past their expiry date."),
+        ] = False,
+    ) -> list[Annotated[PopUpNote, strawberry.lazy("schema.customers.notes")]]:
+        from domain.customers.popup_notes import display_order
+        from schema.customers.notes import PopUpNote
+
+        today = info.context.now().date()
+        rows = await info.context.loaders.pop_up_notes_by_customer.load(self.pk)
+        notes = [PopUpNote.from_record(r, today) for r in display_order(rows)]
+        return [n for n in notes if include_expired or n.popped]
 
     @strawberry.field(description="Every interaction with this customer, newest first.")
     async def timeline(

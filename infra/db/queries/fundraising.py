@@ -66,38 +66,21 @@ def reserved_by(key: Any, now: datetime) -> Select[Any]:
     )
 
 
-async def figures_by_opportunity(
-    db: AsyncConnection, tenant_id: int, ids: list[int], now: datetime
-) -> dict[int, Figures]:
-    """Received, Pledged and Reserved of each opportunity, in three statements."""
+def figure_statements(tenant_id: int, ids: list[int], now: datetime) -> list[Select[Any]]:
+    """Received, Pledged and Reserved of each opportunity: three statements, run by the API
+    (async) and the report worker (sync) alike; `figures_from` reads their results."""
     i, p, r = s.order_item.c, f.pledge.c, s.reservation.c
-    received = dict(
-        (
-            await db.execute(
-                received_by(i.opportunity_id).where(
-                    i.tenant_id == tenant_id, i.opportunity_id.in_(ids)
-                )
-            )
-        ).all()
-    )
-    pledged = dict(
-        (
-            await db.execute(
-                pledged_by(p.opportunity_id).where(
-                    p.tenant_id == tenant_id, p.opportunity_id.in_(ids)
-                )
-            )
-        ).all()
-    )
-    reserved = dict(
-        (
-            await db.execute(
-                reserved_by(r.opportunity_id, now).where(
-                    r.tenant_id == tenant_id, r.opportunity_id.in_(ids)
-                )
-            )
-        ).all()
-    )
+    return [
+        received_by(i.opportunity_id).where(i.tenant_id == tenant_id, i.opportunity_id.in_(ids)),
+        pledged_by(p.opportunity_id).where(p.tenant_id == tenant_id, p.opportunity_id.in_(ids)),
+        reserved_by(r.opportunity_id, now).where(
+            r.tenant_id == tenant_id, r.opportunity_id.in_(ids)
+        ),
+    ]
+
+
+def figures_from(ids: list[int], results: list[Any]) -> dict[int, Figures]:
+    received, pledged, reserved = (dict(rows) for rows in results)
     return {
         pk: Figures(
             int(received.get(pk) or 0),
@@ -106,6 +89,16 @@ async def figures_by_opportunity(
         )
         for pk in ids
     }
+
+
+async def figures_by_opportunity(
+    db: AsyncConnection, tenant_id: int, ids: list[int], now: datetime
+) -> dict[int, Figures]:
+    """Received, Pledged and Reserved of each opportunity, in three statements."""
+    results = [
+        (await db.execute(statement)).all() for statement in figure_statements(tenant_id, ids, now)
+    ]
+    return figures_from(ids, results)
 
 
 async def opportunity_page(

@@ -153,7 +153,7 @@ async def rows_by_order(
     return _grouped(rows, "order_id")
 
 
-def _renewed() -> Any:
+def renewed() -> Any:
     """Whether a later term of the same scheme follows a membership (it then has no grace
     period: see Membership.status)."""
     m, later = s.membership.c, s.membership.alias("later").c
@@ -174,7 +174,7 @@ async def memberships_by_customer(
 ) -> dict[int, list[Any]]:
     m, ms = s.membership.c, s.membership_scheme.c
     rows = await db.execute(
-        select(s.membership, ms.name.label("scheme_name"), ms.grace_period_days, _renewed())
+        select(s.membership, ms.name.label("scheme_name"), ms.grace_period_days, renewed())
         .join(s.membership_scheme, ms.id == m.scheme_id)
         .where(m.tenant_id == tenant_id, m.customer_id.in_(customer_ids))
         .order_by(m.ends_on.desc(), m.id.desc())
@@ -225,7 +225,7 @@ async def memberships_by_id(
 ) -> dict[int, Any]:
     m, ms = s.membership.c, s.membership_scheme.c
     rows = await db.execute(
-        select(s.membership, ms.grace_period_days, _renewed())
+        select(s.membership, ms.grace_period_days, renewed())
         .join(s.membership_scheme, ms.id == m.scheme_id)
         .where(m.tenant_id == tenant_id, m.id.in_(membership_ids))
     )

@@ -1,0 +1,59 @@
+"""The Donor Profile's renderers given hostile text: it is shown as written, never run."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from domain.donor_profile import DonorProfile, ReportColumn, ReportSection
+from domain.money import Money
+from infra.reports.pdf import render_pdf, typst_string
+from infra.reports.xlsx import render_xlsx
+
+HOSTILE = 'Ends "here" \\ #set page(width: 1cm) *bold* $x$ ] [ // no comment'
+FORMULA = '=HYPERLINK("http://example.org", "click")'
+
+
+def profile() -> DonorProfile:
+    made = DonorProfile(
+        "Riverside #Playhouse",
+        "GBP",
+        HOSTILE,
+        "C-1",
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        datetime(2026, 1, 2, 9, 30, tzinfo=UTC),
+    )
+    columns = (ReportColumn("Note", 40), ReportColumn("Amount", 14, numeric=True))
+    made.sections = [
+        ReportSection("Pop-up notes", columns, [(HOSTILE, Money(123_456, "GBP")), (FORMULA, None)])
+    ]
+    return made
+
+
+def test_a_typst_string_escapes_quotes_backslashes_and_control_characters() -> None:
+    assert typst_string('a"b\\c\nd\x01') == '"a\\"b\\\\c\\nd\\u{1}"'
+
+
+def test_markup_in_user_text_is_printed_as_written(tmp_path: Path) -> None:
+    render_pdf(profile(), tmp_path / "p.pdf")
+
+    reader = PdfReader(tmp_path / "p.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+    assert len(reader.pages) == 1
+    assert " ".join(HOSTILE.split()) in text
+    assert "Riverside #Playhouse" in text and "GBP 1,234.56" in text and "page 1 of 1" in text
+
+
+def test_a_cell_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    render_xlsx(profile(), tmp_path / "p.xlsx")
+
+    sheet = load_workbook(io.BytesIO((tmp_path / "p.xlsx").read_bytes()))["Pop-up notes"]
+
+    assert sheet["A3"].data_type == "s" and sheet["A3"].value == "'" + FORMULA
+    assert sheet["B2"].value == 1234.56 and sheet["B2"].number_format.startswith('"GBP"')
