@@ -210,6 +210,8 @@ def _write_batch(
                         "actor": "foyer demo",
                         "occurred_at": ordered_at,
                         "recorded_at": ordered_at,
+                        "subject_type": "Order",
+                        "subject_id": order_id,
                     }
                 )
     write_rows(db, s.customer_order, orders)
