@@ -10,6 +10,7 @@ from resolvers.global_ids import parse_global_id
 from tests.conftest import Api, StatementCounter
 from tests.e2e.fundraising_fixtures import (
     PURCHASE,
+    Fundraising,
     days,
     fundraising,
     mutate,
@@ -87,10 +88,10 @@ async def test_every_timeline_entry_names_its_subject_as_the_object_it_is_about(
     assert seen == SUBJECT_OF
 
 
-async def a_busy_year(api: Api, rounds: int) -> str:
+async def a_busy_year(api: Api, rounds: int, plan: Fundraising | None = None) -> str:
     """A donor with `rounds` of an order, a pledge paid in part, a reservation bought, a
     visit and an activity: each round the same kinds of subject."""
-    plan = await fundraising(api)
+    plan = plan or await fundraising(api)
     cat = plan.catalogue
     for n in range(rounds):
         assert (await record(api, plan.donor, [ticket(cat)]))["errors"] == []

@@ -1,4 +1,5 @@
-"""timeline entries name their subject and the opportunity they count towards
+"""timeline entries name their subject and the opportunity they count towards; orders
+keep how many items they were recorded with
 
 Revision ID: 7a1c5e93d2b4
 Revises: 0b0218ff8792
@@ -51,7 +52,15 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_timeline_entry_subject", ["tenant_id", "subject_type", "subject_id"], unique=False
         )
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recorded_items", sa.Integer(), nullable=True))
     _backfill(op.get_bind())
+    # Items a return added are the refunds given as donations (returns.py words them so).
+    op.execute(
+        "UPDATE customer_order SET recorded_items = (SELECT count(*) FROM order_item WHERE "
+        "order_item.order_id = customer_order.id AND (order_item.description IS NULL OR "
+        "order_item.description <> 'Refund given as a donation'))"
+    )
 
 
 def _lookup(db: Any, sql: str) -> dict[Any, Any]:
@@ -110,6 +119,8 @@ def _backfill(db: Any) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.drop_column("recorded_items")
     with op.batch_alter_table("timeline_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_timeline_entry_subject")
         batch_op.drop_index("ix_timeline_entry_opportunity")
