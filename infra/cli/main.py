@@ -307,6 +307,10 @@ def apikey_list(org: Org) -> None:
         print(f"{row.prefix}\t{row.name}\t{row.roles}\t{state}")
 
 
+# Entries listed one by one in a rebuild's report; the count says how many in all.
+SHOWN = 50
+
+
 @timeline_app.command("rebuild")
 def timeline_rebuild(
     org: Annotated[
@@ -339,8 +343,10 @@ def timeline_rebuild(
         print(f"{slug}: kept as written {sum(done.kept.values())} ({kept})")
         for what, entries in (("not derived again", done.dropped), ("new", done.added)):
             print(f"{slug}: {len(entries)} {what}")
-            for entry in entries:
+            for entry in entries[:SHOWN]:
                 print(f"  {what}: {entry}")
+            if len(entries) > SHOWN:
+                print(f"  … and {len(entries) - SHOWN} more {what}")
     engine.dispose()
 
 
