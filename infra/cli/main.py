@@ -316,6 +316,9 @@ def timeline_rebuild(
     org: Annotated[
         str | None, typer.Option("--org", help="Only this organisation (default: every one).")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change, and change nothing.")
+    ] = False,
 ) -> None:
     """Derive the timeline entries of orders and visits again from their rows, one
     transaction per organisation, and say what changed; other entries are kept."""
@@ -335,8 +338,10 @@ def timeline_rebuild(
         err.print(f"[red]error[/red]: no organisation {org!r}.")
         raise typer.Exit(2)
     for tenant_id, slug in tenants:
-        with engine.begin() as db:
+        with engine.connect() as db, db.begin() as transaction:
             done = rebuild_timeline(db, tenant_id, lambda line, s=slug: err.print(f"{s}: {line}"))
+            if dry_run:
+                transaction.rollback()
         derived = ", ".join(f"{k} {n}" for k, n in sorted(done.derived.items())) or "none"
         kept = ", ".join(f"{k} {n}" for k, n in sorted(done.kept.items())) or "none"
         print(f"{slug}: derived {sum(done.derived.values())} ({derived})")

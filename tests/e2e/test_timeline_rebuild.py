@@ -78,7 +78,9 @@ async def test_a_rebuild_after_a_long_history_gives_exactly_the_entries_written_
     assert {key[1] for key in before} - REBUILT, "kept types are in the history too"
 
 
-async def test_a_rebuild_restores_a_lost_entry_and_says_so(api: Api) -> None:
+async def test_a_rebuild_restores_a_lost_entry_and_says_so_first_when_asked(
+    api: Api, settings: Settings
+) -> None:
     cat = await catalogue(api)
     buyer = await person(api, "Buyer")
     assert (await record(api, buyer, [ticket(cat)]))["errors"] == []
@@ -88,6 +90,12 @@ async def test_a_rebuild_restores_a_lost_entry_and_says_so(api: Api) -> None:
         db.execute(
             delete(t.timeline_entry).where(e.tenant_id == tenant_of(api), e.type == "TICKETS")
         )
+
+    lost = entries(api)
+    trial = foyer(settings, "timeline", "rebuild", "--org", api.slug, "--dry-run")
+    assert trial.returncode == 0, trial.stderr
+    assert f"{api.slug}: 1 new" in trial.stdout
+    assert entries(api) == lost
 
     with api.runtime.sync_engine.begin() as db:
         done = rebuild_timeline(db, tenant_of(api))
