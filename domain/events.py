@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.timeline import TimelineEntry
+from domain.timeline import OpportunityLink, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,16 @@ class DomainEvent:
 
     def message(self) -> OutboxMessage | None:
         return None
+
+    def opportunity_links(self) -> list[OpportunityLink]:
+        return []
+
+
+@dataclass(frozen=True)
+class LinkedToOpportunity(DomainEvent):
+    """Something already on a timeline now counts towards an opportunity."""
+
+    link: OpportunityLink
+
+    def opportunity_links(self) -> list[OpportunityLink]:
+        return [self.link]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.errors import InvalidInput
 from domain.roles import FUNDRAISING_READER, Role
 
 
@@ -106,6 +107,19 @@ def readable_types(roles: Iterable[Role]) -> frozenset[TimelineEntryType]:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What an entry is about, by the name of its type in the API and its row id: stored
+    with the entry, so a client opens it without parsing the details."""
+
+    type: str
+    id: int
+
+
+# A change to the record itself: resolved to the Individual or Organisation it is.
+CUSTOMER = "Customer"
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     customer_id: int
     type: TimelineEntryType
@@ -114,3 +128,37 @@ class TimelineEntry:
     # When the interaction happened, where that is not the moment it is recorded: a
     # box-office order synced late belongs where it was bought in a newest-first timeline.
     occurred_at: datetime | None = None
+    subject: Subject | None = None
+    # The opportunity the entry counts towards (the opportunity itself, its pledges and
+    # their instalments and reminders, its activities, orders with items linked to it,
+    # reservations held for it): filtering a timeline by opportunity is one condition.
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TimelineCriteria:
+    """Which of a customer's entries to list: of `types` (default all), counting towards
+    `opportunity_id`, occurred at or after `occurred_from` and before `occurred_before`."""
+
+    customer_id: int
+    types: frozenset[TimelineEntryType] = frozenset()
+    opportunity_id: int | None = None
+    occurred_from: datetime | None = None
+    occurred_before: datetime | None = None
+
+    def check(self) -> None:
+        if (
+            self.occurred_from is not None
+            and self.occurred_before is not None
+            and self.occurred_from > self.occurred_before
+        ):
+            raise InvalidInput.at(("to",), "The range ends before it starts.")
+
+
+@dataclass(frozen=True)
+class OpportunityLink:
+    """The entries about `subjects` now count towards `opportunity_id`: something recorded
+    before it was linked to the opportunity follows it into the opportunity's timeline."""
+
+    subjects: tuple[Subject, ...]
+    opportunity_id: int | None

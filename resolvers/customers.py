@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from domain.customers.search import CustomerCriteria
-from domain.errors import PermissionDenied
+from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.roles import FUNDRAISING_READER
-from domain.timeline import TimelineEntryType, readable_types
+from domain.timeline import TimelineCriteria, readable_types
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries.customer_record import (
     RELATIONSHIPS,
@@ -19,7 +20,7 @@ from infra.db.queries.customer_record import (
 from infra.db.queries.customers import customer_page
 from infra.db.queries.timeline import timeline_page
 from resolvers.context import RequestContext
-from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
+from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id, pk_of
 
 # Inactive customers are hidden from sales search but visible to fundraising staff.
 SEES_INACTIVE = FUNDRAISING_READER
@@ -41,7 +42,7 @@ async def customer_by_global_id(
         row = await _customer_with(context, parsed[1], lists)
     else:
         row = await context.loaders.customer_by_id.load(parsed[1])
-    if row is None or _type_name(row) != parsed[0]:
+    if row is None or customer_type_name(row) != parsed[0]:
         return None
     return row
 
@@ -85,7 +86,7 @@ def _prime(context: RequestContext, pk: int, record: CustomerRecord) -> None:
         loaders.customer_by_id.prime(row.id, row)
 
 
-def _type_name(row: Any) -> str:
+def customer_type_name(row: Any) -> str:
     return "Individual" if row.kind == "INDIVIDUAL" else "Organisation"
 
 
@@ -118,20 +119,42 @@ async def customers(
 
 async def timeline(
     context: RequestContext,
-    customer_id: int,
-    types: list[TimelineEntryType] | None,
+    criteria: TimelineCriteria,
+    opportunity_global_id: str | None,
     first: int | None,
     after: str | None,
 ) -> Page[Any]:
     size = check_page_size(first)
+    criteria.check()
+    if opportunity_global_id is not None:
+        criteria = replace(
+            criteria,
+            opportunity_id=await _customers_opportunity(context, criteria, opportunity_global_id),
+        )
     return await context.reads.run(
         lambda db: timeline_page(
             db,
             context.caller.tenant_id,
-            customer_id,
-            types,
+            criteria,
             readable_types(context.caller.roles),
             size,
             after,
         )
     )
+
+
+async def _customers_opportunity(
+    context: RequestContext, criteria: TimelineCriteria, global_id: str
+) -> int:
+    """The id of the customer's opportunity `global_id` names: refused as `node()` refuses
+    an opportunity, and not found when it is another organisation's or none."""
+    field = ("opportunityId",)
+    if not context.caller.has(FUNDRAISING_READER):
+        raise PermissionDenied(f"An Opportunity needs the {FUNDRAISING_READER} role.", field)
+    pk = pk_of(global_id, ("Opportunity",), "Opportunity", field)
+    row = await context.loaders.opportunity_by_id.load(pk)
+    if row is None:
+        raise NotFound("Opportunity", field)
+    if row.customer_id != criteria.customer_id:
+        raise Conflict("The opportunity is another customer's.", field)
+    return pk

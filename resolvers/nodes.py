@@ -6,11 +6,12 @@ from typing import Any
 
 from domain.errors import PermissionDenied
 from domain.roles import FUNDRAISING_READER
+from domain.timeline import CUSTOMER
 from resolvers.context import RequestContext
-from resolvers.customers import customer_by_global_id
+from resolvers.customers import customer_by_global_id, customer_type_name
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
-from resolvers.sales import reservation
+from resolvers.sales import reservation_through_loaders
 
 # Fundraising objects need the fundraising role by id as much as through any list of them.
 FUNDRAISING_TYPES = frozenset(
@@ -34,6 +35,19 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
     if parsed is None:
         return None
     type_name, pk = parsed
+    if type_name in CUSTOMER_TYPES:
+        row = await customer_by_global_id(context, global_id)
+    elif type_name == "Job":
+        row = await job_by_global_id(context, global_id)
+    else:
+        return await load_object(context, type_name, pk)
+    return (type_name, row) if row is not None else None
+
+
+async def load_object(context: RequestContext, type_name: str, pk: int) -> tuple[str, Any] | None:
+    """The object of `type_name` (an Individual or Organisation for `Customer`) with id `pk`, read
+    through the request's dataloaders with the role checks of `node()`: the one way to
+    open an object by type and id. None when it names nothing of ours."""
     if type_name in FUNDRAISING_TYPES and not context.caller.has(FUNDRAISING_READER):
         raise PermissionDenied(f"A {type_name} needs the {FUNDRAISING_READER} role.", ("id",))
     loaders = context.loaders
@@ -63,12 +77,11 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         # Only the colours the caller may see: a pink note is missing to anyone else.
         "PopUpNote": loaders.pop_up_note_by_id,
     }
-    if type_name in CUSTOMER_TYPES:
-        row = await customer_by_global_id(context, global_id)
-    elif type_name == "Job":
-        row = await job_by_global_id(context, global_id)
-    elif type_name == "Reservation":
-        row = await reservation(context, pk)
+    if type_name == CUSTOMER:
+        row = await loaders.customer_by_id.load(pk)
+        return (customer_type_name(row), row) if row is not None else None
+    if type_name == "Reservation":
+        row = await reservation_through_loaders(context, pk)
     elif type_name in by_type:
         row = await by_type[type_name].load(pk)
     else:

@@ -15,6 +15,7 @@ from infra.db import sales_tables as s
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import sales as queries
 from infra.db.queries.sales import OrderCriteria
+from infra.db.repositories.memberships import reservation_of
 from resolvers.context import RequestContext
 
 
@@ -94,3 +95,14 @@ async def events(context: RequestContext) -> list[Any]:
 async def reservation(context: RequestContext, reservation_id: int) -> Reservation | None:
     async with context.unit_of_work() as uow:
         return await uow.reservations.get(reservation_id)
+
+
+async def reservation_through_loaders(
+    context: RequestContext, reservation_id: int
+) -> Reservation | None:
+    """A reservation read in the request's batches: a page of them costs two statements."""
+    loaders = context.loaders
+    row = await loaders.reservation_by_id.load(reservation_id)
+    if row is None:
+        return None
+    return reservation_of(row, await loaders.tickets_by_reservation.load(reservation_id))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
 from domain.timeline import TimelineEntryType as DomainTimelineEntryType
 from resolvers.global_ids import to_global_id
+from resolvers.nodes import load_object
+from schema.errors import read
+
+if TYPE_CHECKING:
+    from schema.presenters import TimelineSubject
 
 TimelineEntryType = strawberry.enum(
     DomainTimelineEntryType, description="What kind of interaction a timeline entry records."
@@ -62,6 +68,22 @@ class TimelineEntry:
     details: list[TimelineDetail] = strawberry.field(
         description="Further facts, by key; those ending in `Id` are global ids."
     )
+    subject_type: strawberry.Private[str | None]
+    subject_pk: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="What the entry is about, to open without parsing `details`; null for an "
+        "entry about nothing further, or when that has since been deleted."
+    )
+    async def subject(
+        self, info: Info
+    ) -> Annotated[TimelineSubject, strawberry.lazy("schema.presenters")] | None:
+        from schema.presenters import present
+
+        if self.subject_type is None or self.subject_pk is None:
+            return None
+        found = await read(load_object(info.context, self.subject_type, self.subject_pk))
+        return await present(*found, info) if found is not None else None
 
     @classmethod
     def from_row(cls, row: Any) -> TimelineEntry:
@@ -74,4 +96,6 @@ class TimelineEntry:
             details=[
                 TimelineDetail(key=k, value=_detail_value(k, v)) for k, v in row.details.items()
             ],
+            subject_type=row.subject_type,
+            subject_pk=row.subject_id,
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from domain.events import DomainEvent, OutboxMessage
-from domain.timeline import TimelineEntry, TimelineEntryType
+from domain.timeline import Subject, TimelineEntry, TimelineEntryType
 
 if TYPE_CHECKING:
     from domain.consent.ledger import ConsentEntry
@@ -46,6 +46,7 @@ class ConsentRecorded(DomainEvent):
                 else TimelineEntryType.CONSENT_WITHDRAWN,
                 f"{verb} {self.preference_name!r} {SOURCE_WORDS[entry.source.value]}.",
                 details,
+                subject=Subject("ContactPreference", entry.preference_id),
             )
         ]
 

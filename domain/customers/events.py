@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.events import DomainEvent
-from domain.timeline import TimelineEntry
+from domain.timeline import CUSTOMER, Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
 
@@ -17,7 +17,10 @@ class CustomerCreated(DomainEvent):
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
             TimelineEntry(
-                self.customer_id, T.CUSTOMER_CREATED, f"Record created for {self.display_name}."
+                self.customer_id,
+                T.CUSTOMER_CREATED,
+                f"Record created for {self.display_name}.",
+                subject=Subject(CUSTOMER, self.customer_id),
             )
         ]
 
@@ -35,6 +38,7 @@ class CustomerDetailsChanged(DomainEvent):
                 T.DETAILS_CHANGED,
                 f"Details changed: {fields}.",
                 {"fields": fields},
+                subject=Subject(CUSTOMER, self.customer_id),
             )
         ]
 
@@ -46,7 +50,14 @@ class CustomerDeactivated(DomainEvent):
 
     def timeline_entries(self) -> list[TimelineEntry]:
         suffix = f": {self.reason}" if self.reason else "."
-        return [TimelineEntry(self.customer_id, T.DEACTIVATED, f"Record deactivated{suffix}")]
+        return [
+            TimelineEntry(
+                self.customer_id,
+                T.DEACTIVATED,
+                f"Record deactivated{suffix}",
+                subject=Subject(CUSTOMER, self.customer_id),
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,14 @@ class CustomerReactivated(DomainEvent):
     customer_id: int
 
     def timeline_entries(self) -> list[TimelineEntry]:
-        return [TimelineEntry(self.customer_id, T.REACTIVATED, "Record reactivated.")]
+        return [
+            TimelineEntry(
+                self.customer_id,
+                T.REACTIVATED,
+                "Record reactivated.",
+                subject=Subject(CUSTOMER, self.customer_id),
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -73,9 +91,10 @@ class RelationshipAdded(DomainEvent):
         (a, a_name), (b, b_name) = self.from_customer, self.to_customer
         words = {"type": self.type_name, "to": b_name, "frm": a_name}
         details = {"relationshipId": str(self.relationship_id), "type": self.type_name}
+        subject = Subject("Relationship", self.relationship_id)
         return [
-            TimelineEntry(a, self.kind, self.wording[0].format(**words), details),
-            TimelineEntry(b, self.kind, self.wording[1].format(**words), details),
+            TimelineEntry(a, self.kind, self.wording[0].format(**words), details, subject=subject),
+            TimelineEntry(b, self.kind, self.wording[1].format(**words), details, subject=subject),
         ]
 
 
@@ -104,7 +123,11 @@ class HouseholdChange(DomainEvent):
         summary = self.SUMMARIES[self.kind].format(self.household_name)
         return [
             TimelineEntry(
-                self.customer_id, self.kind, summary, {"householdId": str(self.household_id)}
+                self.customer_id,
+                self.kind,
+                summary,
+                {"householdId": str(self.household_id)},
+                subject=Subject("Household", self.household_id),
             )
         ]
 

@@ -19,7 +19,7 @@ from domain.errors import NotFound, PermissionDenied, ProblemCollector
 from domain.events import DomainEvent
 from domain.roles import Role
 from domain.text import LONG_TEXT_LIMIT, clean_text
-from domain.timeline import TimelineEntry
+from domain.timeline import Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 from domain.unset import UNSET, Unset
 
@@ -128,7 +128,9 @@ class PopUpNoteChanged(DomainEvent):
         kind, verb = _ENTRY_TYPES[self.colour, self.change], self.change.value
         shown = self.text if len(self.text) <= 80 else self.text[:79] + "…"
         summary = f"{self.colour.value.title()} note {verb}: {shown}"
-        return [TimelineEntry(self.customer_id, kind, summary, {"popUpNoteId": str(self.note_id)})]
+        details = {"popUpNoteId": str(self.note_id)}
+        subject = Subject("PopUpNote", self.note_id)
+        return [TimelineEntry(self.customer_id, kind, summary, details, subject=subject)]
 
 
 def _clean(problems: ProblemCollector, value: str) -> str | None:

@@ -12,6 +12,7 @@ from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.fundraising.events import FundraisingNote
 from domain.fundraising.opportunities import get_opportunity
 from domain.text import clean_text
+from domain.timeline import Subject
 from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ async def save_activity(uow: UnitOfWork, activity: Activity) -> Activity:
             T.ACTIVITY,
             f"{activity.type.value.title()} {verb}: {activity.subject} ({state}).",
             (("activityId", str(activity.id)),),
+            Subject("Activity", activity.id or 0),
+            activity.opportunity_id,
         )
     )
     return activity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.events import DomainEvent
-from domain.timeline import TimelineEntry
+from domain.timeline import Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
 
@@ -23,6 +23,8 @@ class OpportunityOpened(DomainEvent):
                 T.OPPORTUNITY_OPENED,
                 f"Opportunity {self.name!r} opened at {self.stage}.",
                 {"opportunityId": str(self.opportunity_id), "to": self.stage},
+                subject=Subject("Opportunity", self.opportunity_id),
+                opportunity_id=self.opportunity_id,
             )
         ]
 
@@ -46,6 +48,8 @@ class OpportunityStageChanged(DomainEvent):
                     "from": self.from_stage,
                     "to": self.to_stage,
                 },
+                subject=Subject("Opportunity", self.opportunity_id),
+                opportunity_id=self.opportunity_id,
             )
         ]
 
@@ -58,6 +62,17 @@ class FundraisingNote(DomainEvent):
     kind: T
     summary: str
     links: tuple[tuple[str, str], ...] = ()
+    subject: Subject | None = None
+    opportunity_id: int | None = None
 
     def timeline_entries(self) -> list[TimelineEntry]:
-        return [TimelineEntry(self.customer_id, self.kind, self.summary, dict(self.links))]
+        return [
+            TimelineEntry(
+                self.customer_id,
+                self.kind,
+                self.summary,
+                dict(self.links),
+                subject=self.subject,
+                opportunity_id=self.opportunity_id,
+            )
+        ]

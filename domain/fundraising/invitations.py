@@ -13,6 +13,7 @@ from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.fundraising.events import FundraisingNote
 from domain.text import clean_text
+from domain.timeline import Subject
 from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _note(uow: UnitOfWork, invitation: Invitation, summary: str) -> None:
                 ("invitationId", str(invitation.id)),
                 ("eventInstanceId", str(invitation.instance_id)),
             ),
+            Subject("Invitation", invitation.id or 0),
         )
     )
 

@@ -12,6 +12,7 @@ from domain.money import Money, check_amount, format_money
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.orders import Channel, ItemKind
 from domain.sales.recording import record_order
+from domain.timeline import Subject
 from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ async def record_legacy(uow: UnitOfWork, legacy: Legacy) -> Legacy:
             T.LEGACY,
             f"Legacy of {format_money(Money(legacy.expected, currency))} expected.",
             (("legacyId", str(legacy.id)),),
+            Subject("Legacy", legacy.id or 0),
         )
     )
     return legacy
@@ -84,6 +86,7 @@ async def receive_legacy(uow: UnitOfWork, legacy_id: int, amount: int, fund_id: 
             T.LEGACY,
             f"{format_money(Money(amount, currency))} received from a legacy.",
             (("legacyId", str(legacy.id)),),
+            Subject("Legacy", legacy.id or 0),
         )
     )
     return legacy

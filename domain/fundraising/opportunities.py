@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
+from domain.events import LinkedToOpportunity
 from domain.fundraising.events import OpportunityOpened, OpportunityStageChanged
 from domain.money import check_amount
 from domain.text import clean_text
+from domain.timeline import OpportunityLink, Subject
 from domain.unset import UNSET, Maybe
 
 if TYPE_CHECKING:
@@ -142,6 +144,11 @@ async def link_order_item(uow: UnitOfWork, item_id: int, opportunity_id: int) ->
     if opportunity.customer_id not in order.involved_customer_ids:
         raise Conflict("The order is not the opportunity's customer's.", ("itemId",))
     await uow.orders.link_items([item_id], opportunity_id)
+    item.opportunity_id = opportunity_id
+    assert order.id is not None
+    uow.record(
+        LinkedToOpportunity(OpportunityLink((Subject("Order", order.id),), order.opportunity_id))
+    )
     return opportunity
 
 
@@ -157,4 +164,9 @@ async def link_reservation(
         raise Conflict("The reservation is not the opportunity's customer's.", ("reservationId",))
     reservation.opportunity_id = opportunity_id
     await uow.reservations.save(reservation)
+    uow.record(
+        LinkedToOpportunity(
+            OpportunityLink((Subject("Reservation", reservation_id),), opportunity_id)
+        )
+    )
     return opportunity

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
-from domain.events import DomainEvent, OutboxMessage
+from domain.events import DomainEvent, LinkedToOpportunity, OutboxMessage
 from domain.fundraising.events import FundraisingNote
 from domain.fundraising.opportunities import get_opportunity
 from domain.fundraising.pledges import (
@@ -23,6 +23,7 @@ from domain.money import Money, check_amount, format_money
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.orders import Channel, ItemKind, Order
 from domain.sales.recording import record_order
+from domain.timeline import OpportunityLink, Subject
 from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
@@ -49,8 +50,20 @@ class PayInstalment:
     channel: Channel = Channel.PHONE
 
 
-def _note(uow: UnitOfWork, pledge: Pledge, kind: T, summary: str) -> None:
-    uow.record(FundraisingNote(pledge.customer_id, kind, summary, (("pledgeId", str(pledge.id)),)))
+def _note(
+    uow: UnitOfWork, pledge: Pledge, kind: T, summary: str, instalment_id: int | None = None
+) -> None:
+    """An entry about the pledge, or about one of its instalments when `instalment_id`."""
+    assert pledge.id is not None
+    subject = (
+        Subject("Pledge", pledge.id)
+        if instalment_id is None
+        else Subject("Instalment", instalment_id)
+    )
+    links = (("pledgeId", str(pledge.id)),)
+    uow.record(
+        FundraisingNote(pledge.customer_id, kind, summary, links, subject, pledge.opportunity_id)
+    )
 
 
 async def _money(uow: UnitOfWork, amount: int) -> str:
@@ -148,6 +161,7 @@ async def pay_instalment(uow: UnitOfWork, command: PayInstalment) -> tuple[Pledg
         T.INSTALMENT,
         f"Instalment of {await _money(uow, command.amount)} paid; "
         f"{await _money(uow, pledge.outstanding)} still pledged.",
+        instalment.id,
     )
     return pledge, order
 
@@ -214,7 +228,21 @@ async def link_pledge(uow: UnitOfWork, pledge_id: int, opportunity_id: int) -> P
     await uow.pledges.link(pledge)
     # What was paid before the link moves with it into Received: paying an instalment moves
     # money from Pledged to Received, and it must not drop out of both.
-    await uow.orders.link_items(await uow.pledges.donations(pledge_id), opportunity_id)
+    donations = await uow.pledges.donations(pledge_id)
+    await uow.orders.link_items(donations, opportunity_id)
+    subjects = [Subject("Pledge", pledge_id)]
+    subjects += [Subject("Instalment", i.id) for i in pledge.instalments if i.id is not None]
+    links = [LinkedToOpportunity(OpportunityLink(tuple(subjects), opportunity_id))]
+    for item_id in donations:
+        order = await uow.orders.of_item(item_id)
+        assert order is not None and order.id is not None
+        links.append(
+            LinkedToOpportunity(
+                OpportunityLink((Subject("Order", order.id),), order.opportunity_id)
+            )
+        )
+    for link in links:
+        uow.record(link)
     return pledge
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.events import DomainEvent, OutboxMessage
 from domain.money import Money, format_money
 from domain.sales.orders import ItemKind, Order
-from domain.timeline import TimelineEntry
+from domain.timeline import Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
 ENTRY_FOR_KIND = {
@@ -26,6 +26,11 @@ ROLE_WORDS = {
     "FACILITATOR": " (facilitated)",
     "BOOKED_FOR": " (booked for this organisation)",
 }
+
+
+def _subject(order: Order) -> Subject:
+    assert order.id is not None
+    return Subject("Order", order.id)
 
 
 def order_message(order: Order, topic: str) -> OutboxMessage:
@@ -57,6 +62,8 @@ class OrderRecorded(DomainEvent):
                             "channel": order.channel.value,
                         },
                         order.ordered_at,
+                        _subject(order),
+                        order.opportunity_id,
                     )
                 )
         return entries
@@ -80,6 +87,8 @@ class ItemsReturned(DomainEvent):
                 f"Returned items worth {format_money(self.refund)} from order "
                 f"{self.order.reference}{converted}{ROLE_WORDS[role]}.",
                 {"orderId": str(self.order.id), "role": role},
+                subject=_subject(self.order),
+                opportunity_id=self.order.opportunity_id,
             )
             for customer_id, role in self.order.involved_customer_ids.items()
         ]
@@ -93,7 +102,8 @@ class VisitRecorded(DomainEvent):
     customer_id: int
     instance_id: int
     event_name: str
-    checked_in_at: datetime | None = None
+    checked_in_at: datetime
+    visit_id: int
 
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
@@ -103,6 +113,7 @@ class VisitRecorded(DomainEvent):
                 f"Checked in at {self.event_name}.",
                 {"eventInstanceId": str(self.instance_id)},
                 self.checked_in_at,
+                Subject("Visit", self.visit_id),
             )
         ]
 
@@ -113,6 +124,7 @@ class ReservationMade(DomainEvent):
     reservation_id: int
     tickets: int
     expires: str
+    opportunity_id: int | None = None
 
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
@@ -121,6 +133,8 @@ class ReservationMade(DomainEvent):
                 T.RESERVATION,
                 f"{self.tickets} tickets reserved until {self.expires}.",
                 {"reservationId": str(self.reservation_id)},
+                subject=Subject("Reservation", self.reservation_id),
+                opportunity_id=self.opportunity_id,
             )
         ]
 
@@ -130,6 +144,7 @@ class ReservationEnded(DomainEvent):
     customer_id: int
     reservation_id: int
     outcome: str
+    opportunity_id: int | None = None
 
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
@@ -138,5 +153,7 @@ class ReservationEnded(DomainEvent):
                 T.RESERVATION,
                 f"Reservation {self.outcome.lower()}.",
                 {"reservationId": str(self.reservation_id), "outcome": self.outcome},
+                subject=Subject("Reservation", self.reservation_id),
+                opportunity_id=self.opportunity_id,
             )
         ]

@@ -88,6 +88,12 @@ class Order:
         )
 
     @property
+    def opportunity_id(self) -> int | None:
+        """The opportunity its timeline entries count towards: that of its first item linked
+        to one (an order is one interaction; its items rarely serve two opportunities)."""
+        return next((i.opportunity_id for i in self.items if i.opportunity_id is not None), None)
+
+    @property
     def involved_customer_ids(self) -> dict[int, Involvement]:
         """Everyone whose timeline shows this order, with how they are involved (other
         members of the owner's household are not: each keeps their own record)."""

@@ -129,7 +129,11 @@ async def purchase_reservation(uow: UnitOfWork, command: PurchaseReservation) ->
     reservation.recorded_status, reservation.order_id = ReservationStatus.PURCHASED, order.id
     await uow.reservations.save(reservation)
     assert reservation.id is not None
-    uow.record(ReservationEnded(reservation.customer_id, reservation.id, "PURCHASED"))
+    uow.record(
+        ReservationEnded(
+            reservation.customer_id, reservation.id, "PURCHASED", reservation.opportunity_id
+        )
+    )
     return order
 
 
@@ -138,5 +142,9 @@ async def release_reservation(uow: UnitOfWork, reservation_id: int) -> Reservati
     reservation.recorded_status = ReservationStatus.RELEASED
     await uow.reservations.save(reservation)
     assert reservation.id is not None
-    uow.record(ReservationEnded(reservation.customer_id, reservation.id, "RELEASED"))
+    uow.record(
+        ReservationEnded(
+            reservation.customer_id, reservation.id, "RELEASED", reservation.opportunity_id
+        )
+    )
     return reservation

@@ -32,7 +32,10 @@ async def record_visit(uow: UnitOfWork, command: RecordVisit) -> Visit:
     assert event is not None
     visit = Visit(command.customer_id, command.instance_id, command.checked_in_at or uow.now())
     await uow.visits.add(visit)
+    assert visit.id is not None
     uow.record(
-        VisitRecorded(command.customer_id, command.instance_id, event.name, visit.checked_in_at)
+        VisitRecorded(
+            command.customer_id, command.instance_id, event.name, visit.checked_in_at, visit.id
+        )
     )
     return visit

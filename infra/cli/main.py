@@ -33,6 +33,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(schema_app, name="schema")
+timeline_app = typer.Typer(help="Customers' timelines.", no_args_is_help=True)
+app.add_typer(timeline_app, name="timeline")
 # Errors are one line each however narrow the terminal: scripts grep them.
 err = Console(stderr=True, soft_wrap=True)
 
@@ -306,6 +308,54 @@ def apikey_list(org: Org) -> None:
     for row in rows:
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
         print(f"{row.prefix}\t{row.name}\t{row.roles}\t{state}")
+
+
+# Entries listed one by one in a rebuild's report; the count says how many in all.
+SHOWN = 50
+
+
+@timeline_app.command("rebuild")
+def timeline_rebuild(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organisation (default: every one).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change, and change nothing.")
+    ] = False,
+) -> None:
+    """Derive the timeline entries of orders and visits again from their rows, one
+    transaction per organisation, and say what changed; other entries are kept."""
+    from sqlalchemy import select
+
+    from infra.db import tables as t
+    from infra.db.engine import build_sync_engine
+    from infra.db.timeline_rebuild import rebuild_timeline
+
+    settings = Settings()
+    _ready_database(settings)
+    engine = build_sync_engine(settings.database_url)
+    with engine.connect() as db:
+        query = select(t.tenant.c.id, t.tenant.c.slug).order_by(t.tenant.c.id)
+        tenants = list(db.execute(query if org is None else query.where(t.tenant.c.slug == org)))
+    if not tenants:
+        err.print(f"[red]error[/red]: no organisation {org!r}.")
+        raise typer.Exit(2)
+    for tenant_id, slug in tenants:
+        with engine.connect() as db, db.begin() as transaction:
+            done = rebuild_timeline(db, tenant_id, lambda line, s=slug: err.print(f"{s}: {line}"))
+            if dry_run:
+                transaction.rollback()
+        derived = ", ".join(f"{k} {n}" for k, n in sorted(done.derived.items())) or "none"
+        kept = ", ".join(f"{k} {n}" for k, n in sorted(done.kept.items())) or "none"
+        print(f"{slug}: derived {sum(done.derived.values())} ({derived})")
+        print(f"{slug}: kept as written {sum(done.kept.values())} ({kept})")
+        for what, entries in (("not derived again", done.dropped), ("new", done.added)):
+            print(f"{slug}: {len(entries)} {what}")
+            for entry in entries[:SHOWN]:
+                print(f"  {what}: {entry}")
+            if len(entries) > SHOWN:
+                print(f"  … and {len(entries) - SHOWN} more {what}")
+    engine.dispose()
 
 
 @app.command("demo")

@@ -210,6 +210,7 @@ def reminders_to_send(db: Connection, reminder_ids: list[int]) -> list[Any]:
                 i.amount,
                 i.due_on,
                 p.id.label("pledge_id"),
+                p.opportunity_id,
                 p.customer_id,
                 c.title,
                 c.first_name,
@@ -263,7 +264,18 @@ _MARK = (
         failure_reason=bindparam("failure_reason"),
     )
 )
-_ENTRY_COLUMNS = ("tenant_id", "customer_id", "type", "summary", "details", "actor", "occurred_at")
+_ENTRY_COLUMNS = (
+    "tenant_id",
+    "customer_id",
+    "type",
+    "summary",
+    "details",
+    "actor",
+    "occurred_at",
+    "subject_type",
+    "subject_id",
+    "opportunity_id",
+)
 # Mark and timeline entry as one statement, so atomic on its own: the entry is written only
 # with the mark. Built once: building it cost more than running it.
 _MARK_AND_NOTE = insert(t.timeline_entry).from_select(
@@ -305,6 +317,9 @@ def record_outcome(
         "details": {"pledgeId": str(reminder.pledge_id), "number": str(reminder.number)},
         "actor": "Foyer reminders",
         "occurred_at": now,
+        "subject_type": "Pledge",
+        "subject_id": reminder.pledge_id,
+        "opportunity_id": reminder.opportunity_id,
     }
     if db.dialect.name == "postgresql":
         db.execute(_MARK_AND_NOTE, {**mark, **{f"entry_{k}": v for k, v in entry.items()}})

@@ -87,6 +87,10 @@ customer_order = Table(
     Column("request_fingerprint", String(64)),
     Column("ordered_at", Moment, nullable=False),
     Column("created_at", Moment, nullable=False),
+    # How many items it was recorded with: those after were added later (a refund given as
+    # a donation), and `foyer timeline rebuild` must describe the order as it was recorded.
+    # Null for a generated demo order: all its items.
+    Column("recorded_items", Integer),
     UniqueConstraint("tenant_id", "external_reference"),
     Index("ix_customer_order_owner", "tenant_id", "owner_id", "ordered_at", "id"),
 )

@@ -248,7 +248,21 @@ timeline_entry = Table(
     # late). Entries from before the column have none: they were recorded as they happened.
     Column("occurred_at", Moment, nullable=False),
     Column("recorded_at", Moment),
+    # What the entry is about (domain.timeline.Subject) and the opportunity it counts
+    # towards; null on an entry about nothing further than its text.
+    Column("subject_type", String(40)),
+    Column("subject_id", Id),
+    Column("opportunity_id", Id),
     Index("ix_timeline_entry_customer", "tenant_id", "customer_id", "occurred_at", "id"),
+    Index(
+        "ix_timeline_entry_opportunity",
+        "tenant_id",
+        "customer_id",
+        "opportunity_id",
+        "occurred_at",
+        "id",
+    ),
+    Index("ix_timeline_entry_subject", "tenant_id", "subject_type", "subject_id"),
 )
 
 outbox_message = Table(

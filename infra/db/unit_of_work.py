@@ -8,13 +8,14 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.actors import Actor
 from domain.events import DomainEvent
 from domain.fundraising.activities import Activity
 from domain.sales.catalogue import Event, EventInstance, MembershipScheme, PartnerCompany
+from domain.timeline import OpportunityLink, TimelineEntry
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
@@ -45,6 +46,42 @@ from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
 )
+
+
+def entry_row(tenant_id: int, entry: TimelineEntry, actor: str, now: datetime) -> dict[str, Any]:
+    """The row of a timeline entry: written live at commit and by `foyer timeline rebuild`."""
+    subject = entry.subject
+    return {
+        "tenant_id": tenant_id,
+        "customer_id": entry.customer_id,
+        "type": entry.type.value,
+        "summary": entry.summary,
+        "details": entry.details,
+        "actor": actor,
+        "occurred_at": entry.occurred_at or now,
+        "recorded_at": now,
+        "subject_type": subject.type if subject else None,
+        "subject_id": subject.id if subject else None,
+        "opportunity_id": entry.opportunity_id,
+    }
+
+
+async def apply_opportunity_links(
+    db: AsyncConnection, tenant_id: int, links: list[OpportunityLink]
+) -> None:
+    """Point the entries about each link's subjects at its opportunity."""
+    e = t.timeline_entry.c
+    for link in links:
+        for subject in link.subjects:
+            await db.execute(
+                update(t.timeline_entry)
+                .where(
+                    e.tenant_id == tenant_id,
+                    e.subject_type == subject.type,
+                    e.subject_id == subject.id,
+                )
+                .values(opportunity_id=link.opportunity_id)
+            )
 
 
 def outbox_row(
@@ -154,20 +191,10 @@ class SqlUnitOfWork:
         if entries:
             await self._connection.execute(
                 insert(t.timeline_entry),
-                [
-                    {
-                        "tenant_id": tenant_id,
-                        "customer_id": e.customer_id,
-                        "type": e.type.value,
-                        "summary": e.summary,
-                        "details": e.details,
-                        "actor": self.actor.label,
-                        "occurred_at": e.occurred_at or now,
-                        "recorded_at": now,
-                    }
-                    for e in entries
-                ],
+                [entry_row(tenant_id, e, self.actor.label, now) for e in entries],
             )
+        links = [link for event in self._events for link in event.opportunity_links()]
+        await apply_opportunity_links(self._connection, tenant_id, links)
         messages = [m for event in self._events if (m := event.message()) is not None]
         if messages:
             await self._connection.execute(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from domain.customers.customer import format_reference
-from domain.timeline import TimelineEntryType
+from domain.timeline import CUSTOMER, TimelineEntryType
 from infra.clock import utc_now
 from infra.db import tables as t
 from infra.db.repositories.customers import customer_columns, part_rows
@@ -94,6 +94,8 @@ def _write_batch(
                 "actor": "foyer demo",
                 "occurred_at": now,
                 "recorded_at": now,
+                "subject_type": CUSTOMER,
+                "subject_id": customer.id,
             }
         )
     write_rows(db, t.customer, details.pop("customer"))

@@ -6,18 +6,23 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from domain.sales.orders import Channel, ItemKind
-from domain.timeline import TimelineEntryType
+from domain.sales.events import OrderRecorded
+from domain.sales.orders import Channel, ItemKind, Order, format_order_reference
 from infra.clock import utc_now
 from infra.db import sales_tables as s
 from infra.db import tables as t
+from infra.db.repositories.orders import item_from_row
+from infra.db.unit_of_work import entry_row
 from infra.demo.bulk import reserve_ids, write_rows
 
 BATCH_ORDERS = 5000
+# What a generated item's row has beyond its line, read as `item_from_row` reads a row.
+_UNSAVED = {"scheme_id": None, "returned_at": None, "id": None, "opportunity_id": None}
 EVENTS = (
     "Hamlet",
     "The Seagull",
@@ -31,11 +36,6 @@ EVENTS = (
     "Pinocchio",
 )
 FUNDS = (("Annual Fund", "ANNUAL"), ("Capital Appeal", "CAPITAL"), ("Learning", "LEARN"))
-ENTRY = {
-    ItemKind.TICKET: TimelineEntryType.TICKETS,
-    ItemKind.DONATION: TimelineEntryType.DONATION,
-    ItemKind.MERCHANDISE: TimelineEntryType.MERCHANDISE,
-}
 
 
 def ensure_catalogue(engine: Engine, tenant_id: int) -> dict[str, list[int]]:
@@ -190,28 +190,24 @@ def _write_batch(
             {"tenant_id": tenant_id, "order_id": order_id, "position": p, "scheme_id": None, **line}
             for p, line in enumerate(lines)
         ]
-        involved = {owner: "OWNER"}
-        if rng.random() < 0.05:
-            credited = rng.choice(everyone)
-            if credited != owner:
-                credits.append(
-                    {"tenant_id": tenant_id, "order_id": order_id, "customer_id": credited}
-                )
-                involved[credited] = "SOFT_CREDIT"
-        for kind in {ItemKind(line["kind"]) for line in lines}:
-            for customer, role in involved.items():
-                entries.append(
-                    {
-                        "tenant_id": tenant_id,
-                        "customer_id": customer,
-                        "type": ENTRY[kind].value,
-                        "summary": f"Order O-{order_id}.",
-                        "details": {"orderId": str(order_id), "role": role},
-                        "actor": "foyer demo",
-                        "occurred_at": ordered_at,
-                        "recorded_at": ordered_at,
-                    }
-                )
+        credited = rng.choice(everyone) if rng.random() < 0.05 else owner
+        if credited != owner:
+            credits.append({"tenant_id": tenant_id, "order_id": order_id, "customer_id": credited})
+        # Described as a recorded order is, so a timeline rebuild finds them as written.
+        order = Order(
+            owner,
+            Channel(orders[-1]["channel"]),
+            "GBP",
+            [item_from_row(SimpleNamespace(**line, **_UNSAVED)) for line in lines],
+            soft_credit_ids=[credited] if credited != owner else [],
+            ordered_at=ordered_at,
+            reference=format_order_reference(order_id),
+            id=order_id,
+        )
+        entries += [
+            {**entry_row(tenant_id, entry, "foyer demo", ordered_at), "recorded_at": ordered_at}
+            for entry in OrderRecorded(order).timeline_entries()
+        ]
     write_rows(db, s.customer_order, orders)
     write_rows(db, s.order_item, items)
     write_rows(db, s.order_soft_credit, credits)

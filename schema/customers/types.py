@@ -12,6 +12,8 @@ from strawberry.types import Info
 from domain.roles import FUNDRAISING_READER
 from domain.sales.orders import Involvement, OrderCriteria
 from domain.sales.orders import ItemKind as DomainItemKind
+from domain.timeline import TimelineCriteria
+from domain.timeline import TimelineEntryType as DomainTimelineEntryType
 from resolvers import consent as consent_reads
 from resolvers import customers as customer_reads
 from resolvers import sales as sales_reads
@@ -125,8 +127,38 @@ class Customer(Node):
             list[TimelineEntryType] | None,
             strawberry.argument(description="Only entries of these types."),
         ] = None,
+        opportunity_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only entries that count towards this opportunity of the "
+                "customer's: the opportunity itself, its pledges, their instalments and "
+                "reminders, its activities, and orders and reservations linked to it. Needs "
+                "OPPORTUNITIES."
+            ),
+        ] = None,
+        occurred_from: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from", description="Only entries that occurred at or after this moment."
+            ),
+        ] = None,
+        occurred_before: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="to", description="Only entries that occurred before this moment."
+            ),
+        ] = None,
     ) -> Connection[TimelineEntry]:
-        page = await read(customer_reads.timeline(info.context, self.pk, types, first, after))
+        criteria = TimelineCriteria(
+            self.pk,
+            frozenset(DomainTimelineEntryType(k.value) for k in types or ()),
+            None,
+            occurred_from,
+            occurred_before,
+        )
+        page = await read(
+            customer_reads.timeline(info.context, criteria, opportunity_id, first, after)
+        )
         return Connection.of(page.rows, page.cursors, page.has_next_page, TimelineEntry.from_row)
 
     @strawberry.field(

@@ -8,6 +8,7 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.fundraising_fixtures import (
     PURCHASE,
+    Fundraising,
     changing,
     days,
     fundraising,
@@ -28,10 +29,10 @@ NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
 ERRORS = "errors { code message field }"
 
 
-async def scripted_history(api: Api) -> list[str]:
+async def scripted_history(api: Api, plan: Fundraising | None = None) -> list[str]:
     """A donor's year, touching every kind of entry a mutation writes; the customers whose
     timelines it fills."""
-    plan = await fundraising(api)
+    plan = plan or await fundraising(api)
     donor, cat = plan.donor, plan.catalogue
     ok(await changing(api, plan.opportunity, stageId=plan.stages[1]))
     promised = ok(await pledge(api, donor, cat.fund, 9000, instalments=3))["pledge"]

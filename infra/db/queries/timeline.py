@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.timeline import TimelineEntryType
+from domain.timeline import TimelineCriteria, TimelineEntryType
 from infra.db import tables as t
 from infra.db.keyset import Page, decode_cursor, encode_cursor
 from infra.db.moment import UtcDateTime
@@ -20,22 +20,29 @@ e = t.timeline_entry.c
 async def timeline_page(
     db: AsyncConnection,
     tenant_id: int,
-    customer_id: int,
-    types: list[TimelineEntryType] | None,
+    criteria: TimelineCriteria,
     readable: frozenset[TimelineEntryType],
     first: int,
     after: str | None,
 ) -> Page[Any]:
-    """A page of the entries of `types` (default all) that the caller may read: filtered
-    here, so every page is full and every cursor counts only what the caller sees."""
+    """A page of the entries matching `criteria` that the caller may read: filtered here,
+    so every page is full and every cursor counts only what the caller sees. Ties on
+    `occurred_at` are broken by id, so a page boundary inside them loses and repeats
+    nothing."""
     statement = (
         select(t.timeline_entry)
-        .where(e.tenant_id == tenant_id, e.customer_id == customer_id)
+        .where(e.tenant_id == tenant_id, e.customer_id == criteria.customer_id)
         .order_by(e.occurred_at.desc(), e.id.desc())
     )
-    wanted = readable.intersection(types) if types else readable
+    wanted = readable.intersection(criteria.types) if criteria.types else readable
     if wanted != frozenset(TimelineEntryType):
         statement = statement.where(e.type.in_(sorted(kind.value for kind in wanted)))
+    if criteria.opportunity_id is not None:
+        statement = statement.where(e.opportunity_id == criteria.opportunity_id)
+    if criteria.occurred_from is not None:
+        statement = statement.where(e.occurred_at >= criteria.occurred_from)
+    if criteria.occurred_before is not None:
+        statement = statement.where(e.occurred_at < criteria.occurred_before)
     position = decode_cursor(after, (datetime, int))
     if position is not None:
         statement = statement.where(

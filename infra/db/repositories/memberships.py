@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -83,6 +84,20 @@ def ticket_line(row: Any) -> ItemLine:
     )
 
 
+def reservation_of(row: Any, tickets: Sequence[Any]) -> Reservation:
+    """A reservation from its row and its tickets' rows, in order."""
+    return Reservation(
+        row.customer_id,
+        [ticket_line(t) for t in tickets],
+        row.expires_at,
+        ReservationStatus(row.status),
+        row.order_id,
+        row.id,
+        row.created_at,
+        row.opportunity_id,
+    )
+
+
 class SqlReservationRepository:
     def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
         self._db, self._tenant_id = connection, tenant_id
@@ -105,16 +120,7 @@ class SqlReservationRepository:
                 .order_by(rt.position)
             )
         ).all()
-        return Reservation(
-            row.customer_id,
-            [ticket_line(t) for t in tickets],
-            row.expires_at,
-            ReservationStatus(row.status),
-            row.order_id,
-            row.id,
-            row.created_at,
-            row.opportunity_id,
-        )
+        return reservation_of(row, tickets)
 
     async def add(self, reservation: Reservation) -> None:
         reservation.created_at = utc_now()

@@ -3,7 +3,7 @@ history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,27 @@ def item_from_row(row: Any) -> OrderItem:
         row.returned_at is not None,
         row.id,
         row.opportunity_id,
+    )
+
+
+def order_from_rows(
+    row: Any, items: Sequence[Any], credits: Collection[int], attributes: dict[str, str]
+) -> Order:
+    """An order from its row, its items' rows in order, and who it soft-credits."""
+    return Order(
+        row.owner_id,
+        Channel(row.channel),
+        row.currency,
+        [item_from_row(r) for r in items],
+        row.facilitator_id,
+        row.booked_for_id,
+        sorted(credits),
+        attributes,
+        row.external_reference,
+        row.ordered_at,
+        format_order_reference(row.id),
+        row.id,
+        row.request_fingerprint,
     )
 
 
@@ -71,21 +92,7 @@ class SqlOrderRepository:
                 select(s.order_attribute).where(s.order_attribute.c.order_id == row.id)
             )
         ).all()
-        return Order(
-            row.owner_id,
-            Channel(row.channel),
-            row.currency,
-            [item_from_row(r) for r in items],
-            row.facilitator_id,
-            row.booked_for_id,
-            sorted(credits),
-            {a.key: a.value for a in attributes},
-            row.external_reference,
-            row.ordered_at,
-            format_order_reference(row.id),
-            row.id,
-            row.request_fingerprint,
-        )
+        return order_from_rows(row, items, credits, {a.key: a.value for a in attributes})
 
     async def get(self, order_id: int) -> Order | None:
         return await self._one(o.id == order_id)
@@ -112,6 +119,7 @@ class SqlOrderRepository:
                             request_fingerprint=order.fingerprint,
                             ordered_at=order.ordered_at,
                             created_at=now,
+                            recorded_items=len(order.items),
                         )
                         .returning(o.id)
                     )
