@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -25,6 +26,7 @@ from infra.messaging.relay import Relay, requeue_unfinished_jobs
 from infra.scheduling import Scheduler
 from infra.settings import Settings
 from infra.storage import FileStore
+from infra.sweeper import Sweeper
 
 log = logging.getLogger("foyer")
 
@@ -38,6 +40,7 @@ class Runtime:
     relay: Relay
     files: FileStore
     mail: MailTransport
+    sweeper: Sweeper
 
     async def close(self) -> None:
         self.broker.close()
@@ -52,6 +55,8 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
     from workers.registry import declare_actors
+    from workers.retry_policy import RetrySchedule
+    from workers.shutdown import Shutdown
 
     sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
     files = FileStore(settings.files_dir)
@@ -59,12 +64,11 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
     )
     broker = build_broker(settings)
-    declare_actors(
-        broker,
-        WorkerDependencies(sync_engine, files, mail),
-        settings.queue_prefix,
-        settings.job_retries,
+    lease = timedelta(seconds=settings.lease_seconds)
+    deps = WorkerDependencies(
+        sync_engine, files, mail, lease, Shutdown(settings.shutdown_grace_seconds)
     )
+    declare_actors(broker, deps, settings.queue_prefix, RetrySchedule.from_settings(settings))
     return Runtime(
         settings=settings,
         engine=build_async_engine(
@@ -75,6 +79,7 @@ def build_runtime(settings: Settings) -> Runtime:
         relay=Relay(sync_engine, broker, build_notices(settings)),
         files=files,
         mail=mail,
+        sweeper=Sweeper(sync_engine, files, settings),
     )
 
 
@@ -82,6 +87,12 @@ def start_worker(runtime: Runtime, threads: int) -> dramatiq.Worker:
     worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=200)
     worker.start()
     return worker
+
+
+def stop_worker(runtime: Runtime, worker: dramatiq.Worker) -> None:
+    """Stop within the shutdown grace: long jobs hand themselves back between batches
+    (workers/shutdown.py); the margin is for the last batch and the goodbyes."""
+    worker.stop(timeout=int((runtime.settings.shutdown_grace_seconds + 5) * 1000))
 
 
 class BackgroundRelay:
@@ -133,6 +144,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             threading.Thread(
                 target=scheduler.run, args=(stopping,), name="foyer-scheduler", daemon=True
             ).start()
+            runtime.sweeper.start(stopping)
         # What is built by now lives as long as the process. Frozen out of the collector's
         # reach, it is no longer rescanned by every full collection: those cost 100 ms once
         # every ten dashboard requests, the whole of their p95.
@@ -145,7 +157,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             if relay is not None:
                 relay.stop()
             if worker is not None:
-                worker.stop()
+                stop_worker(runtime, worker)
             await runtime.engine.dispose()
 
     return create_app(services, lambda: broker_answers(runtime.broker), lifespan)

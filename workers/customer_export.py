@@ -1,13 +1,18 @@
 """The customer export: the matching customers as an Excel sheet.
 
 Streams rows from the database into openpyxl's write-only workbook, so memory stays flat
-however many customers match, and reports progress every batch.
+however many customers match, and reports progress every batch (which renews the job's
+lease). Asked to stop (SIGTERM) with more left than the grace allows, it hands the job back
+between batches.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -19,9 +24,11 @@ from sqlalchemy import Connection, func, select
 from domain.customers.search import CustomerCriteria
 from infra.db import job_progress
 from infra.db import tables as t
+from infra.db.job_progress import Holder
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
 from workers.dependencies import WorkerDependencies
+from workers.shutdown import Interrupted
 
 BATCH = 1000
 COLUMNS = (
@@ -48,28 +55,55 @@ WIDTHS = (11, 13, 7, 16, 18, 28, 30, 16, 28, 20, 16, 14, 10, 14, 24, 7, 12, 18)
 
 
 def export_customers(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    """Write the sheet to a temporary file, then publish it. A redelivered export starts
+    again from the first row (README, "Jobs"); whatever happens, its temporary files go."""
+    holder = deps.holder()
+    job = job_progress.claim(deps.engine, job_id, holder)
     if job is None:
         return
-    criteria = CustomerCriteria.from_parameters(job.parameters)
     final = deps.files.path_for(job.tenant_id, f"customers-{job_id}.xlsx")
-    partial = deps.files.temporary_path(final)
-    with deps.engine.connect() as db:
-        matching = matching_customers(job.tenant_id, criteria)
-        total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-        job_progress.report_progress(deps.engine, job_id, 0, total)
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Customers")
-        _header(sheet)
-        done = 0
-        for batch in _batches(db, matching):
-            for row in _rows(db, job.tenant_id, batch):
-                sheet.append(row)
-            done += len(batch)
-            job_progress.report_progress(deps.engine, job_id, done, total)
-        workbook.save(partial)
-    deps.files.publish(partial, final)
+    partial = deps.files.temporary_path(final, job_id)
+    try:
+        done = _write(deps, job, holder, partial)
+        deps.files.publish(partial, final)
+    finally:
+        deps.files.discard(partial)
     job_progress.succeed(deps.engine, job_id, deps.files.relative(final), done)
+
+
+def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) -> int:
+    criteria = CustomerCriteria.from_parameters(job.parameters)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    try:
+        with deps.engine.connect() as db:
+            matching = matching_customers(job.tenant_id, criteria)
+            total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+            job_progress.report_progress(deps.engine, job.id, 0, total, holder)
+            _header(sheet)
+            done = 0
+            pace = deps.shutdown.pace(total)
+            for batch in _batches(db, matching):
+                for row in _rows(db, job.tenant_id, batch):
+                    sheet.append(row)
+                done += len(batch)
+                job_progress.report_progress(deps.engine, job.id, done, total, holder)
+                if pace.must_stop(done):
+                    job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
+                    raise Interrupted(f"Export {job.id} handed back at row {done} of {total}.")
+            workbook.save(partial)
+        return done
+    finally:
+        _remove_sheet_file(sheet)
+
+
+def _remove_sheet_file(sheet: WriteOnlyWorksheet) -> None:
+    """openpyxl streams the sheet through a file of its own, removed when the workbook is
+    saved but otherwise only when the process exits: a worker runs for weeks."""
+    writer = sheet._writer
+    if writer is not None and os.path.exists(writer.out):
+        with contextlib.suppress(OSError, ValueError):
+            writer.cleanup()
 
 
 def _header(sheet: WriteOnlyWorksheet) -> None:

@@ -9,6 +9,7 @@ alone. Staff-written templates render in jinja2's sandbox.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from domain.money import Money
 from domain.sales.events import format_money
 from infra.clock import utc_now
 from infra.db import job_progress
+from infra.db import reminder_leases as leases
 from infra.db import reminder_queue as queue
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.templates import render
@@ -27,7 +29,8 @@ log = logging.getLogger("foyer.reminders")
 
 
 def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    holder = deps.holder()
+    job = job_progress.claim(deps.engine, job_id, holder)
     if job is None:
         return
     today = utc_now().date()
@@ -35,22 +38,32 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
         deps.engine,
         job.tenant_id,
         today,
-        lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total),
+        lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total, holder),
     )
     job_progress.succeed(deps.engine, job_id, None, counts.checked, counts.as_summary())
 
 
 def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> None:
     """Send each reminder of the batch not sent yet, marking each as it goes: a batch
-    delivered again, after a crash or a passing failure, sends only what is left."""
+    delivered again, after a crash or a passing failure, sends only what is left. The
+    batch's reminders are leased to this delivery first, so a copy of the message (sent
+    again by the sweeper) never sends one at the same time."""
+    holder = deps.holder()
     with queue.sending_connection(deps.engine) as db:
-        reminders = queue.reminders_to_send(db, reminder_ids)
+        claimed = leases.claim(db, reminder_ids, holder)
+        reminders = queue.reminders_to_send(db, claimed) if claimed else []
         if not reminders:
+            db.commit()
             return
         policy = queue.policy_for(db, reminders[0].tenant_id)
-        db.commit()  # the reads' transaction, where there is one; each send commits its own
-        for reminder in reminders:
+        db.commit()  # the claim and the reads' transaction; each send commits its own
+        renew_at = time.monotonic() + holder.lease.total_seconds() / 2
+        for done, reminder in enumerate(reminders):
             _send(deps, db, policy, reminder)
+            if time.monotonic() > renew_at:  # the heartbeat of a slow batch
+                leases.renew(db, [r.id for r in reminders[done + 1 :]], holder)
+                db.commit()
+                renew_at = time.monotonic() + holder.lease.total_seconds() / 2
 
 
 def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, reminder: Any) -> None:
@@ -72,7 +85,7 @@ def _send(deps: WorkerDependencies, db: Connection, policy: ReminderPolicy, remi
         deps.mail.send(mail)
     except MailNotSent as refused:
         if not refused.permanent:
-            raise  # dramatiq retries a passing failure, a bounded number of times
+            raise  # a passing failure: retried (workers/retry_policy.py)
         queue.record_outcome(db, reminder, "FAILED", None)
         log.warning("Reminder %s not sent: %s", reminder.id, refused.reason)
         return

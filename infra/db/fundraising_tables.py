@@ -193,6 +193,11 @@ pledge_reminder = Table(
     Column("created_at", Moment, nullable=False),
     Column("sent_at", Moment),
     Column("outcome", String(200)),
+    # Who may send it until when: a row still without an outcome after its lease is queued
+    # again by the sweeper, and `attempts` bounds how often.
+    Column("lease_expires_at", Moment),
+    Column("lease_holder", String(100)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
     # Written before the hand-off to the mailer: the same reminder can never go twice.
     UniqueConstraint("instalment_id", "number"),
 )

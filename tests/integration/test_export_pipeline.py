@@ -110,7 +110,6 @@ async def test_a_job_that_keeps_failing_ends_failed_with_a_reason(
         settings.model_copy(
             update={
                 "files_dir": blocked,
-                "job_retries": 0,
                 "queue_prefix": settings.queue_prefix + "-failing",
             }
         )
