@@ -9,6 +9,7 @@ between batches.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -28,8 +29,8 @@ from infra.db.job_progress import Holder
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
 from workers.dependencies import WorkerDependencies
-from workers.shutdown import Interrupted
 
+log = logging.getLogger("foyer.exports")
 BATCH = 1000
 COLUMNS = (
     "Reference",
@@ -65,13 +66,16 @@ def export_customers(deps: WorkerDependencies, job_id: int) -> None:
     partial = deps.files.temporary_path(final, job_id)
     try:
         done = _write(deps, job, holder, partial)
+        if done is None:
+            return
         deps.files.publish(partial, final)
     finally:
         deps.files.discard(partial)
     job_progress.succeed(deps.engine, job_id, deps.files.relative(final), done)
 
 
-def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) -> int:
+def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) -> int | None:
+    """The rows written, or None when the worker is stopping and the job was handed back."""
     criteria = CustomerCriteria.from_parameters(job.parameters)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
@@ -83,14 +87,16 @@ def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) ->
             _header(sheet)
             done = 0
             pace = deps.shutdown.pace(total)
-            for batch in _batches(db, matching):
-                for row in _rows(db, job.tenant_id, batch):
-                    sheet.append(row)
-                done += len(batch)
-                job_progress.report_progress(deps.engine, job.id, done, total, holder)
-                if pace.must_stop(done):
-                    job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
-                    raise Interrupted(f"Export {job.id} handed back at row {done} of {total}.")
+            with _batches(db, matching) as batches:
+                for batch in batches:
+                    for row in _rows(db, job.tenant_id, batch):
+                        sheet.append(row)
+                    done += len(batch)
+                    job_progress.report_progress(deps.engine, job.id, done, total, holder)
+                    if pace.must_stop(done):
+                        job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
+                        log.info("Export %s handed back at row %d of %d", job.id, done, total)
+                        return None
             workbook.save(partial)
         return done
     finally:
@@ -101,9 +107,13 @@ def _remove_sheet_file(sheet: WriteOnlyWorksheet) -> None:
     """openpyxl streams the sheet through a file of its own, removed when the workbook is
     saved but otherwise only when the process exits: a worker runs for weeks."""
     writer = sheet._writer
-    if writer is not None and os.path.exists(writer.out):
-        with contextlib.suppress(OSError, ValueError):
-            writer.cleanup()
+    if writer is None or not os.path.exists(writer.out):
+        return
+    with contextlib.suppress(Exception):  # what failed may have left it half-written
+        if not sheet.closed:
+            sheet.close()  # its streams first: otherwise they write on when collected
+    with contextlib.suppress(OSError, ValueError):
+        writer.cleanup()
 
 
 def _header(sheet: WriteOnlyWorksheet) -> None:
@@ -119,9 +129,15 @@ def _header(sheet: WriteOnlyWorksheet) -> None:
     sheet.append(cells)
 
 
-def _batches(db: Connection, statement: Any) -> Iterator[Sequence[Any]]:
+@contextlib.contextmanager
+def _batches(db: Connection, statement: Any) -> Iterator[Iterator[Sequence[Any]]]:
+    """Rows streamed in batches; the server-side cursor is closed even when the export
+    stops half-way."""
     result = db.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
-    yield from result.partitions(BATCH)
+    try:
+        yield result.partitions(BATCH)
+    finally:
+        result.close()
 
 
 def _rows(db: Connection, tenant_id: int, customers: Sequence[Any]) -> Iterator[list[Any]]:

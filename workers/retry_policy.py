@@ -28,7 +28,6 @@ from sqlalchemy import exc as sa
 from infra.db import job_progress, reminder_leases
 from infra.mail import MailNotSent
 from infra.settings import Settings
-from workers.shutdown import Interrupted
 
 log = logging.getLogger("foyer.workers")
 
@@ -91,8 +90,8 @@ class RetryPolicy(dramatiq.Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        if exception is None or isinstance(exception, Interrupted | job_progress.LeaseLost):
-            return  # done, handed back, or taken over: acknowledged, nothing to retry
+        if exception is None or isinstance(exception, job_progress.LeaseLost):
+            return  # done, or taken over by another delivery: nothing to retry
         job_id = message.kwargs.get("job_id")
         retries = message.options.get("retries", 0)
         cause = f"{type(exception).__name__}: {exception}"

@@ -2,8 +2,8 @@
 
 When the worker starts shutting down, a job that reports its pace between batches carries
 on only while it can still finish within the grace; otherwise it hands itself back
-(PENDING, its message through the outbox) and raises `Interrupted`, which acknowledges its
-delivery without a retry. Short work (one batch of mail) simply finishes.
+(PENDING, its message through the outbox) and returns, which acknowledges its delivery.
+Short work (one batch of mail) simply finishes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ import time
 from dataclasses import dataclass
 
 import dramatiq
-
-
-class Interrupted(Exception):
-    """The job was handed back between batches for another worker to run."""
 
 
 class Shutdown(dramatiq.Middleware):

@@ -1,5 +1,6 @@
-"""A loopback TCP forwarder that a test can stop and start: a broker that goes away and
-comes back, without stopping the real RabbitMQ other tests use."""
+"""A loopback TCP forwarder that a test can cut, stall and restore: a database, broker or
+mail server that goes away (connections refused and reset) or hangs (connections accepted,
+bytes held), and comes back, without touching the real services other tests use."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def __enter__(self) -> TcpProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.resume()
+        self.stop()
+
+    def stall(self) -> None:
+        """Keep every connection open but pass no byte either way, as a hung server would."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     def start(self) -> None:
         listener = socket.socket()
@@ -44,17 +62,21 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection((self.host, self.target_port), timeout=5)
+            try:
+                upstream = socket.create_connection((self.host, self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
             upstream.settimeout(None)
             with self._lock:
                 self._connections += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(chunk)
         except OSError:
             pass
