@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from domain.customers.search import CustomerCriteria
 from infra.db import job_progress
@@ -80,27 +80,35 @@ def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) ->
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
     try:
-        with deps.engine.connect() as db:
+        with _snapshot(deps.engine) as db:
             matching = matching_customers(job.tenant_id, criteria)
             total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
             job_progress.report_progress(deps.engine, job.id, 0, total, holder)
             _header(sheet)
             done = 0
             pace = deps.shutdown.pace(total)
-            with _batches(db, matching) as batches:
-                for batch in batches:
-                    for row in _rows(db, job.tenant_id, batch):
-                        sheet.append(row)
-                    done += len(batch)
-                    job_progress.report_progress(deps.engine, job.id, done, total, holder)
-                    if pace.must_stop(done):
-                        job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
-                        log.info("Export %s handed back at row %d of %d", job.id, done, total)
-                        return None
+            for batch in _batches(db, job.tenant_id, criteria):
+                for row in _rows(db, job.tenant_id, batch):
+                    sheet.append(row)
+                done += len(batch)
+                job_progress.report_progress(deps.engine, job.id, done, total, holder)
+                if pace.must_stop(done):
+                    job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
+                    log.info("Export %s handed back at row %d of %d", job.id, done, total)
+                    return None
             workbook.save(partial)
         return done
     finally:
         _remove_sheet_file(sheet)
+
+
+def _snapshot(engine: Engine) -> Connection:
+    """On PostgreSQL, one REPEATABLE READ transaction: the count and every page read the
+    same moment, so no customer is missed or written twice by an edit during the export."""
+    db = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return db.execution_options(isolation_level="REPEATABLE READ")
+    return db
 
 
 def _remove_sheet_file(sheet: WriteOnlyWorksheet) -> None:
@@ -129,15 +137,17 @@ def _header(sheet: WriteOnlyWorksheet) -> None:
     sheet.append(cells)
 
 
-@contextlib.contextmanager
-def _batches(db: Connection, statement: Any) -> Iterator[Iterator[Sequence[Any]]]:
-    """Rows streamed in batches; the server-side cursor is closed even when the export
-    stops half-way."""
-    result = db.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
-    try:
-        yield result.partitions(BATCH)
-    finally:
-        result.close()
+def _batches(db: Connection, tenant_id: int, criteria: CustomerCriteria) -> Iterator[Any]:
+    """The matching customers in keyset pages of BATCH, in listing order: no cursor stays
+    open between batches (one cut by a lost connection leaves psycopg half a cursor)."""
+    after = None
+    while True:
+        batch = db.execute(matching_customers(tenant_id, criteria, after).limit(BATCH)).all()
+        if batch:
+            yield batch
+        if len(batch) < BATCH:
+            return
+        after = (batch[-1].sort_key, batch[-1].id)
 
 
 def _rows(db: Connection, tenant_id: int, customers: Sequence[Any]) -> Iterator[list[Any]]:

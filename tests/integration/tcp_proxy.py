@@ -37,6 +37,8 @@ class TcpProxy:
         self._flowing.set()
 
     def start(self) -> None:
+        if self._listener is not None:
+            return
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((self.host, self.port))
@@ -47,6 +49,10 @@ class TcpProxy:
     def stop(self) -> None:
         """Refuse new connections and cut every open one, as a broker outage would."""
         if self._listener is not None:
+            # Closing alone would not wake the thread blocked in accept(), which would go on
+            # accepting: shutting the listener down does.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         with self._lock:
