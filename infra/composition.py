@@ -12,7 +12,6 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -55,8 +54,6 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     from workers.dependencies import WorkerDependencies
     from workers.registry import declare_actors
-    from workers.retry_policy import RetrySchedule
-    from workers.shutdown import Shutdown
 
     sync_engine = build_sync_engine(settings.database_url, echo=settings.log_sql)
     files = FileStore(settings.files_dir)
@@ -64,11 +61,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
     )
     broker = build_broker(settings)
-    lease = timedelta(seconds=settings.lease_seconds)
-    deps = WorkerDependencies(
-        sync_engine, files, mail, lease, Shutdown(settings.shutdown_grace_seconds)
-    )
-    declare_actors(broker, deps, settings.queue_prefix, RetrySchedule.from_settings(settings))
+    declare_actors(broker, WorkerDependencies.from_settings(sync_engine, files, mail, settings))
     return Runtime(
         settings=settings,
         engine=build_async_engine(

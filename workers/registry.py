@@ -8,17 +8,15 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
-from workers.retry_policy import RetryPolicy, RetrySchedule
+from workers.retry_policy import RetryPolicy
 
 TIME_LIMIT_MS = 60 * 60 * 1000
 
 
-def declare_actors(
-    broker: dramatiq.Broker, deps: WorkerDependencies, queue_prefix: str, schedule: RetrySchedule
-) -> None:
+def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies) -> None:
     # Our policy decides what is retried and for how long, in place of dramatiq's count.
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, Retries)]
-    broker.add_middleware(RetryPolicy(deps.engine, schedule, deps.lease))
+    broker.add_middleware(RetryPolicy(deps.engine, deps.retries, deps.lease))
     broker.add_middleware(deps.shutdown)
 
     def export_customers_actor(job_id: int) -> None:
@@ -39,6 +37,6 @@ def declare_actors(
             function,
             broker=broker,
             actor_name=name,
-            queue_name=f"{queue_prefix}.{queue}",
+            queue_name=f"{deps.queue_prefix}.{queue}",
             time_limit=time_limit,
         )
