@@ -20,6 +20,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._flowing = threading.Event()
         self._flowing.set()
+        self._cut = False
 
     def __enter__(self) -> TcpProxy:
         self.start()
@@ -27,7 +28,7 @@ class TcpProxy:
 
     def __exit__(self, *_: object) -> None:
         self.resume()
-        self.stop()
+        self.close()
 
     def stall(self) -> None:
         """Keep every connection open but pass no byte either way, as a hung server would."""
@@ -37,6 +38,8 @@ class TcpProxy:
         self._flowing.set()
 
     def start(self) -> None:
+        """Listen (the first time) and forward again."""
+        self._cut = False
         if self._listener is not None:
             return
         listener = socket.socket()
@@ -47,14 +50,9 @@ class TcpProxy:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def stop(self) -> None:
-        """Refuse new connections and cut every open one, as a broker outage would."""
-        if self._listener is not None:
-            # Closing alone would not wake the thread blocked in accept(), which would go on
-            # accepting: shutting the listener down does.
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)
-            self._listener.close()
-            self._listener = None
+        """Cut every open connection and every new one at once, as an outage would. The
+        port stays ours, so that nothing else on the machine takes it during a long cut."""
+        self._cut = True
         with self._lock:
             for connection in self._connections:
                 with contextlib.suppress(OSError):
@@ -62,12 +60,26 @@ class TcpProxy:
                 connection.close()
             self._connections.clear()
 
+    def close(self) -> None:
+        self.stop()
+        if self._listener is not None:
+            # Closing alone would not wake the thread blocked in accept(): shutting down does.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self._cut:
+                with contextlib.suppress(OSError):
+                    client.shutdown(socket.SHUT_RDWR)
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection((self.host, self.target_port), timeout=5)
             except OSError:

@@ -156,6 +156,6 @@ async def test_with_rabbitmq_unreachable_the_mutation_succeeds_and_the_export_co
         row = wait_for(runtime.sync_engine, job_pk(job_id), lambda r: r.status == "SUCCEEDED")
         assert row.attempts == 1
     finally:
-        proxy.stop()
+        proxy.close()
         await through_proxy.close()
     assert tenant_id(runtime.sync_engine, api.slug) > 0

@@ -78,7 +78,7 @@ async def database_behind_proxy(settings: Settings) -> AsyncIterator[tuple[Runti
     proxy.start()
     stop_worker(built, worker)
     await built.close()
-    proxy.stop()
+    proxy.close()
 
 
 async def test_an_export_cut_by_a_database_outage_longer_than_the_old_retries_succeeds(
