@@ -27,6 +27,7 @@ from infra.messaging.relay import Relay, requeue_unfinished_jobs
 from infra.scheduling import Scheduler
 from infra.settings import Settings
 from infra.storage import FileStore
+from infra.sweeper import Sweeper
 
 log = logging.getLogger("foyer")
 
@@ -40,6 +41,7 @@ class Runtime:
     relay: Relay
     files: FileStore
     mail: MailTransport
+    sweeper: Sweeper
 
     @functools.cached_property
     def passwords(self) -> Passwords:
@@ -84,12 +86,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
     )
     broker = build_broker(settings)
-    declare_actors(
-        broker,
-        WorkerDependencies(sync_engine, files, mail),
-        settings.queue_prefix,
-        settings.job_retries,
-    )
+    declare_actors(broker, WorkerDependencies.from_settings(sync_engine, files, mail, settings))
     return Runtime(
         settings=settings,
         engine=build_async_engine(
@@ -102,6 +99,7 @@ def build_runtime(settings: Settings) -> Runtime:
         relay=Relay(sync_engine, broker, build_notices(settings), settings.relay_batch_size),
         files=files,
         mail=mail,
+        sweeper=Sweeper(sync_engine, files, settings),
     )
 
 
@@ -109,6 +107,12 @@ def start_worker(runtime: Runtime, threads: int) -> dramatiq.Worker:
     worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=200)
     worker.start()
     return worker
+
+
+def stop_worker(runtime: Runtime, worker: dramatiq.Worker) -> None:
+    """Stop within the shutdown grace: long jobs hand themselves back between batches
+    (workers/shutdown.py); the margin is for the last batch and the goodbyes."""
+    worker.stop(timeout=int((runtime.settings.shutdown_grace_seconds + 5) * 1000))
 
 
 class BackgroundRelay:
@@ -162,6 +166,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             threading.Thread(
                 target=scheduler.run, args=(stopping,), name="foyer-scheduler", daemon=True
             ).start()
+            runtime.sweeper.start(stopping)
         # What is built by now lives as long as the process. Frozen out of the collector's
         # reach, it is no longer rescanned by every full collection: those cost 100 ms once
         # every ten dashboard requests, the whole of their p95.
@@ -174,7 +179,7 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             if relay is not None:
                 relay.stop()
             if worker is not None:
-                worker.stop()
+                stop_worker(runtime, worker)
             runtime.passwords.close()
             await runtime.engine.dispose()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -79,8 +79,23 @@ class Settings(BaseSettings):
     worker_threads: int = 4
     # When the daily pledge-reminder run starts (UTC hour).
     reminder_hour_utc: int = 8
-    # Attempts after the first before a job is FAILED and its message dead-lettered.
-    job_retries: int = 3
+    # Failures of the world (database, broker or mail server unreachable) are retried with
+    # exponential backoff and jitter, from `retry_min_backoff_seconds` doubling up to
+    # `retry_max_backoff_seconds`, for `retry_window_hours` after the work was first sent;
+    # failures of the input fail at once. See workers/retry_policy.py.
+    retry_window_hours: float = Field(default=6.0, ge=0, le=72)
+    retry_min_backoff_seconds: float = Field(default=1.0, gt=0)
+    retry_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    # A running job or a reminder being sent holds a lease, renewed as it goes; the sweeper
+    # (`foyer relay`, `foyer scheduler`, or inside `foyer serve` in the embedded default)
+    # queues again what outlived its lease, every `sweep_interval_seconds`, and fails it
+    # after `job_max_attempts`.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    sweep_interval_seconds: float = Field(default=15.0, gt=0)
+    job_max_attempts: int = Field(default=10, ge=1)
+    # On SIGTERM a worker lets a job run on only if it can finish within this; otherwise the
+    # job stops between batches and goes back to the queue for another worker.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     log_sql: bool = False
     # Where `foyer serve --demo` keeps the demo API key's secret, so it survives restarts.
     demo_key_file: Path = Path("./.foyer-demo-key")

@@ -32,7 +32,7 @@ RABBITMQ = os.environ.get("FOYER_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5
 BACKENDS = os.environ.get("FOYER_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ALL_ROLES = frozenset(Role)
 # Tests that need a queue no session worker consumes add one of these to the prefix.
-QUEUE_VARIANTS = ("", "-failing", "-killed")
+QUEUE_VARIANTS = ("", "-failing", "-killed", "-stopping", "-outage", "-shutdown")
 
 
 @contextmanager
@@ -69,14 +69,14 @@ def settings(
         _delete_queues(queue_prefix)
 
 
-def _delete_queues(prefix: str) -> None:
+def _delete_queues(prefix: str, variants: tuple[str, ...] = QUEUE_VARIANTS) -> None:
     """Remove what this session declared on RabbitMQ: each actor queue with its delay (.DQ)
     and dead-letter (.XQ) twins, and the notices exchange."""
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ))
     channel = connection.channel()
-    for variant in QUEUE_VARIANTS:
+    for variant in variants:
         for queue in ("exports", "reminders", "mail"):
             for suffix in ("", ".DQ", ".XQ"):
                 channel.queue_delete(f"{prefix}{variant}.{queue}{suffix}")

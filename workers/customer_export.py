@@ -1,29 +1,37 @@
 """The customer export: the matching customers as an Excel sheet.
 
 Streams rows from the database into openpyxl's write-only workbook, so memory stays flat
-however many customers match, and reports progress every batch.
+however many customers match, and reports progress every batch (which renews the job's
+lease). Asked to stop (SIGTERM) with more left than the grace allows, it hands the job back
+between batches.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from domain.customers.search import CustomerCriteria
 from infra.db import job_progress
 from infra.db import tables as t
+from infra.db.job_progress import Holder
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
 from infra.exports.cells import xlsx_cell
 from workers.dependencies import WorkerDependencies
 
+log = logging.getLogger("foyer.exports")
 BATCH = 1000
 COLUMNS = (
     "Reference",
@@ -49,28 +57,72 @@ WIDTHS = (11, 13, 7, 16, 18, 28, 30, 16, 28, 20, 16, 14, 10, 14, 24, 7, 12, 18)
 
 
 def export_customers(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    """Write the sheet to a temporary file, then publish it. A redelivered export starts
+    again from the first row (README, "Jobs"); whatever happens, its temporary files go."""
+    holder = deps.holder()
+    job = job_progress.claim(deps.engine, job_id, holder)
     if job is None:
         return
-    criteria = CustomerCriteria.from_parameters(job.parameters)
     final = deps.files.path_for(job.tenant_id, f"customers-{job_id}.xlsx")
-    partial = deps.files.temporary_path(final)
-    with deps.engine.connect() as db:
-        matching = matching_customers(job.tenant_id, criteria)
-        total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-        job_progress.report_progress(deps.engine, job_id, 0, total)
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Customers")
-        _header(sheet)
-        done = 0
-        for batch in _batches(db, matching):
-            for row in _rows(db, job.tenant_id, batch):
-                sheet.append([xlsx_cell(sheet, value) for value in row])
-            done += len(batch)
-            job_progress.report_progress(deps.engine, job_id, done, total)
-        workbook.save(partial)
-    deps.files.publish(partial, final)
+    partial = deps.files.temporary_path(final, job_id)
+    try:
+        done = _write(deps, job, holder, partial)
+        if done is None:
+            return
+        deps.files.publish(partial, final)
+    finally:
+        deps.files.discard(partial)
     job_progress.succeed(deps.engine, job_id, deps.files.relative(final), done)
+
+
+def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) -> int | None:
+    """The rows written, or None when the worker is stopping and the job was handed back."""
+    criteria = CustomerCriteria.from_parameters(job.parameters)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    try:
+        with _snapshot(deps.engine) as db:
+            matching = matching_customers(job.tenant_id, criteria)
+            total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+            job_progress.report_progress(deps.engine, job.id, 0, total, holder)
+            _header(sheet)
+            done = 0
+            pace = deps.shutdown.pace(total)
+            for batch in _batches(db, job.tenant_id, criteria):
+                for row in _rows(db, job.tenant_id, batch):
+                    sheet.append([xlsx_cell(sheet, value) for value in row])
+                done += len(batch)
+                job_progress.report_progress(deps.engine, job.id, done, total, holder)
+                if pace.must_stop(done):
+                    job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
+                    log.info("Export %s handed back at row %d of %d", job.id, done, total)
+                    return None
+            workbook.save(partial)
+        return done
+    finally:
+        _remove_sheet_file(sheet)
+
+
+def _snapshot(engine: Engine) -> Connection:
+    """On PostgreSQL, one REPEATABLE READ transaction: the count and every page read the
+    same moment, so no customer is missed or written twice by an edit during the export."""
+    db = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return db.execution_options(isolation_level="REPEATABLE READ")
+    return db
+
+
+def _remove_sheet_file(sheet: WriteOnlyWorksheet) -> None:
+    """openpyxl streams the sheet through a file of its own, removed when the workbook is
+    saved but otherwise only when the process exits: a worker runs for weeks."""
+    writer = sheet._writer
+    if writer is None or not os.path.exists(writer.out):
+        return
+    with contextlib.suppress(Exception):  # what failed may have left it half-written
+        if not sheet.closed:
+            sheet.close()  # its streams first: otherwise they write on when collected
+    with contextlib.suppress(OSError, ValueError):
+        writer.cleanup()
 
 
 def _header(sheet: WriteOnlyWorksheet) -> None:
@@ -86,9 +138,17 @@ def _header(sheet: WriteOnlyWorksheet) -> None:
     sheet.append(cells)
 
 
-def _batches(db: Connection, statement: Any) -> Iterator[Sequence[Any]]:
-    result = db.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
-    yield from result.partitions(BATCH)
+def _batches(db: Connection, tenant_id: int, criteria: CustomerCriteria) -> Iterator[Any]:
+    """The matching customers in keyset pages of BATCH, in listing order: no cursor stays
+    open between batches (one cut by a lost connection leaves psycopg half a cursor)."""
+    after = None
+    while True:
+        batch = db.execute(matching_customers(tenant_id, criteria, after).limit(BATCH)).all()
+        if batch:
+            yield batch
+        if len(batch) < BATCH:
+            return
+        after = (batch[-1].sort_key, batch[-1].id)
 
 
 def _rows(db: Connection, tenant_id: int, customers: Sequence[Any]) -> Iterator[list[Any]]:

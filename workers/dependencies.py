@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
 
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy import Engine
 
+from infra.db.job_progress import Holder
 from infra.mail import MailTransport
+from infra.settings import Settings
 from infra.storage import FileStore
+from workers.retry_policy import RetrySchedule
+from workers.shutdown import Shutdown
 
 
 @dataclass(frozen=True)
@@ -15,3 +22,29 @@ class WorkerDependencies:
     engine: Engine
     files: FileStore
     mail: MailTransport
+    lease: timedelta = timedelta(seconds=60)
+    shutdown: Shutdown = field(default_factory=lambda: Shutdown(20.0))
+    retries: RetrySchedule = field(default_factory=lambda: RetrySchedule.from_settings(Settings()))
+    queue_prefix: str = "foyer"
+
+    @classmethod
+    def from_settings(
+        cls, engine: Engine, files: FileStore, mail: MailTransport, settings: Settings
+    ) -> WorkerDependencies:
+        return cls(
+            engine,
+            files,
+            mail,
+            timedelta(seconds=settings.lease_seconds),
+            Shutdown(settings.shutdown_grace_seconds),
+            RetrySchedule.from_settings(settings),
+            settings.queue_prefix,
+        )
+
+    def holder(self) -> Holder:
+        """The lease holder for the delivery being processed: its message id, which its
+        retries keep (outside a worker, as in a test calling an actor's function, a fresh
+        one)."""
+        message = CurrentMessage.get_current_message()
+        delivery = message.message_id if message is not None else uuid.uuid4().hex
+        return Holder(delivery, self.lease)

@@ -18,7 +18,7 @@ RENDERERS = {ReportFormat.PDF: (render_pdf, "pdf"), ReportFormat.XLSX: (render_x
 
 
 def render_donor_profile(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    job = job_progress.claim(deps.engine, job_id, deps.holder())
     if job is None:
         return
     request = ProfileRequest.from_parameters(job.parameters)
@@ -29,8 +29,11 @@ def render_donor_profile(deps: WorkerDependencies, job_id: int) -> None:
         return
     render, suffix = RENDERERS[request.format]
     final = deps.files.path_for(job.tenant_id, f"donor-profile-{job_id}.{suffix}")
-    partial = deps.files.temporary_path(final)
-    render(profile, partial)
-    deps.files.publish(partial, final)
+    partial = deps.files.temporary_path(final, job_id)
+    try:
+        render(profile, partial)
+        deps.files.publish(partial, final)
+    finally:
+        deps.files.discard(partial)
     rows = sum(len(section.rows) for section in profile.sections)
     job_progress.succeed(deps.engine, job_id, deps.files.relative(final), rows)

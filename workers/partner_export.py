@@ -40,18 +40,24 @@ COLUMNS = (
 
 
 def export_for_partner(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    holder = deps.holder()
+    job = job_progress.claim(deps.engine, job_id, holder)
     if job is None:
         return
     parameters = job.parameters
     kind = ExportFormat(parameters["format"])
     final = deps.files.path_for(job.tenant_id, f"partner-{job_id}.{kind.value.lower()}")
-    partial = deps.files.temporary_path(final)
-    with deps.engine.connect() as db:
-        preference_id = _sharing_preference(db, job.tenant_id, parameters["partner_company_id"])
-        rows = _rows(db, job.tenant_id, parameters, preference_id) if preference_id else iter(())
-        written = (_write_csv if kind is ExportFormat.CSV else _write_xlsx)(partial, rows)
-    deps.files.publish(partial, final)
+    partial = deps.files.temporary_path(final, job_id)
+    try:
+        with deps.engine.connect() as db:
+            partner = parameters["partner_company_id"]
+            preference_id = _sharing_preference(db, job.tenant_id, partner)
+            found = _rows(db, job.tenant_id, parameters, preference_id) if preference_id else ()
+            rows = job_progress.with_heartbeat(deps.engine, job_id, holder, found)
+            written = (_write_csv if kind is ExportFormat.CSV else _write_xlsx)(partial, rows)
+        deps.files.publish(partial, final)
+    finally:
+        deps.files.discard(partial)
     with deps.engine.begin() as db:
         db.execute(
             update(c.partner_export)

@@ -10,6 +10,7 @@ recorded as the reminder's failure, with the reason, and not retried.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,6 +20,7 @@ from domain.fundraising.reminders import ReminderPolicy, reminder_values
 from domain.money import Money
 from infra.clock import utc_now
 from infra.db import job_progress
+from infra.db import reminder_leases as leases
 from infra.db import reminder_queue as queue
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.templates import OUTPUT_LIMIT, SUBJECT_LIMIT, TemplateRefused, render
@@ -28,7 +30,8 @@ log = logging.getLogger("foyer.reminders")
 
 
 def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
-    job = job_progress.claim(deps.engine, job_id)
+    holder = deps.holder()
+    job = job_progress.claim(deps.engine, job_id, holder)
     if job is None:
         return
     today = utc_now().date()
@@ -36,7 +39,7 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
         deps.engine,
         job.tenant_id,
         today,
-        lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total),
+        lambda done, total: job_progress.report_progress(deps.engine, job_id, done, total, holder),
         job_id=job_id,
     )
     job_progress.succeed(deps.engine, job_id, None, counts.checked, counts.as_summary())
@@ -44,22 +47,32 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
 
 def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> None:
     """Send each reminder of the batch not sent yet, marking each as it goes: a batch
-    delivered again, after a crash or a passing failure, sends only what is left."""
+    delivered again, after a crash or a passing failure, sends only what is left. The
+    batch's reminders are leased to this delivery first, so a copy of the message (sent
+    again by the sweeper) never sends one at the same time."""
+    holder = deps.holder()
     with queue.sending_connection(deps.engine) as db:
-        reminders = queue.reminders_to_send(db, reminder_ids)
+        claimed = leases.claim(db, reminder_ids, holder)
+        reminders = queue.reminders_to_send(db, claimed) if claimed else []
         if not reminders:
+            db.commit()
             return
         tenant = reminders[0].tenant_id
         policy = queue.policy_for(db, tenant)
         hashes = {r.id: email_hash(tenant, r.email) for r in reminders if r.email}
         suppressed = queue.suppressions(db, tenant, sorted(set(hashes.values())))
-        db.commit()  # the reads' transaction, where there is one; each send commits its own
-        for reminder in reminders:
+        db.commit()  # the claim and the reads' transaction; each send commits its own
+        renew_at = time.monotonic() + holder.lease.total_seconds() / 2
+        for done, reminder in enumerate(reminders):
             since = suppressed.get(hashes.get(reminder.id, ""))
             consent = reminder.email_granted_at is not None and not needs_fresh_answer(
                 since, reminder.email_granted_at
             )
             _send(deps, db, policy, reminder, consent)
+            if time.monotonic() > renew_at:  # the heartbeat of a slow batch
+                leases.renew(db, [r.id for r in reminders[done + 1 :]], holder)
+                db.commit()
+                renew_at = time.monotonic() + holder.lease.total_seconds() / 2
 
 
 def _send(
@@ -96,7 +109,7 @@ def _send(
         deps.mail.send(mail)
     except MailNotSent as refused:
         if not refused.permanent:
-            raise  # dramatiq retries a passing failure, a bounded number of times
+            raise  # a passing failure: retried (workers/retry_policy.py)
         _failed(db, reminder, f"The mail server refused it: {refused.reason}")
         return
     queue.record_outcome(

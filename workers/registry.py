@@ -8,20 +8,18 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.donor_profile import render_donor_profile
-from workers.job_failures import JobFailures
 from workers.partner_export import export_for_partner
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
+from workers.retry_policy import RetryPolicy
 
-# Bounded: after `retries`, the message goes to the dead-letter queue and the job is FAILED.
-BACKOFF = {"min_backoff": 1_000, "max_backoff": 30_000}
 TIME_LIMIT_MS = 60 * 60 * 1000
 
 
-def declare_actors(
-    broker: dramatiq.Broker, deps: WorkerDependencies, queue_prefix: str, retries: int
-) -> None:
-    # after_* hooks run in reverse order: placed before Retries, ours sees its verdict.
-    broker.add_middleware(JobFailures(deps.engine), before=Retries)
+def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies) -> None:
+    # Our policy decides what is retried and for how long, in place of dramatiq's count.
+    broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, Retries)]
+    broker.add_middleware(RetryPolicy(deps.engine, deps.retries, deps.lease))
+    broker.add_middleware(deps.shutdown)
 
     def export_customers_actor(job_id: int) -> None:
         export_customers(deps, job_id)
@@ -35,52 +33,20 @@ def declare_actors(
     def send_pledge_reminders_actor(reminder_ids: list[int]) -> None:
         send_pledge_reminders(deps, reminder_ids)
 
-    dramatiq.actor(
-        run_pledge_reminders_actor,
-        broker=broker,
-        actor_name="run_pledge_reminders",
-        queue_name=f"{queue_prefix}.reminders",
-        time_limit=TIME_LIMIT_MS,
-        max_retries=retries,
-        **BACKOFF,
-    )
-    dramatiq.actor(
-        send_pledge_reminders_actor,
-        broker=broker,
-        actor_name="send_pledge_reminders",
-        queue_name=f"{queue_prefix}.mail",
-        time_limit=5 * 60 * 1000,
-        max_retries=retries,
-        **BACKOFF,
-    )
-
     def export_for_partner_actor(job_id: int) -> None:
         export_for_partner(deps, job_id)
 
-    dramatiq.actor(
-        export_for_partner_actor,
-        broker=broker,
-        actor_name="export_for_partner",
-        queue_name=f"{queue_prefix}.exports",
-        time_limit=TIME_LIMIT_MS,
-        max_retries=retries,
-        **BACKOFF,
-    )
-    dramatiq.actor(
-        render_donor_profile_actor,
-        broker=broker,
-        actor_name="render_donor_profile",
-        queue_name=f"{queue_prefix}.exports",
-        time_limit=TIME_LIMIT_MS,
-        max_retries=retries,
-        **BACKOFF,
-    )
-    dramatiq.actor(
-        export_customers_actor,
-        broker=broker,
-        actor_name="export_customers",
-        queue_name=f"{queue_prefix}.exports",
-        time_limit=TIME_LIMIT_MS,
-        max_retries=retries,
-        **BACKOFF,
-    )
+    for function, name, queue, time_limit in (
+        (run_pledge_reminders_actor, "run_pledge_reminders", "reminders", TIME_LIMIT_MS),
+        (send_pledge_reminders_actor, "send_pledge_reminders", "mail", 5 * 60 * 1000),
+        (export_customers_actor, "export_customers", "exports", TIME_LIMIT_MS),
+        (export_for_partner_actor, "export_for_partner", "exports", TIME_LIMIT_MS),
+        (render_donor_profile_actor, "render_donor_profile", "exports", TIME_LIMIT_MS),
+    ):
+        dramatiq.actor(
+            function,
+            broker=broker,
+            actor_name=name,
+            queue_name=f"{deps.queue_prefix}.{queue}",
+            time_limit=time_limit,
+        )

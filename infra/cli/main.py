@@ -193,7 +193,7 @@ def _print_demo(runtime, host: str, port: int) -> None:  # type: ignore[no-untyp
 @app.command()
 def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
     """Run background jobs from RabbitMQ until stopped (SIGTERM or Ctrl-C)."""
-    from infra.composition import start_worker
+    from infra.composition import start_worker, stop_worker
 
     _logging()
     runtime = _runtime()
@@ -205,7 +205,7 @@ def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) ->
         raise typer.Exit(2)
     running = start_worker(runtime, threads)
     _wait_for_signal()
-    running.stop()
+    stop_worker(runtime, running)
 
 
 @app.command()
@@ -216,23 +216,28 @@ def relay() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    runtime.sweeper.start(stop)
     runtime.relay.run(stop, runtime.settings.relay_interval_seconds)
 
 
 @app.command()
 def scheduler() -> None:
-    """Start the daily jobs (pledge reminders) at their hour, until stopped. Running two by
-    mistake does no harm: each day's run is claimed once in the database."""
+    """Start the daily jobs (pledge reminders) at their hour, and sweep expired leases, until
+    stopped. Running two by mistake does no harm: each day's run is claimed once in the
+    database."""
+    from infra.db.engine import build_sync_engine
     from infra.scheduling import Scheduler
+    from infra.storage import FileStore
+    from infra.sweeper import Sweeper
 
     _logging()
     settings = Settings()
-    from infra.db.engine import build_sync_engine
-
+    engine = build_sync_engine(settings.database_url)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    Scheduler(build_sync_engine(settings.database_url), settings.reminder_hour_utc).run(stop)
+    Sweeper(engine, FileStore(settings.files_dir), settings).start(stop)
+    Scheduler(engine, settings.reminder_hour_utc).run(stop)
 
 
 def _wait_for_signal() -> None:

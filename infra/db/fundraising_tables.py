@@ -197,6 +197,11 @@ pledge_reminder = Table(
     Column("failure_reason", Text),
     # The daily run that queued it; null for one sent on demand.
     Column("job_id", Id, ForeignKey("job.id")),
+    # Who may send it until when: a row still without an outcome after its lease is queued
+    # again by the sweeper, and `attempts` bounds how often.
+    Column("lease_expires_at", Moment),
+    Column("lease_holder", String(100)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
     # Written before the hand-off to the mailer: the same reminder can never go twice.
     UniqueConstraint("instalment_id", "number"),
     Index("ix_pledge_reminder_job", "job_id", "outcome"),

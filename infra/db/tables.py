@@ -327,6 +327,11 @@ job = Table(
     Column("created_at", Moment, nullable=False),
     Column("started_at", Moment),
     Column("finished_at", Moment),
+    # The lease of the delivery running the job: renewed as it goes, so a sweeper can tell
+    # a job whose worker vanished (lease expired) from one still at work.
+    Column("lease_expires_at", Moment),
+    Column("lease_holder", String(100)),
+    Column("leased_by", String(200)),
     Index("ix_job_download_token", "download_token", unique=True),
 )
 

@@ -65,5 +65,5 @@ async def proxied_api(settings: Settings, what: str, **overrides: Any) -> AsyncI
             yield Proxied(runtime, client, proxy)
     finally:
         proxy.resume()
-        proxy.stop()
+        proxy.close()
         await runtime.close()

@@ -1,6 +1,6 @@
-"""A loopback TCP forwarder that a test can stop and start, or stall and resume: a broker or
-database that goes away (connections refused and cut) or hangs (connections open, nothing
-answered), and comes back, without touching the real servers other tests use."""
+"""A loopback TCP forwarder that a test can cut, stall and restore: a database, broker or
+mail server that goes away (connections refused and reset) or hangs (connections accepted,
+bytes held), and comes back, without touching the real services other tests use."""
 
 from __future__ import annotations
 
@@ -20,16 +20,28 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._flowing = threading.Event()
         self._flowing.set()
+        self._cut = False
+
+    def __enter__(self) -> TcpProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.resume()
+        self.close()
 
     def stall(self) -> None:
-        """Keep every connection open and accept new ones, but forward nothing: a server
-        that hangs. What is sent meanwhile is delivered on `resume`."""
+        """Keep every connection open but pass no byte either way, as a hung server would."""
         self._flowing.clear()
 
     def resume(self) -> None:
         self._flowing.set()
 
     def start(self) -> None:
+        """Listen (the first time) and forward again."""
+        self._cut = False
+        if self._listener is not None:
+            return
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((self.host, self.port))
@@ -38,13 +50,9 @@ class TcpProxy:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def stop(self) -> None:
-        """Refuse new connections and cut every open one, as a broker outage would."""
-        if self._listener is not None:
-            # Closing alone leaves a thread blocked in accept() listening; shutdown wakes it.
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)
-            self._listener.close()
-            self._listener = None
+        """Cut every open connection and every new one at once, as an outage would. The
+        port stays ours, so that nothing else on the machine takes it during a long cut."""
+        self._cut = True
         with self._lock:
             for connection in self._connections:
                 with contextlib.suppress(OSError):
@@ -52,13 +60,31 @@ class TcpProxy:
                 connection.close()
             self._connections.clear()
 
+    def close(self) -> None:
+        self.stop()
+        if self._listener is not None:
+            # Closing alone would not wake the thread blocked in accept(): shutting down does.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection((self.host, self.target_port), timeout=5)
+            if self._cut:
+                with contextlib.suppress(OSError):
+                    client.shutdown(socket.SHUT_RDWR)
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection((self.host, self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
             upstream.settimeout(None)
             with self._lock:
                 self._connections += [client, upstream]

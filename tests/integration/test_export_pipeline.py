@@ -114,7 +114,6 @@ async def test_a_job_that_keeps_failing_ends_failed_with_a_reason(
         settings.model_copy(
             update={
                 "files_dir": blocked,
-                "job_retries": 0,
                 "queue_prefix": settings.queue_prefix + "-failing",
             }
         )
@@ -161,6 +160,6 @@ async def test_with_rabbitmq_unreachable_the_mutation_succeeds_and_the_export_co
         row = wait_for(runtime.sync_engine, job_pk(job_id), lambda r: r.status == "SUCCEEDED")
         assert row.attempts == 1
     finally:
-        proxy.stop()
+        proxy.close()
         await through_proxy.close()
     assert tenant_id(runtime.sync_engine, api.slug) > 0

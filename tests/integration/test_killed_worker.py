@@ -37,13 +37,14 @@ async def killed_runtime(killed_settings: Settings) -> AsyncIterator[Runtime]:
     await built.close()
 
 
-def start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
+def start_worker_process(settings: Settings, **more: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "FOYER_DATABASE_URL": settings.database_url,
         "FOYER_BROKER_URL": settings.broker_url.get_secret_value(),
         "FOYER_QUEUE_PREFIX": settings.queue_prefix,
         "FOYER_FILES_DIR": str(settings.files_dir),
+        **more,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "infra.cli.main", "worker", "--threads", "1"],
