@@ -8,9 +8,7 @@ between batches.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from infra.db.job_progress import Holder
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
 from infra.exports.cells import xlsx_cell
+from infra.exports.sheets import remove_sheet_file
 from workers.dependencies import WorkerDependencies
 
 log = logging.getLogger("foyer.exports")
@@ -100,7 +99,7 @@ def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) ->
             workbook.save(partial)
         return done
     finally:
-        _remove_sheet_file(sheet)
+        remove_sheet_file(sheet)
 
 
 def _snapshot(engine: Engine) -> Connection:
@@ -110,19 +109,6 @@ def _snapshot(engine: Engine) -> Connection:
     if engine.dialect.name == "postgresql":
         return db.execution_options(isolation_level="REPEATABLE READ")
     return db
-
-
-def _remove_sheet_file(sheet: WriteOnlyWorksheet) -> None:
-    """openpyxl streams the sheet through a file of its own, removed when the workbook is
-    saved but otherwise only when the process exits: a worker runs for weeks."""
-    writer = sheet._writer
-    if writer is None or not os.path.exists(writer.out):
-        return
-    with contextlib.suppress(Exception):  # what failed may have left it half-written
-        if not sheet.closed:
-            sheet.close()  # its streams first: otherwise they write on when collected
-    with contextlib.suppress(OSError, ValueError):
-        writer.cleanup()
 
 
 def _header(sheet: WriteOnlyWorksheet) -> None:

@@ -24,6 +24,7 @@ from infra.db import tables as t
 from infra.db.queries.partner_export import partner_purchases
 from infra.db.repositories.consent import preference_from_row
 from infra.exports.cells import csv_field, xlsx_cell
+from infra.exports.sheets import remove_sheet_file
 from workers.dependencies import WorkerDependencies
 
 BATCH = 1000
@@ -132,12 +133,15 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
 def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
-    sheet.append(list(COLUMNS))
-    written = 0
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, v) for v in row])
-        written += 1
-    workbook.save(path)
+    try:
+        sheet.append(list(COLUMNS))
+        written = 0
+        for row in rows:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
+            written += 1
+        workbook.save(path)
+    finally:
+        remove_sheet_file(sheet)
     return written
 
 
