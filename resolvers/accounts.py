@@ -34,5 +34,5 @@ async def logout(context: RequestContext) -> None:
 
 
 async def viewer_tenant(context: RequestContext) -> Any:
-    async with context.services.engine.connect() as db:
-        return await tenant_row(db, context.caller.tenant_id)
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: tenant_row(db, tenant_id))

