@@ -99,18 +99,29 @@ async def test_no_request_holds_up_the_event_loop(
 
         await every_request()  # first calls compile statements and fill caches
         loop = asyncio.get_running_loop()
-        loop.set_debug(True)
-        loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
         caplog.set_level(logging.WARNING, logger="asyncio")
-        try:
-            await every_request()
-        finally:
-            loop.set_debug(False)
+        slow_in_each_pass = []
+        # A blocking call is slow on every pass; a busy machine that deschedules the process
+        # for a moment is not. Two passes tell them apart without loosening the bound.
+        for _ in range(2):
+            caplog.clear()
+            loop.set_debug(True)
+            loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+            try:
+                await every_request()
+            finally:
+                loop.set_debug(False)
+            slow_in_each_pass.append(
+                [
+                    r.getMessage()
+                    for r in caplog.records
+                    if r.name == "asyncio" and "took" in r.getMessage()
+                ]
+            )
+            if not slow_in_each_pass[-1]:
+                break
 
-    slow = [
-        r.getMessage() for r in caplog.records if r.name == "asyncio" and "took" in r.getMessage()
-    ]
-    assert slow == []
+    assert slow_in_each_pass[-1] == [], slow_in_each_pass
 
 
 async def test_with_the_broker_stalled_readyz_says_so_quickly_and_queries_are_not_held_up(
