@@ -42,9 +42,9 @@ def codes(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
 
 
 def refusals(result: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    """The top-level errors (code, argument at fault) of a whole response whose data is
+    """The top-level errors (code, argument at fault) of a response whose fields are all
     null: how a caller without credentials or a role is refused, by every field alike."""
-    assert result["data"] is None, result["data"]
+    assert not any((result["data"] or {}).values()), result["data"]
     return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
 
 
