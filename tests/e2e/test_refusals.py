@@ -52,7 +52,12 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
             "customers: protected attributes",
             f"""mutation($i: CreateIndividualInput!) {{ createIndividual(input: $i)
               {{ {ERRORS} }} }}""",
-            {"i": {"lastName": "Nosy", "attributes": [{"key": "w", "value": "x", "protected": True}]}},
+            {
+                "i": {
+                    "lastName": "Nosy",
+                    "attributes": [{"key": "w", "value": "x", "protected": True}],
+                }
+            },
             (Role.SALES,),
             field=["attributes"],
         ),
@@ -141,7 +146,7 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
         ),
         Attempt(
             "jobs: an export",
-            f"mutation {{ requestCustomerExport(search: \"a\") {{ {JOB} }} }}",
+            f'mutation {{ requestCustomerExport(search: "a") {{ {JOB} }} }}',
             {},
             (Role.SALES,),
         ),
