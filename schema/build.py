@@ -38,7 +38,6 @@ from schema.sales.mutations import SalesMutation
 from schema.sales.queries import SalesQuery
 from schema.text_guard import UnacceptableTextGuard
 
-
 REFUSALS = (
     " A caller without credentials, or without a role a field (or one of its arguments)"
     " needs, gets a top-level GraphQL error with `extensions.code` `UNAUTHENTICATED` or"

@@ -66,7 +66,7 @@ def main() -> None:
     for name, seconds in figures.items():
         median = statistics.median(seconds)
         each = ", ".join(f"{s:.2f}" for s in seconds)
-        print(f"  {name:14} {median:6.2f} s  ×{median / baseline:5.2f} of plain   ({each})")
+        print(f"  {name:14} {median:6.2f} s  {median / baseline:5.2f}x of plain   ({each})")
 
 
 if __name__ == "__main__":

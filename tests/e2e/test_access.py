@@ -14,8 +14,8 @@ from infra.auth.secrets import digest
 from infra.clock import utc_now
 from infra.db import tables as t
 from tests.conftest import Api
-from tests.e2e.test_customers import CREATE_INDIVIDUAL, create_individual, search
 from tests.e2e.fundraising_fixtures import refusals
+from tests.e2e.test_customers import CREATE_INDIVIDUAL, create_individual, search
 
 PASSWORD = "correct horse battery"
 

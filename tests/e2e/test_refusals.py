@@ -44,7 +44,8 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
     return [
         Attempt(
             "customers: create",
-            f"mutation($i: CreateIndividualInput!) {{ createIndividual(input: $i) {{ {ERRORS} }} }}",
+            f"""mutation($i: CreateIndividualInput!) {{ createIndividual(input: $i)
+              {{ {ERRORS} }} }}""",
             {"i": {"lastName": "Nobody"}},
             (Role.INSIGHTS,),
         ),
