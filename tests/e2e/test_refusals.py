@@ -70,6 +70,20 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
             field=["includeInactive"],
         ),
         Attempt(
+            "customers: relationship types (settings)",
+            f"""mutation($i: CreateRelationshipTypeInput!) {{ createRelationshipType(input: $i)
+              {{ {ERRORS} }} }}""",
+            {"i": {"name": "Patron of"}},
+            (Role.SALES, Role.OPPORTUNITIES),
+        ),
+        Attempt(
+            "customers: households",
+            f"""mutation($i: CreateHouseholdInput!) {{ createHousehold(input: $i)
+              {{ {ERRORS} }} }}""",
+            {"i": {"primaryHouseholderId": customer}},
+            (Role.INSIGHTS,),
+        ),
+        Attempt(
             "customers: read without credentials",
             "query($id: ID!) { customer(id: $id) { displayName } }",
             {"id": customer},
@@ -146,6 +160,19 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
             (Role.SALES, Role.INSIGHTS),
         ),
         Attempt(
+            "reminders: settings",
+            "{ reminderSettings { everyDays } }",
+            {},
+            (Role.SALES,),
+        ),
+        Attempt(
+            "reminders: save the settings",
+            f"""mutation($i: ReminderSettingsInput!) {{ saveReminderSettings(input: $i)
+              {{ {ERRORS} }} }}""",
+            {"i": {"firstDaysBefore": 7, "everyDays": 7, "maxReminders": 2}},
+            (Role.SALES,),
+        ),
+        Attempt(
             "jobs: an export",
             f'mutation {{ requestCustomerExport(search: "a") {{ {JOB} }} }}',
             {},
@@ -170,6 +197,20 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
               {{ {ERRORS} }} }}""",
             {"i": {"name": "Post", "kind": "POST", "statement": "Post me news."}},
             (Role.SALES,),
+        ),
+        Attempt(
+            "consent: questions to ask",
+            """query($id: ID!) { consentQuestions(customerId: $id, eventInstanceIds: [])
+              { statement } }""",
+            {"id": customer},
+            (Role.INSIGHTS,),
+        ),
+        Attempt(
+            "consent: answers",
+            f"""mutation($id: ID!) {{ recordConsents(customerId: $id, answers: [], source: WEB)
+              {{ {ERRORS} }} }}""",
+            {"id": customer},
+            (Role.INSIGHTS,),
         ),
         Attempt(
             "consent: partner export",
