@@ -1,8 +1,14 @@
-"""The errors a user can cause.
+"""The errors a user can cause, in two kinds.
 
-Each carries one or more `Problem`s: a code, a readable message and the path of the input
-field at fault. The API maps them to `UserError` in one place; nothing is written when one
-is raised.
+`UserFacingError`: something wrong with what was asked, which the caller can fix in the
+input (VALIDATION, NOT_FOUND, CONFLICT, RATE_LIMITED, INVALID_CREDENTIALS). Each carries one
+or more `Problem`s: a code, a readable message and the path of the input field at fault.
+
+`AccessRefused`: nothing wrong with the input, but the caller may not do it: unknown
+(UNAUTHENTICATED) or without a role it needs (PERMISSION_DENIED). One rule for every field,
+read or write, so a client handles authentication and roles in one place.
+
+The API maps both in one place (schema/errors.py); nothing is written when either is raised.
 """
 
 from __future__ import annotations
@@ -14,10 +20,16 @@ from enum import StrEnum
 class ProblemCode(StrEnum):
     VALIDATION = "VALIDATION"
     NOT_FOUND = "NOT_FOUND"
-    PERMISSION_DENIED = "PERMISSION_DENIED"
     CONFLICT = "CONFLICT"
-    UNAUTHENTICATED = "UNAUTHENTICATED"
     RATE_LIMITED = "RATE_LIMITED"
+    # A log-in with an email and password that do not match: the input of `login` is at
+    # fault, not the caller's standing (the caller of `login` needs none).
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+
+
+class AccessCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
 @dataclass(frozen=True)
@@ -54,9 +66,10 @@ class Conflict(UserFacingError):
         super().__init__([Problem(ProblemCode.CONFLICT, message, field)])
 
 
-class NotAuthenticated(UserFacingError):
-    def __init__(self, message: str) -> None:
-        super().__init__([Problem(ProblemCode.UNAUTHENTICATED, message)])
+class InvalidCredentials(UserFacingError):
+    def __init__(self) -> None:
+        problem = Problem(ProblemCode.INVALID_CREDENTIALS, "The email or password is not right.")
+        super().__init__([problem])
 
 
 class RateLimited(UserFacingError):
@@ -71,9 +84,24 @@ class RateLimited(UserFacingError):
         self.retry_after_seconds = retry_after_seconds
 
 
-class PermissionDenied(UserFacingError):
+class AccessRefused(Exception):
+    """Base of the refusals of the caller rather than of its input; `field` names the
+    argument that asked for more than the caller may do, when one did."""
+
+    code: AccessCode
+
     def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
-        super().__init__([Problem(ProblemCode.PERMISSION_DENIED, message, field)])
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAuthenticated(AccessRefused):
+    code = AccessCode.UNAUTHENTICATED
+
+
+class PermissionDenied(AccessRefused):
+    code = AccessCode.PERMISSION_DENIED
 
 
 class ProblemCollector:

@@ -99,11 +99,11 @@ async def customers(
 ) -> Page[Any]:
     """`selected`: the names of the fields asked for of each customer; the lists among them
     are read with the page, in the same statement."""
-    size = check_page_size(first)
     if criteria.include_inactive and not context.caller.has(SEES_INACTIVE):
         raise PermissionDenied(
             "Listing inactive customers needs the OPPORTUNITIES role.", ("includeInactive",)
         )
+    size = check_page_size(first)
     tenant_id = context.caller.tenant_id
     lists = _lists(selected)
     columns = list_columns(context.services.engine.dialect.name, lists)

@@ -113,7 +113,9 @@ class AccountQuery:
 class AccountMutation:
     @strawberry.mutation(
         description="Log a staff user in with email and password; returns a "
-        "session token that expires and can be revoked with `logout`. After too many failed "
+        "session token that expires and can be revoked with `logout`. An email and password "
+        "that do not match are an `INVALID_CREDENTIALS` error in the payload (the caller of "
+        "`login` needs no credentials, so this is not `UNAUTHENTICATED`). After too many failed "
         "log-ins for one email or from one address, answers `RATE_LIMITED` with "
         "`retryAfterSeconds` and does not check the password."
     )

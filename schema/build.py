@@ -38,8 +38,15 @@ from schema.sales.mutations import SalesMutation
 from schema.sales.queries import SalesQuery
 from schema.text_guard import UnacceptableTextGuard
 
+REFUSALS = (
+    " A caller without credentials, or without a role a field (or one of its arguments)"
+    " needs, gets a top-level GraphQL error with `extensions.code` `UNAUTHENTICATED` or"
+    " `PERMISSION_DENIED` and that field's data null, for queries and mutations alike;"
+    " nothing is written."
+)
 
-@strawberry.type(description="Everything Foyer can tell you.")
+
+@strawberry.type(description="Everything Foyer can tell you." + REFUSALS)
 class Query(
     CustomerQuery,
     SalesQuery,
@@ -71,7 +78,8 @@ class Query(
     " (header `Idempotent-Replayed: true`); the same key with a different request, or while"
     " the first is still running, is refused with HTTP 409 and a top-level GraphQL error"
     " `CONFLICT` naming the key. Keys belong to the organisation. An answer that was"
-    " `SERVICE_UNAVAILABLE` is not kept, so its retry runs."
+    " `SERVICE_UNAVAILABLE` is not kept, so its retry runs. What the caller can fix in the"
+    " input comes in the payload's `errors`, with nothing written." + REFUSALS
 )
 class Mutation(
     CustomerMutation,

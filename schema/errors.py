@@ -1,10 +1,19 @@
 """How errors reach clients, in one place.
 
-Errors a user can cause in a mutation come back as data: `errors: [UserError!]!` in the
-payload, with nothing written. Errors of the request as a whole (no credentials, too few
-roles, a query over the limits) are GraphQL errors with `extensions.code`. An unreachable
-database is SERVICE_UNAVAILABLE in HTTP 503 with Retry-After, decided in
-resolvers/availability.py and applied by schema/masking.py and schema/app.py.
+The rule, for every field alike (query or mutation):
+- who may not do it at all — no or unknown credentials (UNAUTHENTICATED), a role missing
+  (PERMISSION_DENIED), raised as `domain.errors.AccessRefused` by a field's permission or
+  deeper (an argument asking for more, a pink note, another's note) — is a top-level GraphQL
+  error with `extensions.code` (and `extensions.field` when an argument asked for more), the
+  field's data null and nothing written: `refusal_error`, applied to every field's errors by
+  schema/masking.py. A client handles authentication and roles once, whatever it called.
+- what the caller can fix in the input (`domain.errors.UserFacingError`): in a mutation, the
+  payload's `errors: [UserError!]!` with nothing written (`payload`); in a query, a GraphQL
+  error with the problem's code, `BAD_USER_INPUT` for VALIDATION (`read`).
+- errors of the request as a whole (a query over the limits, a bad document) are GraphQL
+  errors with `extensions.code`. An unreachable database is SERVICE_UNAVAILABLE in HTTP 503
+  with Retry-After, decided in resolvers/availability.py and applied by schema/masking.py
+  and schema/app.py.
 """
 
 from __future__ import annotations
@@ -16,15 +25,22 @@ from typing import Any, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from domain.errors import Problem, ProblemCode, UserFacingError
+from domain.errors import AccessRefused, Problem, ProblemCode, UserFacingError
 
 UserErrorCode = strawberry.enum(
     Enum("UserErrorCode", {code.name: code.value for code in ProblemCode}),  # type: ignore[misc]
-    description="What kind of problem a `UserError` reports.",
+    description="What kind of problem a `UserError` reports: always one the caller can fix "
+    "in the input. A caller without credentials or without a role the field needs is never "
+    "told here but by a top-level GraphQL error with `extensions.code` `UNAUTHENTICATED` or "
+    "`PERMISSION_DENIED`, for every query and mutation alike, with nothing written.",
 )
 
 
-ERRORS_DESCRIPTION = "Problems with the input; when any are returned nothing was changed."
+ERRORS_DESCRIPTION = (
+    "Problems with the input that the caller can fix; when any are returned nothing was "
+    "changed. Missing credentials or roles are not here: they are top-level GraphQL errors "
+    "(`UNAUTHENTICATED`, `PERMISSION_DENIED`)."
+)
 
 
 @strawberry.type(description="A problem with the input of a mutation that the caller can fix.")
@@ -50,6 +66,22 @@ class ApiError(GraphQLError):
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message, extensions={"code": code})
+
+
+def refusal_error(refusal: AccessRefused, at: GraphQLError) -> GraphQLError:
+    """The top-level error for a caller refused at the field `at` was raised on."""
+    extensions: dict[str, Any] = {"code": refusal.code.value}
+    if refusal.field:
+        extensions["field"] = list(refusal.field)
+    return GraphQLError(
+        refusal.message,
+        nodes=at.nodes,
+        source=at.source,
+        positions=at.positions,
+        path=at.path,
+        original_error=refusal,
+        extensions=extensions,
+    )
 
 
 def api_error(error: UserFacingError) -> ApiError:

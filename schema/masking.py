@@ -11,14 +11,17 @@ import uuid
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from domain.errors import AccessRefused
 from resolvers.availability import SERVICE_UNAVAILABLE, outage_reason, unavailable_message
+from schema.errors import refusal_error
 
 log = logging.getLogger("foyer.api")
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
     # Errors without an original are the GraphQL layer's own (syntax, validation): the
-    # client's to fix. Ours carry a code. Everything else is a bug or an outage.
+    # client's to fix. Ours carry a code. Everything else is a refused caller (given its code
+    # here, wherever the refusal was raised), a bug or an outage.
     original = error.original_error
     return not (original is None or isinstance(original, GraphQLError))
 
@@ -28,6 +31,8 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=_is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, AccessRefused):
+            return refusal_error(error.original_error, error)
         services = self.execution_context.context.services
         if error.original_error and outage_reason(services, error.original_error):
             return GraphQLError(

@@ -8,12 +8,13 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
+from domain.errors import NotAuthenticated, PermissionDenied
 from domain.roles import Role
-from schema.errors import ApiError
 
 
 class RolesRequired(BasePermission):
-    """The caller must be authenticated and, when roles are named, hold one of them."""
+    """The caller must be authenticated and, when roles are named, hold one of them; the
+    refusals reach the client as every refusal does (schema/errors.py)."""
 
     def __init__(self, *roles: Role) -> None:
         self.roles = roles
@@ -21,15 +22,14 @@ class RolesRequired(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
         if context.actor is None:
-            raise ApiError(
+            raise NotAuthenticated(
                 context.credentials_problem
                 or "Authentication required: send "
-                "`Authorization: Bearer <session token or API key>`.",
-                "UNAUTHENTICATED",
+                "`Authorization: Bearer <session token or API key>`."
             )
         if self.roles and not any(context.actor.has(role) for role in self.roles):
             names = " or ".join(r.value for r in self.roles)
-            raise ApiError(f"This needs the {names} role.", "PERMISSION_DENIED")
+            raise PermissionDenied(f"This needs the {names} role.")
         return True
 
 

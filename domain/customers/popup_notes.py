@@ -141,11 +141,12 @@ def _check_colour(actor: Actor, colour: NoteColour) -> None:
 
 
 async def add_pop_up_note(uow: UnitOfWork, command: AddPopUpNote) -> PopUpNote:
+    # Who may write it is decided before what was written is looked at.
+    _check_colour(uow.actor, command.colour)
     problems = ProblemCollector()
     text = _clean(problems, command.text)
     _check_expiry(problems, command.expires_on, uow.today())
     problems.raise_if_any()
-    _check_colour(uow.actor, command.colour)
     await get_customer(uow, command.customer_id)
     now = uow.now()
     note = PopUpNote(

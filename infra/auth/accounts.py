@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.actors import Actor, ActorKind
 from domain.customers.contact import Email, clean_email
 from domain.customers.customer import FIRST_REFERENCE_NUMBER
-from domain.errors import InvalidInput, NotAuthenticated, NotFound, ProblemCollector
+from domain.errors import InvalidCredentials, InvalidInput, NotFound, ProblemCollector
 from domain.roles import Role, effective_roles
 from domain.tenancy import clean_tenant, slug_for
 from domain.text import clean_text
@@ -173,7 +173,7 @@ async def log_in(
     password: str,
     hours: int,
 ) -> tuple[str, Any]:
-    """Return a new session token and its expiry, or raise NotAuthenticated (or RateLimited,
+    """Return a new session token and its expiry, or raise InvalidCredentials (or RateLimited,
     before the password is checked, after too many failures)."""
     await throttle.admit(engine, attempt)
     async with engine.connect() as db:
@@ -187,7 +187,7 @@ async def log_in(
         ).first()
     # No connection is held while the password is checked: that takes a tenth of a second.
     if not await passwords.matches(user.password_hash if user else None, password) or user is None:
-        raise NotAuthenticated("The email or password is not right.")
+        raise InvalidCredentials()
     token, now = new_secret(SESSION_PREFIX), utc_now()
     expires = now + timedelta(hours=hours)
     async with engine.begin() as db:

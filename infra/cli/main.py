@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from domain.errors import UserFacingError
+from domain.errors import AccessRefused, UserFacingError
 from domain.roles import parse_roles
 from infra.settings import Settings
 
@@ -469,6 +469,9 @@ def main() -> None:
         app()
     except UserFacingError as error:
         _report(error)
+        raise SystemExit(2) from None
+    except AccessRefused as error:
+        err.print(f"[red]error[/red]: {error.message}")
         raise SystemExit(2) from None
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

@@ -4,7 +4,12 @@ Made through the domain's own services, in their units of work, so every row com
 timeline entries and figures a real request would have written: visiting companies and their
 events, performances either side of today, funds, two membership schemes, a three-level
 capital campaign, stages, opportunities at several stages with pledges and payments,
-activities, invitations to a gala, members, and a few thousand orders in bulk.
+activities, invitations to a gala, members, a few thousand orders in bulk, contact
+preferences with customers' answers (some withdrawn later, one wording changed, partner
+companies asked about) and pop-up notes, blue and pink.
+
+Each area after the catalogue is one function of `AREAS`, given the same `Loading`; a new
+area of Foyer adds its demo data by adding its function there.
 """
 
 from __future__ import annotations
@@ -13,12 +18,21 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.actors import Actor, ActorKind
+from domain.consent.ledger import Answer, ConsentSource, record_consents
+from domain.consent.preferences import (
+    ContactPreference,
+    PartnerMode,
+    PreferenceKind,
+    save_preference,
+    set_partner_mode,
+)
+from domain.customers.popup_notes import AddPopUpNote, NoteColour, add_pop_up_note
 from domain.fundraising.activities import Activity, ActivityType, save_activity
 from domain.fundraising.campaigns import Campaign, OpportunityStage, save_campaign, save_stage
 from domain.fundraising.invitations import Invitation, Reply, answer, invite
@@ -61,6 +75,21 @@ class Season:
     gala: int
     stages: list[int]
     campaigns: list[int]
+    companies: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Loading:
+    """What every area of the season is given: a runner of one unit of work (as the demo
+    staff user, holding every role), the catalogue and campaigns, the individuals in id
+    order (the first is `C-100001`, which the README names), the staff user and the seeded
+    random numbers."""
+
+    perform: Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
+    season: Season
+    people: list[int]
+    staff_id: int
+    rng: random.Random
 
 
 async def load_season(
@@ -79,8 +108,9 @@ async def load_season(
     season = await _catalogue_and_campaigns(perform)
     people = _individuals(sync_engine, tenant_id)
     generate_orders(sync_engine, tenant_id, ORDER_ITEMS, seed)
-    await _members(perform, season, people[:40], rng)
-    await _fundraising(perform, season, people[:12], staff_id, rng)
+    loading = Loading(perform, season, people, staff_id, rng)
+    for area in AREAS:
+        await area(loading)
 
 
 async def _catalogue_and_campaigns(perform: Callable[..., Awaitable[T]]) -> Season:
@@ -129,7 +159,8 @@ async def _catalogue_and_campaigns(perform: Callable[..., Awaitable[T]]) -> Seas
     seats = await perform(
         lambda u: save_campaign(u, Campaign("Name a Seat", 30_000_00, stage_door.id))
     )
-    return Season(funds, schemes, instances, gala, stages, [appeal.id, stage_door.id, seats.id])
+    campaigns = [appeal.id, stage_door.id, seats.id]
+    return Season(funds, schemes, instances, gala, stages, campaigns, companies)
 
 
 def _individuals(sync_engine: Engine, tenant_id: int) -> list[int]:
@@ -144,10 +175,9 @@ def _individuals(sync_engine: Engine, tenant_id: int) -> list[int]:
         )
 
 
-async def _members(
-    perform: Callable[..., Awaitable[T]], season: Season, people: list[int], rng: random.Random
-) -> None:
-    for n, person in enumerate(people):
+async def _members(loading: Loading) -> None:
+    perform, season, rng = loading.perform, loading.season, loading.rng
+    for n, person in enumerate(loading.people[:40]):
         patron = n % 8 == 0
         scheme, price = (season.schemes[1], 50000) if patron else (season.schemes[0], 6000)
         # Patrons renew by invitation, never automatically.
@@ -160,13 +190,9 @@ async def _members(
         await perform(lambda u, c=command: record_order(u, c))
 
 
-async def _fundraising(
-    perform: Callable[..., Awaitable[T]],
-    season: Season,
-    donors: list[int],
-    staff_id: int,
-    rng: random.Random,
-) -> None:
+async def _fundraising(loading: Loading) -> None:
+    perform, season, rng, staff_id = loading.perform, loading.season, loading.rng, loading.staff_id
+    donors = loading.people[:12]
     today = datetime.now(UTC).date()
     leaf, capital, annual = season.campaigns[2], season.funds["CAPITAL"], season.funds["ANNUAL"]
     for n, donor in enumerate(donors):
@@ -226,3 +252,130 @@ async def _pledge_and_pay(
             assert instalment.id is not None
             paying = PayInstalment(instalment.id, instalment.amount)
             await perform(lambda u, p=paying: pay_instalment(u, p))
+
+
+# (name, kind, statement, ask again after months): what the venue asks its customers.
+PREFERENCES = (
+    ("Email news", PreferenceKind.EMAIL, "Email me about what is on and offers.", 24),
+    ("Post", PreferenceKind.POST, "Send me the season brochure by post.", 24),
+    ("Phone", PreferenceKind.PHONE, "Call me about supporting the theatre.", None),
+    ("Learning", PreferenceKind.TOPIC, "Tell me about workshops and classes.", None),
+)
+SOURCES = (
+    ConsentSource.WEB,
+    ConsentSource.BOX_OFFICE,
+    ConsentSource.PHONE,
+    ConsentSource.IMPORT,
+    ConsentSource.CUSTOMER_ACCOUNT,
+)
+CONSENTING = 80
+
+
+async def _consent(loading: Loading) -> None:
+    """Preferences, and the answers of the first CONSENTING individuals through the ledger:
+    given by various routes, some withdrawn later (by an unsubscribe link or on the phone),
+    one preference's words changed after the first answers (those keep version 1), and
+    partner companies asked about first generally, then one by one."""
+    perform, rng = loading.perform, loading.rng
+    saved = [
+        await perform(
+            lambda u, n=name, k=kind, w=words, m=months: save_preference(
+                u, ContactPreference(n, k, w, ask_again_months=m)
+            )
+        )
+        for name, kind, words, months in PREFERENCES
+    ]
+    general = await perform(
+        lambda u: save_preference(
+            u,
+            ContactPreference(
+                "Partner companies",
+                PreferenceKind.PARTNER,
+                "Share my details with the companies whose shows I book.",
+            ),
+        )
+    )
+    people, first_answers = loading.people[:CONSENTING], []
+    for n, person in enumerate(people):
+        chosen = [p for p in (*saved, general) if rng.random() < 0.6] or [saved[0]]
+        answers = tuple(Answer(p.id or 0, rng.random() < 0.85, p.version) for p in chosen)
+        source = SOURCES[n % len(SOURCES)]
+        first_answers.append(lambda u, c=person, a=answers, s=source: record_consents(u, c, a, s))
+    await _in_one(perform, first_answers)
+    email = saved[0]
+    email.statement = "Email me about what is on, offers and news of the theatre."
+    email = await perform(lambda u: save_preference(u, email))
+    await perform(lambda u: set_partner_mode(u, PartnerMode.PER_PARTNER))
+    companies = [
+        await perform(
+            lambda u, name=name, company=company: save_preference(
+                u,
+                ContactPreference(
+                    f"Share with {name}",
+                    PreferenceKind.PARTNER,
+                    f"Share my details with {name} when I book their shows.",
+                    partner_company_id=company,
+                ),
+            )
+        )
+        for name, company in loading.season.companies.items()
+    ]
+    later = []
+    for n, person in enumerate(people[::3]):
+        withdrawn = (Answer(email.id or 0, False, email.version),)
+        source = ConsentSource.UNSUBSCRIBE_LINK if n % 2 else ConsentSource.PHONE
+        later.append(lambda u, c=person, a=withdrawn, s=source: record_consents(u, c, a, s))
+    for n, person in enumerate(people[1::4]):
+        company = companies[n % len(companies)]
+        shared = (Answer(company.id or 0, n % 3 != 0, company.version),)
+        later.append(
+            lambda u, c=person, a=shared: record_consents(u, c, a, ConsentSource.BOX_OFFICE)
+        )
+    await _in_one(perform, later)
+
+
+async def _in_one(
+    perform: Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]],
+    works: list[Callable[[UnitOfWork], Awaitable[Any]]],
+) -> None:
+    """Run `works` in turn in one unit of work: many small answers in one commit, so the
+    demo starts quickly."""
+
+    async def each(uow: UnitOfWork) -> None:
+        for work in works:
+            await work(uow)
+
+    await perform(each)
+
+
+# (colour, text, pinned): notes a box office and a development team write.
+NOTES = (
+    (NoteColour.BLUE, "Uses a wheelchair: book the aisle spaces in row F.", True),
+    (NoteColour.BLUE, "Hard of hearing: offer the captioned performances.", False),
+    (NoteColour.BLUE, "Prefers to be called by their first name.", False),
+    (NoteColour.PINK, "Considering a legacy gift: talk to the Director first.", True),
+    (NoteColour.PINK, "Major donor prospect: capacity about 50k.", False),
+    (NoteColour.BLUE, "Lost property: an umbrella, kept at the stage door.", False),
+)
+
+
+async def _pop_up_notes(loading: Loading) -> None:
+    """Notes on a few dozen customers, `C-100001` among them: blue for every reader, pink
+    for fundraisers only; one expires next week."""
+    next_week, notes = datetime.now(UTC).date() + timedelta(days=7), []
+    for n, person in enumerate(loading.people[:30]):
+        for colour, text, pinned in NOTES[n % 3 :: 3] if n % 2 == 0 else NOTES[n % 6 : n % 6 + 1]:
+            expires = next_week if text.startswith("Lost property") else None
+            note = AddPopUpNote(person, colour, text, pinned, expires)
+            notes.append(lambda u, c=note: add_pop_up_note(u, c))
+    await _in_one(loading.perform, notes)
+
+
+# Every area of the season after the catalogue and the bulk orders, in order.
+# Segments and mailings add their demo data here (each an `async def (loading: Loading)`).
+AREAS: tuple[Callable[[Loading], Awaitable[None]], ...] = (
+    _members,
+    _fundraising,
+    _consent,
+    _pop_up_notes,
+)

@@ -41,6 +41,13 @@ def codes(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
     return [(e["code"], e["field"]) for e in payload["errors"]]
 
 
+def refusals(result: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
+    """The top-level errors (code, argument at fault) of a response whose fields are all
+    null: how a caller without credentials or a role is refused, by every field alike."""
+    assert not any((result["data"] or {}).values()), result["data"]
+    return [(e["extensions"]["code"], e["extensions"].get("field")) for e in result["errors"]]
+
+
 SAVE_STAGE = f"""mutation($input: OpportunityStageInput!) {{ saveOpportunityStage(input: $input)
   {{ stage {{ id name position retired }} {ERRORS} }} }}"""
 SAVE_CAMPAIGN = f"""mutation($input: CampaignInput!) {{ saveCampaign(input: $input)

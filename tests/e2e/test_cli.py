@@ -211,6 +211,18 @@ def test_the_demo_holds_a_season_to_explore(tmp_path: Path) -> None:
         assert one("select count(distinct reply) from invitation") == 3
         assert one("select count(*) from customer_order") > 2000
         assert one("select count(*) from membership") > 0
+        assert one("select count(distinct source) from consent_entry") >= 5
+        assert one("select count(*) from consent_entry where state = 'WITHDRAWN'") > 0
+        assert one("select count(distinct wording_version) from consent_entry") == 2
+        assert (
+            one(
+                "select count(distinct preference_id) from consent_entry where preference_id in "
+                "(select id from contact_preference where partner_company_id is not null)"
+            )
+            == 3
+        )
+        assert one("select count(distinct colour) from pop_up_note") == 2
+        assert one("select count(distinct customer_id) from pop_up_note") >= 20
 
 
 def test_a_revoked_demo_key_is_replaced_and_the_reason_said(tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ async def test_a_login_checking_its_password_does_not_hold_up_other_requests(
     await asyncio.to_thread(checking.wait, 10)
     viewer = await api.data(VIEWER)
     answered.set()
-    assert codes(await login) == ["UNAUTHENTICATED"]
+    assert codes(await login) == ["INVALID_CREDENTIALS"]
     assert viewer["viewer"]["kind"] == "API_KEY"
     assert seen == [True]
 
@@ -160,7 +160,7 @@ async def test_past_the_limit_for_an_email_even_the_right_password_waits_uncheck
         refused = await log_in(client, email, PASSWORD)
         open_windows_earlier(WINDOW - timedelta(seconds=60))
         later = await log_in(client, email, PASSWORD)
-    assert [codes(p) for p in failed] == [["UNAUTHENTICATED"]] * STRICT_EMAIL
+    assert [codes(p) for p in failed] == [["INVALID_CREDENTIALS"]] * STRICT_EMAIL
     assert [p["retryAfterSeconds"] for p in failed] == [None] * STRICT_EMAIL
     assert codes(refused) == ["RATE_LIMITED"] and refused["token"] is None
     assert 0 < refused["retryAfterSeconds"] <= WINDOW.total_seconds()
@@ -187,8 +187,8 @@ async def test_a_successful_login_clears_the_failures_of_its_email(api: Api, str
         before = await log_in(client, email, WRONG)
         success = await log_in(client, email)
         after = [await log_in(client, email, WRONG) for _ in range(STRICT_EMAIL)]
-    assert codes(before) == ["UNAUTHENTICATED"] and success["errors"] == []
-    assert [codes(p) for p in after] == [["UNAUTHENTICATED"]] * STRICT_EMAIL
+    assert codes(before) == ["INVALID_CREDENTIALS"] and success["errors"] == []
+    assert [codes(p) for p in after] == [["INVALID_CREDENTIALS"]] * STRICT_EMAIL
 
 
 async def test_failures_from_one_address_refuse_every_email_from_it_but_not_elsewhere(
@@ -199,7 +199,7 @@ async def test_failures_from_one_address_refuse_every_email_from_it_but_not_else
         guesses = [await log_in(one, unknown_email(), WRONG) for _ in range(STRICT_ADDRESS)]
         refused = await log_in(one, email)
         from_elsewhere = await log_in(two, email)
-    assert [codes(p) for p in guesses] == [["UNAUTHENTICATED"]] * STRICT_ADDRESS
+    assert [codes(p) for p in guesses] == [["INVALID_CREDENTIALS"]] * STRICT_ADDRESS
     assert codes(refused) == ["RATE_LIMITED"]
     assert from_elsewhere["errors"] == [] and from_elsewhere["token"]
 
@@ -212,7 +212,7 @@ async def test_guesses_sent_at_once_get_only_five_password_checks(
     answers = await asyncio.gather(*(log_in(client, email, WRONG) for client in clients))
     assert (
         sorted(code for p in answers for code in codes(p))
-        == ["RATE_LIMITED"] * 7 + ["UNAUTHENTICATED"] * 5
+        == ["INVALID_CREDENTIALS"] * 5 + ["RATE_LIMITED"] * 7
     )
     assert len(password_checks) == 5
 
@@ -279,5 +279,5 @@ def test_x_forwarded_for_names_the_client_only_from_trusted_proxies(tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'foyer.db'}"
     ignored = address_counts(url, None)
     trusted = address_counts(url, "127.0.0.1")
-    assert ignored == [["UNAUTHENTICATED"], ["RATE_LIMITED"], ["RATE_LIMITED"]]
-    assert trusted == [["UNAUTHENTICATED"], ["UNAUTHENTICATED"], ["RATE_LIMITED"]]
+    assert ignored == [["INVALID_CREDENTIALS"], ["RATE_LIMITED"], ["RATE_LIMITED"]]
+    assert trusted == [["INVALID_CREDENTIALS"], ["INVALID_CREDENTIALS"], ["RATE_LIMITED"]]
