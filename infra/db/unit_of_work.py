@@ -1,5 +1,6 @@
-"""The unit of work: one transaction holding a change, its timeline entries and its outbox
-messages. Nothing commits unless `commit()` is called; leaving the block rolls back."""
+"""The unit of work: one transaction holding a change, the facts it adds to the record's
+history (domain.history) with the timeline entries they word, and its outbox messages.
+Nothing commits unless `commit()` is called; leaving the block rolls back."""
 
 from __future__ import annotations
 
@@ -207,18 +208,26 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._connection is not None
         tenant_id, now, actor = self.actor.tenant_id, utc_now(), self.actor.label
-        entries = []
-        for event in self._events:
-            change_id = None
-            if isinstance(event, Fact):
-                change_id = await self._connection.scalar(
-                    insert(t.record_change)
-                    .values(change_row(tenant_id, event, actor, now))
-                    .returning(t.record_change.c.id)
-                )
-            entries += [
-                entry_row(tenant_id, e, actor, now, change_id) for e in event.timeline_entries()
-            ]
+        # Every event that writes entries is a fact of the record's history: the facts in
+        # one statement, then their entries, each naming its fact.
+        facts = [event for event in self._events if isinstance(event, Fact)]
+        ids: list[int] = []
+        if facts:
+            ids = list(
+                (
+                    await self._connection.execute(
+                        insert(t.record_change).returning(
+                            t.record_change.c.id, sort_by_parameter_order=True
+                        ),
+                        [change_row(tenant_id, fact, actor, now) for fact in facts],
+                    )
+                ).scalars()
+            )
+        entries = [
+            entry_row(tenant_id, entry, actor, now, change_id)
+            for fact, change_id in zip(facts, ids, strict=True)
+            for entry in fact.timeline_entries()
+        ]
         if entries:
             await self._connection.execute(insert(t.timeline_entry), entries)
         links = [link for event in self._events for link in event.opportunity_links()]
