@@ -8,7 +8,10 @@ when it happens and whenever `foyer timeline rebuild` derives the timeline again
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from domain.timeline import OpportunityLink, TimelineEntry
@@ -77,3 +80,19 @@ class LinkedToOpportunity(Fact):
 
     def opportunity_links(self) -> list[OpportunityLink]:
         return [self.link]
+
+
+def as_json(value: Any) -> Any:
+    """A fact's value as the history keeps it: dataclasses as objects of their fields,
+    enums as their values, dates as ISO text, tuples as lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    return value

@@ -27,7 +27,7 @@ import domain.customers.popup_notes
 import domain.fundraising.events
 import domain.sales.events  # noqa: F401
 from domain.consent.erasure import scrub
-from domain.events import Fact
+from domain.events import Fact, as_json
 from domain.timeline import TimelineEntry
 
 
@@ -47,7 +47,7 @@ def facts_of(fact: Fact) -> dict[str, Any]:
     """The fact as JSON: its fields by name (or what it says it keeps: Fact.kept)."""
     plain = fact.kept()
     if plain is None:
-        plain = _plain(fact)
+        plain = as_json(fact)
     assert isinstance(plain, dict)
     return plain
 
@@ -81,20 +81,6 @@ def _scrubbed(value: Any, words: list[str]) -> Any:
         return {k: _scrubbed(v, words) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrubbed(v, words) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
     return value
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, is_dataclass
-from datetime import date
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.events import Fact
+from domain.events import Fact, as_json
 from domain.timeline import CUSTOMER, Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
@@ -179,17 +178,7 @@ def recorded_value(customer: Customer, field: str) -> Any:
     """A field of the record (named as in the API: `firstName`, `emails`) as the history
     keeps it: JSON, lists of contact details as lists of their parts."""
     value = getattr(customer, re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower())
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in asdict(value).items()}
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return as_json(value)
 
 
 def details_changed(
