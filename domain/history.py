@@ -64,9 +64,10 @@ def erased(kind: str, facts: dict[str, Any], words: Iterable[str], customer_id: 
     """The fact kept as `kind` with `facts` once `customer_id` is erased: their personal
     words taken out of every text it holds, and whatever else of their record it kept
     (Fact.forgetting). None for a fact whose own rows keep it: its ids name no one."""
-    if Fact.KINDS[kind].FROM_ROWS:
+    known = Fact.KINDS[kind]
+    if known.FROM_ROWS:
         return None
-    return fact_from(kind, _scrubbed(facts, list(words))).forgetting(customer_id)
+    return fact_from(kind, _scrubbed(known, facts, list(words))).forgetting(customer_id)
 
 
 def former_words(facts: Iterable[Fact], customer_id: int) -> set[str]:
@@ -74,13 +75,41 @@ def former_words(facts: Iterable[Fact], customer_id: int) -> set[str]:
     return {word for fact in facts for word in fact.former_words(customer_id)}
 
 
-def _scrubbed(value: Any, words: list[str]) -> Any:
+# Fields that hold codes, never a person's words: a tag or a name that happens to read
+# "web" or "order" must not turn a consent's source or a subject's type into "[erased]".
+_CODES = frozenset({"currency", "source", "type", "reply", "outcome", "expires"})
+
+
+def _scrubbed(hint: Any, value: Any, words: list[str]) -> Any:
+    """`value` (JSON of the type `hint` names) with `words` taken out of its texts: of
+    free text only, not of codes, enums, moments or ids."""
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return _scrubbed(next(a for a in args if a is not type(None)), value, words)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return [_scrubbed(args[0], v, words) for v in value]
+        return [_scrubbed(a, v, words) for a, v in zip(args, value, strict=True)]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return {
+            k: v if k in _CODES or k not in hints else _scrubbed(hints[k], v, words)
+            for k, v in value.items()
+        }
+    if hint is str or hint is Any or origin is dict:
+        return _texts_scrubbed(value, words)
+    return value
+
+
+def _texts_scrubbed(value: Any, words: list[str]) -> Any:
     if isinstance(value, str):
         return scrub(value, words)
     if isinstance(value, dict):
-        return {k: _scrubbed(v, words) for k, v in value.items()}
+        return {k: _texts_scrubbed(v, words) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrubbed(v, words) for v in value]
+        return [_texts_scrubbed(v, words) for v in value]
     return value
 
 

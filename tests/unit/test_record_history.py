@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from domain.consent.events import ConsentRecorded
 from domain.customers.events import CustomerCreated, CustomerDetailsChanged, RelationshipAdded
 from domain.events import DomainEvent, Fact, LinkedToOpportunity
 from domain.fundraising.events import ActivitySaved, InstalmentPaid
@@ -82,3 +83,26 @@ def test_erasing_takes_the_names_a_customer_had_and_the_values_they_gave_out_of_
     assert "Byron" not in text and "Ada" not in text
     assert forgotten[1] == CustomerDetailsChanged(1, (("lastName", "[erased]", "[erased]"),))
     assert "[erased] added as Spouse." in text
+
+
+def test_erasing_leaves_codes_alone_whatever_the_person_was_called() -> None:
+    words = ["owner", "order", "web", "gbp", "visit", "call"]
+    facts = [
+        consent_recorded_on_the_web(),
+        SAMPLES[2],  # items returned: an owner, an order, pounds
+        SAMPLES[5],  # a call
+        SAMPLES[7],  # a visit written before the history
+    ]
+
+    forgotten = [erased(type(f).__name__, facts_of(f), words, 1) for f in facts]
+
+    assert [type(f) for f in forgotten] == [type(f) for f in facts]
+    assert forgotten[0] == facts[0]
+    assert forgotten[1] == facts[1]
+    assert forgotten[2] is not None and forgotten[2].timeline_entries()[0].summary == (
+        "Call planned: Thank you (due 2026-04-01)."
+    )
+
+
+def consent_recorded_on_the_web() -> Fact:
+    return ConsentRecorded(1, 1, 2, "News", True, "WEB", 1, None)
