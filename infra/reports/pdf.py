@@ -54,6 +54,11 @@ _environment.filters["cell"] = typst_string
 _EM_PER_CHARACTER = 0.56
 _INSET = "8pt"
 _INSET_EM = 8 / 9.5
+# The advance of each kind of character in ems, a little over what Libertinus Serif gives
+# it in bold (the widest it is set): W, M, @ and dashes; other capitals; m and w; other
+# letters and figures; spaces; anything else (other punctuation, other scripts, symbols).
+_WIDEST, _CAPITAL, _WIDE_LOWER, _LETTER, _SPACE, _OTHER = 1.06, 0.83, 0.92, 0.53, 0.26, 1.06
+_PUNCTUATION = 0.6
 # The width tables have: A4 less the template's margins (2 x 1.7 cm), in ems of the body
 # size (9.5 pt).
 _TEXT_WIDTH_EM = (210 - 34) / 25.4 * 72 / 9.5
@@ -74,6 +79,27 @@ def column_widths(section: ReportSection) -> list[str]:
     return widths
 
 
+def text_em(text: str) -> float:
+    """How wide `text` is at most, in ems, on one line."""
+    return sum(_character_em(ch) for ch in text)
+
+
+def _character_em(ch: str) -> float:
+    if ch in "WM@\u2014\u2013":  # and the em and en dashes
+        return _WIDEST
+    if ch.isupper():
+        return _CAPITAL
+    if ch in "mw":
+        return _WIDE_LOWER
+    if ch.isspace():
+        return _SPACE
+    if ch.isascii() and not ch.isalnum():
+        return _PUNCTUATION
+    if ch.isalnum() and (ch.isascii() or ch.islower()):
+        return _LETTER
+    return _OTHER
+
+
 def _fixed_em(section: ReportSection, index: int) -> float | None:
     """The width in ems `column_widths` gives a measured column; None for a text column."""
     column = section.columns[index]
@@ -85,7 +111,7 @@ def _fixed_em(section: ReportSection, index: int) -> float | None:
 
 def one_line_rows(section: ReportSection) -> bool:
     """Whether every cell of the section fits on one line in the widths `column_widths`
-    gives (text measured as if every letter were as wide as the widest), so that its rows
+    gives (free text by `text_em`; measured columns never wrap), so that its rows
     can be given their one-line height: Typst then lays each cell out once instead of
     measuring every row first, which takes a fifth off the memory a long table needs
     (enough to write the PDF tagged within the worker's budget) and half its time."""
@@ -95,9 +121,9 @@ def one_line_rows(section: ReportSection) -> bool:
     for index, (column, em) in enumerate(zip(section.columns, fixed, strict=True)):
         if em is not None:
             continue
-        fits = (free * column.width / shares - _INSET_EM) / _EM_PER_CHARACTER
+        room = free * column.width / shares - _INSET_EM
         texts = [column.title, *(as_text(row[index]) for row in section.rows)]
-        if any(len(text) > fits or "\n" in text for text in texts):
+        if any(text_em(text) > room or "\n" in text for text in texts):
             return False
     return True
 

@@ -87,7 +87,11 @@ def test_rows_are_one_line_high_only_where_every_cell_fits_on_one_line() -> None
     short = ReportSection("Tickets", columns, [("Hamlet", Money(2500, "GBP"))] * 3)
     long = ReportSection("Tickets", columns, [("Hamlet " * 40, Money(2500, "GBP"))])
     lines = ReportSection("Tickets", columns, [("Hamlet\nMatinee", Money(2500, "GBP"))])
+    # As many letters, but capitals of the widest: they would not fit.
+    lower = ReportSection("Tickets", columns, [("w" * 45, Money(2500, "GBP"))])
+    upper = ReportSection("Tickets", columns, [("W" * 45, Money(2500, "GBP"))])
 
-    assert one_line_rows(short)
+    assert one_line_rows(short) and one_line_rows(lower)
     assert not one_line_rows(long)
     assert not one_line_rows(lines)
+    assert not one_line_rows(upper)
