@@ -161,8 +161,10 @@ def render_pdf(profile: DonorProfile, output: Path) -> None:
         root=str(TEMPLATES),
         ignore_system_fonts=True,  # its own fonts: the same file on every machine
         timestamp=int(profile.generated_at.timestamp()),
-        # Tagged, for screen readers: within the worker's memory budget because the long
-        # tables are laid out in one pass (one_line_rows).
+        # Tagged, for screen readers, and checked by Typst against PDF/UA-1 (a title, a
+        # language, headings in order, tables with header cells): within the worker's
+        # memory budget because the long tables are laid out in one pass (one_line_rows).
         pdf_tags=True,
+        pdf_standards="ua-1",
     )
     output.write_bytes(pdf)  # type: ignore[arg-type]
