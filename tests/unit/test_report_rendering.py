@@ -62,7 +62,9 @@ def test_a_cell_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     assert sheet["B2"].value == 1234.56 and sheet["B2"].number_format.startswith('"GBP"')
 
 
-def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua_with_its_tables_as_tables(tmp_path: Path) -> None:
+def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua_with_its_tables_as_tables(
+    tmp_path: Path,
+) -> None:
     render_pdf(profile(), tmp_path / "p.pdf")
 
     root = PdfReader(tmp_path / "p.pdf").trailer["/Root"]
