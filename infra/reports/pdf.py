@@ -52,8 +52,7 @@ _environment.filters["cell"] = typst_string
 # Roughly the advance of the widest figures and capitals at the body size, with the cell's
 # inset: enough that a measured column never wraps.
 _EM_PER_CHARACTER = 0.56
-_INSET = "8pt"
-_INSET_EM = 8 / 9.5
+_INSET_EM = 8 / 9.5  # 8 pt at the body size
 # The advance of each kind of character in ems, a little over what Libertinus Serif gives
 # it in bold (the widest it is set): W, M, @ and dashes; other capitals; m and w; other
 # letters and figures; spaces; anything else (other punctuation, other scripts, symbols).
@@ -71,11 +70,8 @@ def column_widths(section: ReportSection) -> list[str]:
     memory of a 2,000-row table)."""
     widths = []
     for index, column in enumerate(section.columns):
-        if column.numeric or column.width <= 12:
-            longest = max([len(column.title), *(len(as_text(row[index])) for row in section.rows)])
-            widths.append(f"{longest * _EM_PER_CHARACTER:.2f}em + {_INSET}")
-        else:
-            widths.append(f"{column.width}fr")
+        em = _fixed_em(section, index)
+        widths.append(f"{column.width}fr" if em is None else f"{em:.2f}em")
     return widths
 
 
