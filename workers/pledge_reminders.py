@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from domain.consent.erasure import email_hash, needs_fresh_answer
+from domain.fundraising.events import PledgeReminderSent
 from domain.fundraising.reminders import ReminderPolicy, reminder_values
 from domain.money import Money
 from infra.clock import utc_now
@@ -112,13 +113,17 @@ def _send(
             raise  # a passing failure: retried (workers/retry_policy.py)
         _failed(db, reminder, f"The mail server refused it: {refused.reason}")
         return
-    queue.record_outcome(
-        db,
-        reminder,
-        "SENT",
-        f"Pledge reminder {reminder.number} sent to {reminder.email} for "
-        f"{values['amount']} due {values['due_on']}.",
+    sent = PledgeReminderSent(
+        reminder.customer_id,
+        reminder.pledge_id,
+        reminder.opportunity_id,
+        reminder.number,
+        reminder.email,
+        reminder.amount,
+        reminder.currency,
+        reminder.due_on,
     )
+    queue.record_outcome(db, reminder, "SENT", sent)
 
 
 def _failed(db: Connection, reminder: Any, reason: str) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from domain.customers.customer import Customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
-from domain.events import DomainEvent, OutboxMessage
+from domain.events import Fact, OutboxMessage
 from domain.text import clean_text
 from domain.timeline import TimelineEntry, TimelineEntryType
 
@@ -64,7 +64,7 @@ def scrub(text: str, words: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
-class CustomerErased(DomainEvent):
+class CustomerErased(Fact):
     customer_id: int
     reference: str
 

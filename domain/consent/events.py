@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from domain.events import DomainEvent, OutboxMessage
+from domain.events import Fact, OutboxMessage
 from domain.timeline import Subject, TimelineEntry, TimelineEntryType
 
 if TYPE_CHECKING:
@@ -22,43 +22,61 @@ SOURCE_WORDS = {
 
 
 @dataclass(frozen=True)
-class ConsentRecorded(DomainEvent):
-    entry: ConsentEntry
+class ConsentRecorded(Fact):
+    """An answer appended to the ledger, with the preference's name as it was then."""
+
+    entry_id: int
+    customer_id: int
+    preference_id: int
     preference_name: str
+    granted: bool
+    source: str
+    wording_version: int
+    order_id: int | None
 
     def timeline_entries(self) -> list[TimelineEntry]:
-        entry = self.entry
-        assert entry.customer_id is not None
-        granted = entry.state.value == "GRANTED"
-        verb = "Agreed to" if granted else "Withdrew from"
+        verb = "Agreed to" if self.granted else "Withdrew from"
         details = {
-            "preferenceId": str(entry.preference_id),
-            "source": entry.source.value,
-            "wordingVersion": str(entry.wording_version),
+            "preferenceId": str(self.preference_id),
+            "source": self.source,
+            "wordingVersion": str(self.wording_version),
         }
-        if entry.order_id is not None:
-            details["orderId"] = str(entry.order_id)
+        if self.order_id is not None:
+            details["orderId"] = str(self.order_id)
         return [
             TimelineEntry(
-                entry.customer_id,
+                self.customer_id,
                 TimelineEntryType.CONSENT_GRANTED
-                if granted
+                if self.granted
                 else TimelineEntryType.CONSENT_WITHDRAWN,
-                f"{verb} {self.preference_name!r} {SOURCE_WORDS[entry.source.value]}.",
+                f"{verb} {self.preference_name!r} {SOURCE_WORDS[self.source]}.",
                 details,
-                subject=Subject("ContactPreference", entry.preference_id),
+                subject=Subject("ContactPreference", self.preference_id),
             )
         ]
 
     def message(self) -> OutboxMessage:
-        entry = self.entry
         return OutboxMessage(
             "consent.recorded",
             {
-                "entry_id": entry.id,
-                "customer_id": entry.customer_id,
-                "preference_id": entry.preference_id,
-                "state": entry.state.value,
+                "entry_id": self.entry_id,
+                "customer_id": self.customer_id,
+                "preference_id": self.preference_id,
+                "state": "GRANTED" if self.granted else "WITHDRAWN",
             },
             event=True,
         )
+
+
+def consent_recorded(entry: ConsentEntry, preference_name: str) -> ConsentRecorded:
+    assert entry.id is not None and entry.customer_id is not None
+    return ConsentRecorded(
+        entry.id,
+        entry.customer_id,
+        entry.preference_id,
+        preference_name,
+        entry.state.value == "GRANTED",
+        entry.source.value,
+        entry.wording_version,
+        entry.order_id,
+    )

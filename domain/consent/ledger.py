@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from domain.actors import ActorKind
-from domain.consent.events import ConsentRecorded
+from domain.consent.events import consent_recorded
 from domain.consent.preferences import ContactPreference
 from domain.errors import Conflict, InvalidInput, NotFound
 
@@ -136,5 +136,5 @@ async def record_consents(
     ]
     stored = await uow.consent.append(entries)
     for entry in stored:
-        uow.record(ConsentRecorded(entry, preferences[entry.preference_id].name))
+        uow.record(consent_recorded(entry, preferences[entry.preference_id].name))
     return stored

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from domain.events import DomainEvent
+from domain.events import Fact, as_json
 from domain.timeline import CUSTOMER, Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
+if TYPE_CHECKING:
+    from domain.customers.customer import Customer
+
+ERASED_VALUE = "[erased]"
+
 
 @dataclass(frozen=True)
-class CustomerCreated(DomainEvent):
+class CustomerCreated(Fact):
     customer_id: int
     display_name: str
+
+    def former_words(self, customer_id: int) -> set[str]:
+        if customer_id != self.customer_id:
+            return set()
+        return {self.display_name, *self.display_name.split()}
 
     def timeline_entries(self) -> list[TimelineEntry]:
         return [
@@ -26,9 +38,27 @@ class CustomerCreated(DomainEvent):
 
 
 @dataclass(frozen=True)
-class CustomerDetailsChanged(DomainEvent):
+class CustomerDetailsChanged(Fact):
+    """The fields of the record a change touched (by their names in the API), each with
+    its value before and after (domain.customers.events.recorded_value)."""
+
     customer_id: int
-    changed: tuple[str, ...]
+    changes: tuple[tuple[str, Any, Any], ...]
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return tuple(name for name, _, _ in self.changes)
+
+    def former_words(self, customer_id: int) -> set[str]:
+        if customer_id != self.customer_id:
+            return set()
+        return {w for _, before, after in self.changes for w in (*_words(before), *_words(after))}
+
+    def forgetting(self, customer_id: int) -> CustomerDetailsChanged:
+        if customer_id != self.customer_id:
+            return self
+        forgotten = tuple((name, ERASED_VALUE, ERASED_VALUE) for name in self.changed)
+        return CustomerDetailsChanged(self.customer_id, forgotten)
 
     def timeline_entries(self) -> list[TimelineEntry]:
         fields = ", ".join(self.changed)
@@ -44,7 +74,7 @@ class CustomerDetailsChanged(DomainEvent):
 
 
 @dataclass(frozen=True)
-class CustomerDeactivated(DomainEvent):
+class CustomerDeactivated(Fact):
     customer_id: int
     reason: str | None
 
@@ -61,7 +91,7 @@ class CustomerDeactivated(DomainEvent):
 
 
 @dataclass(frozen=True)
-class CustomerReactivated(DomainEvent):
+class CustomerReactivated(Fact):
     customer_id: int
 
     def timeline_entries(self) -> list[TimelineEntry]:
@@ -76,7 +106,7 @@ class CustomerReactivated(DomainEvent):
 
 
 @dataclass(frozen=True)
-class RelationshipAdded(DomainEvent):
+class RelationshipAdded(Fact):
     """Written on both customers' timelines, each in their own words."""
 
     relationship_id: int
@@ -105,7 +135,7 @@ class RelationshipEnded(RelationshipAdded):
 
 
 @dataclass(frozen=True)
-class HouseholdChange(DomainEvent):
+class HouseholdChange(Fact):
     """A member joined or left a household, or became its primary householder."""
 
     household_id: int
@@ -142,3 +172,31 @@ def household_left(household_id: int, name: str, customer_id: int) -> HouseholdC
 
 def primary_householder_changed(household_id: int, name: str, customer_id: int) -> HouseholdChange:
     return HouseholdChange(household_id, name, customer_id, T.PRIMARY_HOUSEHOLDER_CHANGED)
+
+
+def recorded_value(customer: Customer, field: str) -> Any:
+    """A field of the record (named as in the API: `firstName`, `emails`) as the history
+    keeps it: JSON, lists of contact details as lists of their parts."""
+    value = getattr(customer, re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower())
+    return as_json(value)
+
+
+def details_changed(
+    before: Customer, after: Customer, changed: list[str]
+) -> CustomerDetailsChanged:
+    assert after.id is not None
+    return CustomerDetailsChanged(
+        after.id,
+        tuple((f, recorded_value(before, f), recorded_value(after, f)) for f in changed),
+    )
+
+
+def _words(value: Any) -> list[str]:
+    """Every text in a recorded value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [w for v in value for w in _words(v)]
+    return []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from domain.actors import Actor
 from domain.customers.services import get_customer
 from domain.errors import NotFound, PermissionDenied, ProblemCollector
-from domain.events import DomainEvent
+from domain.events import Fact
 from domain.roles import FUNDRAISING_READER, Role
 from domain.text import LONG_TEXT_LIMIT, clean_text
 from domain.timeline import Subject, TimelineEntry
@@ -115,7 +115,9 @@ class DeletePopUpNote:
 
 
 @dataclass(frozen=True)
-class PopUpNoteChanged(DomainEvent):
+class PopUpNoteChanged(Fact):
+    """One revision of a note: its text as it was added, after each edit, and when deleted."""
+
     note_id: int
     customer_id: int
     colour: NoteColour

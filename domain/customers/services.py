@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from domain.customers.commands import (
@@ -17,8 +18,8 @@ from domain.customers.details import apply_contact_details, check_date_of_death
 from domain.customers.events import (
     CustomerCreated,
     CustomerDeactivated,
-    CustomerDetailsChanged,
     CustomerReactivated,
+    details_changed,
 )
 from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.text import LONG_TEXT_LIMIT, clean_text
@@ -63,6 +64,7 @@ async def _add(uow: UnitOfWork, customer: Customer) -> Customer:
 
 async def update_individual(uow: UnitOfWork, command: UpdateIndividual) -> Customer:
     customer = await get_customer(uow, command.customer_id, CustomerKind.INDIVIDUAL)
+    before = copy.deepcopy(customer)
     problems = ProblemCollector()
     changed: list[str] = []
     names = (  # (schema field, attribute, given, limit, required)
@@ -84,11 +86,12 @@ async def update_individual(uow: UnitOfWork, command: UpdateIndividual) -> Custo
             changed.append("dateOfDeath")
     changed += apply_contact_details(problems, customer, command.details, uow.actor)
     problems.raise_if_any()
-    return await _save_changes(uow, customer, changed)
+    return await _save_changes(uow, before, customer, changed)
 
 
 async def update_organisation(uow: UnitOfWork, command: UpdateOrganisation) -> Customer:
     customer = await get_customer(uow, command.customer_id, CustomerKind.ORGANISATION)
+    before = copy.deepcopy(customer)
     problems = ProblemCollector()
     changed: list[str] = []
     if command.name is not UNSET:
@@ -98,14 +101,15 @@ async def update_organisation(uow: UnitOfWork, command: UpdateOrganisation) -> C
             changed.append("name")
     changed += apply_contact_details(problems, customer, command.details, uow.actor)
     problems.raise_if_any()
-    return await _save_changes(uow, customer, changed)
+    return await _save_changes(uow, before, customer, changed)
 
 
-async def _save_changes(uow: UnitOfWork, customer: Customer, changed: list[str]) -> Customer:
+async def _save_changes(
+    uow: UnitOfWork, before: Customer, customer: Customer, changed: list[str]
+) -> Customer:
     if changed:
         await uow.customers.save(customer)
-        assert customer.id is not None
-        uow.record(CustomerDetailsChanged(customer.id, tuple(changed)))
+        uow.record(details_changed(before, customer, changed))
     return customer
 
 

@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
-from domain.fundraising.events import FundraisingNote
+from domain.fundraising.events import ActivitySaved
 from domain.fundraising.opportunities import get_opportunity
 from domain.text import clean_text
-from domain.timeline import Subject
-from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -58,16 +56,17 @@ async def save_activity(uow: UnitOfWork, activity: Activity) -> Activity:
         raise NotFound("Activity", ("id",))
     else:
         await uow.activities.save(activity)
-    state = "done" if activity.done else f"due {activity.due_on.isoformat()}"
-    verb = "planned" if new else "updated"
+    assert activity.id is not None
     uow.record(
-        FundraisingNote(
+        ActivitySaved(
             activity.customer_id,
-            T.ACTIVITY,
-            f"{activity.type.value.title()} {verb}: {activity.subject} ({state}).",
-            (("activityId", str(activity.id)),),
-            Subject("Activity", activity.id or 0),
+            activity.id,
             activity.opportunity_id,
+            activity.type.value,
+            activity.subject,
+            activity.due_on,
+            activity.done,
+            new,
         )
     )
     return activity

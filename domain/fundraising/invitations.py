@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 from domain.customers.customer import CustomerKind
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
-from domain.fundraising.events import FundraisingNote
+from domain.fundraising.events import InvitationAnswered, Invited
 from domain.text import clean_text
-from domain.timeline import Subject
-from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -46,21 +44,6 @@ class Invitation:
     id: int | None = None
 
 
-def _note(uow: UnitOfWork, invitation: Invitation, summary: str) -> None:
-    uow.record(
-        FundraisingNote(
-            invitation.customer_id,
-            T.INVITATION,
-            summary,
-            (
-                ("invitationId", str(invitation.id)),
-                ("eventInstanceId", str(invitation.instance_id)),
-            ),
-            Subject("Invitation", invitation.id or 0),
-        )
-    )
-
-
 async def invite(uow: UnitOfWork, invitation: Invitation) -> Invitation:
     await get_customer(uow, invitation.customer_id, CustomerKind.INDIVIDUAL, ("customerId",))
     instance = await uow.event_instances.get(invitation.instance_id)
@@ -78,11 +61,15 @@ async def invite(uow: UnitOfWork, invitation: Invitation) -> Invitation:
         raise Conflict("That person is already invited to that performance.", ("customerId",))
     await uow.invitations.add(invitation)
     event = await uow.events.get(instance.event_id)
-    _note(
-        uow,
-        invitation,
-        f"Invited to {event.name if event else 'an event'} on "
-        f"{instance.starts_at.date().isoformat()}.",
+    assert invitation.id is not None
+    uow.record(
+        Invited(
+            invitation.customer_id,
+            invitation.id,
+            invitation.instance_id,
+            event.name if event else None,
+            instance.starts_at.date(),
+        )
     )
     return invitation
 
@@ -108,12 +95,12 @@ async def answer(
     if attended is not None:
         invitation.attended = attended
     await uow.invitations.save(invitation)
-    what = (
-        f"attended: {'yes' if attended else 'no'}"
-        if attended is not None
-        else f"reply: {reply.value.lower()}"
+    assert invitation.id is not None
+    uow.record(
+        InvitationAnswered(
+            invitation.customer_id, invitation.id, invitation.instance_id, reply.value, attended
+        )
     )
-    _note(uow, invitation, f"Invitation {what}.")
     return invitation
 
 

@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING
 
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
-from domain.fundraising.events import FundraisingNote
-from domain.money import Money, check_amount, format_money
+from domain.fundraising.events import LegacyExpected, LegacyReceived
+from domain.money import check_amount
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.orders import Channel, ItemKind
 from domain.sales.recording import record_order
-from domain.timeline import Subject
-from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -36,16 +34,8 @@ async def record_legacy(uow: UnitOfWork, legacy: Legacy) -> Legacy:
     await get_customer(uow, legacy.customer_id)
     await _check_links(uow, legacy)
     await uow.legacies.add(legacy)
-    currency = await uow.currency()
-    uow.record(
-        FundraisingNote(
-            legacy.customer_id,
-            T.LEGACY,
-            f"Legacy of {format_money(Money(legacy.expected, currency))} expected.",
-            (("legacyId", str(legacy.id)),),
-            Subject("Legacy", legacy.id or 0),
-        )
-    )
+    assert legacy.id is not None
+    uow.record(LegacyExpected(legacy.customer_id, legacy.id, legacy.expected, await uow.currency()))
     return legacy
 
 
@@ -79,14 +69,5 @@ async def receive_legacy(uow: UnitOfWork, legacy_id: int, amount: int, fund_id: 
     assert legacy.id is not None and order.items[0].id is not None
     await uow.legacies.record_receipt(legacy.id, amount, order.items[0].id)
     legacy.given += amount
-    currency = await uow.currency()
-    uow.record(
-        FundraisingNote(
-            legacy.customer_id,
-            T.LEGACY,
-            f"{format_money(Money(amount, currency))} received from a legacy.",
-            (("legacyId", str(legacy.id)),),
-            Subject("Legacy", legacy.id or 0),
-        )
-    )
+    uow.record(LegacyReceived(legacy.customer_id, legacy.id, amount, await uow.currency()))
     return legacy

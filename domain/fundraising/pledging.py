@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from domain.customers.services import get_customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
 from domain.events import DomainEvent, LinkedToOpportunity, OutboxMessage
-from domain.fundraising.events import FundraisingNote
+from domain.fundraising.events import (
+    InstalmentPaid,
+    PledgeCancelled,
+    PledgeRecorded,
+    PledgeRescheduled,
+)
 from domain.fundraising.opportunities import get_opportunity
 from domain.fundraising.pledges import (
     Instalment,
@@ -19,12 +24,11 @@ from domain.fundraising.pledges import (
     equal_split,
 )
 from domain.fundraising.reminders import ReminderPolicy, check_policy
-from domain.money import Money, check_amount, format_money
+from domain.money import check_amount
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.orders import Channel, ItemKind, Order
 from domain.sales.recording import record_order
 from domain.timeline import OpportunityLink, Subject
-from domain.timeline import TimelineEntryType as T
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -48,26 +52,6 @@ class PayInstalment:
     instalment_id: int
     amount: int
     channel: Channel = Channel.PHONE
-
-
-def _note(
-    uow: UnitOfWork, pledge: Pledge, kind: T, summary: str, instalment_id: int | None = None
-) -> None:
-    """An entry about the pledge, or about one of its instalments when `instalment_id`."""
-    assert pledge.id is not None
-    subject = (
-        Subject("Pledge", pledge.id)
-        if instalment_id is None
-        else Subject("Instalment", instalment_id)
-    )
-    links = (("pledgeId", str(pledge.id)),)
-    uow.record(
-        FundraisingNote(pledge.customer_id, kind, summary, links, subject, pledge.opportunity_id)
-    )
-
-
-async def _money(uow: UnitOfWork, amount: int) -> str:
-    return format_money(Money(amount, await uow.currency()))
 
 
 async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
@@ -106,11 +90,16 @@ async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
         command.opportunity_id,
     )
     await uow.pledges.add(pledge)
-    _note(
-        uow,
-        pledge,
-        T.PLEDGE,
-        f"Pledged {await _money(uow, pledge.amount)} in {len(pledge.instalments)} instalments.",
+    assert pledge.id is not None
+    uow.record(
+        PledgeRecorded(
+            pledge.customer_id,
+            pledge.id,
+            pledge.opportunity_id,
+            pledge.amount,
+            await uow.currency(),
+            len(pledge.instalments),
+        )
     )
     return pledge
 
@@ -155,13 +144,17 @@ async def pay_instalment(uow: UnitOfWork, command: PayInstalment) -> tuple[Pledg
     assert instalment.id is not None and order.items[0].id is not None
     await uow.pledges.record_payment(instalment.id, command.amount, order.items[0].id)
     instalment.given += command.amount
-    _note(
-        uow,
-        pledge,
-        T.INSTALMENT,
-        f"Instalment of {await _money(uow, command.amount)} paid; "
-        f"{await _money(uow, pledge.outstanding)} still pledged.",
-        instalment.id,
+    assert pledge.id is not None
+    uow.record(
+        InstalmentPaid(
+            pledge.customer_id,
+            pledge.id,
+            pledge.opportunity_id,
+            instalment.id,
+            command.amount,
+            pledge.outstanding,
+            await uow.currency(),
+        )
     )
     return pledge, order
 
@@ -183,7 +176,10 @@ async def reschedule_pledge(
     problems.raise_if_any()
     pledge.instalments = [*started, *(Instalment(s.amount, s.due_on) for s in schedule)]
     await uow.pledges.save_schedule(pledge)
-    _note(uow, pledge, T.PLEDGE, f"Pledge rescheduled into {len(schedule)} instalments.")
+    assert pledge.id is not None
+    uow.record(
+        PledgeRescheduled(pledge.customer_id, pledge.id, pledge.opportunity_id, len(schedule))
+    )
     return pledge
 
 
@@ -195,11 +191,11 @@ async def cancel_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
         if instalment.given < instalment.amount:
             instalment.cancelled = True
     await uow.pledges.save_schedule(pledge)
-    _note(
-        uow,
-        pledge,
-        T.PLEDGE,
-        f"Pledge cancelled; {await _money(uow, pledge.given)} had been given.",
+    assert pledge.id is not None
+    uow.record(
+        PledgeCancelled(
+            pledge.customer_id, pledge.id, pledge.opportunity_id, pledge.given, await uow.currency()
+        )
     )
     return pledge
 

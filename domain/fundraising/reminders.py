@@ -72,9 +72,9 @@ class ReminderPolicy:
             allowed_on = last + timedelta(days=self.every_days)
             if today < allowed_on:
                 return (
-                    f"The last reminder of this instalment went on {_day(last)}; the reminder "
-                    f"settings allow one every {self.every_days} days, so the next may go on "
-                    f"{_day(allowed_on)}."
+                    f"The last reminder of this instalment went on {day_in_words(last)}; the "
+                    f"reminder settings allow one every {self.every_days} days, so the next "
+                    f"may go on {day_in_words(allowed_on)}."
                 )
         return None
 
@@ -84,7 +84,8 @@ class ReminderPolicy:
         return self.first_days_before
 
 
-def _day(day: date) -> str:
+def day_in_words(day: date) -> str:
+    """A day as a letter writes it: 3 March 2026."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -96,7 +97,7 @@ def reminder_values(
         "name": name or "supporter",
         "organisation": organisation,
         "amount": format_money(amount),
-        "due_on": _day(due_on),
+        "due_on": day_in_words(due_on),
         "number": str(number),
     }
 

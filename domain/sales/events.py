@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from domain.events import DomainEvent, OutboxMessage
+from domain.events import Fact, OutboxMessage
 from domain.money import Money, format_money
-from domain.sales.orders import ItemKind, Order
+from domain.sales.orders import Involvement, ItemKind, Order
 from domain.timeline import Subject, TimelineEntry
 from domain.timeline import TimelineEntryType as T
 
@@ -40,8 +41,16 @@ def order_message(order: Order, topic: str) -> OutboxMessage:
 
 
 @dataclass(frozen=True)
-class OrderRecorded(DomainEvent):
+class OrderRecorded(Fact):
+    """An order as it was recorded. The history keeps its id: the order's rows keep the
+    rest, with how many items it was recorded with (a refund given as a donation later
+    adds one)."""
+
     order: Order
+    FROM_ROWS = True
+
+    def kept(self) -> dict[str, Any]:
+        return {"order_id": self.order.id}
 
     def timeline_entries(self) -> list[TimelineEntry]:
         entries = []
@@ -73,8 +82,14 @@ class OrderRecorded(DomainEvent):
 
 
 @dataclass(frozen=True)
-class ItemsReturned(DomainEvent):
-    order: Order
+class ItemsReturned(Fact):
+    """Items of an order returned: the order as it stood (who was involved, what it
+    counted towards), the refund and what of it was given as a donation."""
+
+    order_id: int
+    reference: str
+    involved: tuple[tuple[int, Involvement], ...]
+    opportunity_id: int | None
     refund: Money
     donation: Money | None
 
@@ -85,20 +100,34 @@ class ItemsReturned(DomainEvent):
                 customer_id,
                 T.ITEMS_RETURNED,
                 f"Returned items worth {format_money(self.refund)} from order "
-                f"{self.order.reference}{converted}{ROLE_WORDS[role]}.",
-                {"orderId": str(self.order.id), "role": role},
-                subject=_subject(self.order),
-                opportunity_id=self.order.opportunity_id,
+                f"{self.reference}{converted}{ROLE_WORDS[role]}.",
+                {"orderId": str(self.order_id), "role": role.value},
+                subject=Subject("Order", self.order_id),
+                opportunity_id=self.opportunity_id,
             )
-            for customer_id, role in self.order.involved_customer_ids.items()
+            for customer_id, role in self.involved
         ]
 
     def message(self) -> OutboxMessage:
-        return order_message(self.order, "order.changed")
+        return OutboxMessage(
+            "order.changed", {"order_id": self.order_id, "reference": self.reference}, event=True
+        )
+
+
+def items_returned(order: Order, refund: Money, donation: Money | None) -> ItemsReturned:
+    assert order.id is not None
+    return ItemsReturned(
+        order.id,
+        order.reference or "",
+        tuple(order.involved_customer_ids.items()),
+        order.opportunity_id,
+        refund,
+        donation,
+    )
 
 
 @dataclass(frozen=True)
-class VisitRecorded(DomainEvent):
+class VisitRecorded(Fact):
     customer_id: int
     instance_id: int
     event_name: str
@@ -119,7 +148,7 @@ class VisitRecorded(DomainEvent):
 
 
 @dataclass(frozen=True)
-class ReservationMade(DomainEvent):
+class ReservationMade(Fact):
     customer_id: int
     reservation_id: int
     tickets: int
@@ -140,7 +169,7 @@ class ReservationMade(DomainEvent):
 
 
 @dataclass(frozen=True)
-class ReservationEnded(DomainEvent):
+class ReservationEnded(Fact):
     customer_id: int
     reservation_id: int
     outcome: str

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from domain.errors import Conflict, NotFound
 from domain.money import Money, format_money
 from domain.sales.commands import ReturnItems
-from domain.sales.events import ItemsReturned
+from domain.sales.events import items_returned
 from domain.sales.orders import RETURNABLE, ItemKind, Order, OrderItem
 from domain.text import counted
 
@@ -49,7 +49,7 @@ async def return_items(uow: UnitOfWork, command: ReturnItems) -> Order:
     what = f"Returned {counted(len(returning), 'item')} ({format_money(refund)})"
     await uow.orders.note(order.id, what + (", converted to a donation." if donation else "."))
     uow.record(
-        ItemsReturned(order, refund, Money(donation.price, order.currency) if donation else None)
+        items_returned(order, refund, Money(donation.price, order.currency) if donation else None)
     )
     return order
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.consent.preferences import PreferenceKind
+from domain.fundraising.events import PledgeReminderSent
 from domain.fundraising.reminders import ReminderPolicy
 from infra.clock import utc_now
 from infra.db import consent_tables as c
@@ -24,8 +25,9 @@ from infra.db import fundraising_tables as f
 from infra.db import tables as t
 from infra.db.queries.consent import granted_at, grants
 from infra.db.reminder_limits import policy_for, reminder_history
-from infra.db.unit_of_work import outbox_row
+from infra.db.unit_of_work import change_row, entry_row, outbox_row
 
+ACTOR = "Foyer reminders"
 __all__ = ["policy_for", "queue_reminders", "record_outcome", "reminders_to_send"]
 
 BATCH = 2000
@@ -272,19 +274,38 @@ _ENTRY_COLUMNS = (
     "details",
     "actor",
     "occurred_at",
+    "recorded_at",
     "subject_type",
     "subject_id",
     "opportunity_id",
 )
-# Mark and timeline entry as one statement, so atomic on its own: the entry is written only
-# with the mark. Built once: building it cost more than running it.
-_MARK_AND_NOTE = insert(t.timeline_entry).from_select(
-    _ENTRY_COLUMNS,
+_CHANGE_COLUMNS = ("tenant_id", "kind", "facts", "actor", "recorded_at")
+
+
+def _parameters(table: Any, prefix: str, columns: tuple[str, ...]) -> list[Any]:
     # Named apart from the columns: a parameter named like a column of the updated table
     # would join the UPDATE's SET clause.
-    select(
-        *(bindparam(f"entry_{c}", type_=t.timeline_entry.c[c].type) for c in _ENTRY_COLUMNS)
-    ).select_from(_MARK.returning(f.pledge_reminder.c.id).cte("marked")),
+    return [bindparam(f"{prefix}_{c}", type_=table.c[c].type) for c in columns]
+
+
+# Mark, fact and timeline entry as one statement, so atomic on its own: the fact and its
+# entry are written only with the mark. Built once: building it cost more than running it.
+_CHANGED = (
+    insert(t.record_change)
+    .from_select(
+        _CHANGE_COLUMNS,
+        select(*_parameters(t.record_change, "change", _CHANGE_COLUMNS)).select_from(
+            _MARK.returning(f.pledge_reminder.c.id).cte("marked")
+        ),
+    )
+    .returning(t.record_change.c.id)
+    .cte("changed")
+)
+_MARK_AND_NOTE = insert(t.timeline_entry).from_select(
+    (*_ENTRY_COLUMNS, "change_id"),
+    select(*_parameters(t.timeline_entry, "entry", _ENTRY_COLUMNS), _CHANGED.c.id).select_from(
+        _CHANGED
+    ),
 )
 
 
@@ -292,12 +313,12 @@ def record_outcome(
     db: Connection,
     reminder: Any,
     outcome: str,
-    summary: str | None,
+    sent: PledgeReminderSent | None,
     failure_reason: str | None = None,
 ) -> None:
-    """Mark the reminder sent, skipped or failed (with why), and put a sent one on the
-    customer's timeline: committed at once, so a worker that dies on the next one has not
-    lost this one."""
+    """Mark the reminder sent, skipped or failed (with why), and put a sent one in the
+    record's history and on the customer's timeline: committed at once, so a worker that
+    dies on the next one has not lost this one."""
     now = utc_now()
     mark = {
         "reminder_id": reminder.id,
@@ -305,27 +326,28 @@ def record_outcome(
         "sent_at": now if outcome == "SENT" else None,
         "failure_reason": failure_reason,
     }
-    if summary is None:
+    if sent is None:
         with _transaction(db):
             db.execute(_MARK, mark)
         return
-    entry = {
-        "tenant_id": reminder.tenant_id,
-        "customer_id": reminder.customer_id,
-        "type": "PLEDGE_REMINDER",
-        "summary": summary,
-        "details": {"pledgeId": str(reminder.pledge_id), "number": str(reminder.number)},
-        "actor": "Foyer reminders",
-        "occurred_at": now,
-        "subject_type": "Pledge",
-        "subject_id": reminder.pledge_id,
-        "opportunity_id": reminder.opportunity_id,
-    }
+    change = change_row(reminder.tenant_id, sent, ACTOR, now)
+    [timeline_entry] = sent.timeline_entries()
+    entry = entry_row(reminder.tenant_id, timeline_entry, ACTOR, now)
     if db.dialect.name == "postgresql":
-        db.execute(_MARK_AND_NOTE, {**mark, **{f"entry_{k}": v for k, v in entry.items()}})
+        db.execute(
+            _MARK_AND_NOTE,
+            {
+                **mark,
+                **{f"change_{k}": change[k] for k in _CHANGE_COLUMNS},
+                **{f"entry_{k}": entry[k] for k in _ENTRY_COLUMNS},
+            },
+        )
         return
     with _transaction(db):
         db.execute(_MARK, mark)
+        entry["change_id"] = db.scalar(
+            insert(t.record_change).values(change).returning(t.record_change.c.id)
+        )
         db.execute(insert(t.timeline_entry), entry)
 
 

@@ -253,6 +253,9 @@ timeline_entry = Table(
     Column("subject_type", String(40)),
     Column("subject_id", Id),
     Column("opportunity_id", Id),
+    # The fact of the record's history the entry words (record_change.id; like the subject,
+    # not a foreign key: added to a table SQLite could only copy to give it one).
+    Column("change_id", Id),
     Index("ix_timeline_entry_customer", "tenant_id", "customer_id", "occurred_at", "id"),
     Index(
         "ix_timeline_entry_opportunity",
@@ -263,6 +266,23 @@ timeline_entry = Table(
         "id",
     ),
     Index("ix_timeline_entry_subject", "tenant_id", "subject_type", "subject_id"),
+    Index("ix_timeline_entry_change", "change_id"),
+)
+
+# The record's history (domain.history): every fact as it happened, appended in the same
+# transaction as the change and never changed after, except by an erasure taking a person's
+# words out of it. The timeline is derived from it (and from orders' own rows).
+record_change = Table(
+    "record_change",
+    metadata,
+    id_column(),
+    tenant_column(),
+    # The fact's kind (its class in the domain) and what it holds, as JSON.
+    Column("kind", String(60), nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("recorded_at", Moment, nullable=False),
+    Index("ix_record_change_tenant", "tenant_id", "id"),
 )
 
 outbox_message = Table(

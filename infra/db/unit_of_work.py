@@ -1,5 +1,6 @@
-"""The unit of work: one transaction holding a change, its timeline entries and its outbox
-messages. Nothing commits unless `commit()` is called; leaving the block rolls back."""
+"""The unit of work: one transaction holding a change, the facts it adds to the record's
+history (domain.history) with the timeline entries they word, and its outbox messages.
+Nothing commits unless `commit()` is called; leaving the block rolls back."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.actors import Actor
-from domain.events import DomainEvent
+from domain.events import DomainEvent, Fact
 from domain.fundraising.activities import Activity
+from domain.history import facts_of
 from domain.sales.catalogue import Event, EventInstance, MembershipScheme, PartnerCompany
 from domain.timeline import OpportunityLink, TimelineEntry
 from infra.clock import utc_now
@@ -48,8 +50,15 @@ from infra.db.repositories.relationships import (
 )
 
 
-def entry_row(tenant_id: int, entry: TimelineEntry, actor: str, now: datetime) -> dict[str, Any]:
-    """The row of a timeline entry: written live at commit and by `foyer timeline rebuild`."""
+def entry_row(
+    tenant_id: int,
+    entry: TimelineEntry,
+    actor: str,
+    now: datetime,
+    change_id: int | None = None,
+) -> dict[str, Any]:
+    """The row of a timeline entry: written live at commit and by `foyer timeline rebuild`;
+    `change_id` names the fact of the record's history it words."""
     subject = entry.subject
     return {
         "tenant_id": tenant_id,
@@ -63,6 +72,18 @@ def entry_row(tenant_id: int, entry: TimelineEntry, actor: str, now: datetime) -
         "subject_type": subject.type if subject else None,
         "subject_id": subject.id if subject else None,
         "opportunity_id": entry.opportunity_id,
+        "change_id": change_id,
+    }
+
+
+def change_row(tenant_id: int, fact: Fact, actor: str, now: datetime) -> dict[str, Any]:
+    """The row of a fact in the record's history."""
+    return {
+        "tenant_id": tenant_id,
+        "kind": type(fact).__name__,
+        "facts": facts_of(fact),
+        "actor": actor,
+        "recorded_at": now,
     }
 
 
@@ -186,13 +207,29 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._connection is not None
-        tenant_id, now = self.actor.tenant_id, utc_now()
-        entries = [entry for event in self._events for entry in event.timeline_entries()]
-        if entries:
-            await self._connection.execute(
-                insert(t.timeline_entry),
-                [entry_row(tenant_id, e, self.actor.label, now) for e in entries],
+        tenant_id, now, actor = self.actor.tenant_id, utc_now(), self.actor.label
+        # Every event that writes entries is a fact of the record's history: the facts in
+        # one statement, then their entries, each naming its fact.
+        facts = [event for event in self._events if isinstance(event, Fact)]
+        ids: list[int] = []
+        if facts:
+            ids = list(
+                (
+                    await self._connection.execute(
+                        insert(t.record_change).returning(
+                            t.record_change.c.id, sort_by_parameter_order=True
+                        ),
+                        [change_row(tenant_id, fact, actor, now) for fact in facts],
+                    )
+                ).scalars()
             )
+        entries = [
+            entry_row(tenant_id, entry, actor, now, change_id)
+            for fact, change_id in zip(facts, ids, strict=True)
+            for entry in fact.timeline_entries()
+        ]
+        if entries:
+            await self._connection.execute(insert(t.timeline_entry), entries)
         links = [link for event in self._events for link in event.opportunity_links()]
         await apply_opportunity_links(self._connection, tenant_id, links)
         messages = [m for event in self._events if (m := event.message()) is not None]

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, text
+
+from domain.events import Fact
+from infra.db import tables as t
+from infra.db.unit_of_work import change_row, entry_row
 
 
 def write_rows(db: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -33,3 +38,17 @@ def reserve_ids(db: Connection, table: Table, count: int) -> int:
         return int(first)
     # SQLite: the caller holds the write lock for the whole load, so max(id) cannot move.
     return int(db.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}")).scalar_one())
+
+
+def write_history(
+    db: Connection, tenant_id: int, facts: Sequence[tuple[Fact, datetime]], actor: str
+) -> None:
+    """Facts of the record's history, each at its moment, and their timeline entries, as
+    the unit of work writes them, so a timeline rebuild finds them as written."""
+    first = reserve_ids(db, t.record_change, len(facts))
+    changes, entries = [], []
+    for n, (fact, at) in enumerate(facts):
+        changes.append({"id": first + n, **change_row(tenant_id, fact, actor, at)})
+        entries += [entry_row(tenant_id, e, actor, at, first + n) for e in fact.timeline_entries()]
+    write_rows(db, t.record_change, changes)
+    write_rows(db, t.timeline_entry, entries)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
 from domain.customers.customer import format_reference
-from domain.timeline import CUSTOMER, TimelineEntryType
+from domain.customers.events import CustomerCreated
 from infra.clock import utc_now
 from infra.db import tables as t
 from infra.db.repositories.customers import customer_columns, part_rows
-from infra.demo.bulk import reserve_ids, write_rows
+from infra.demo.bulk import reserve_ids, write_history, write_rows
 from infra.demo.people import sample_customer
 
 BATCH = 5000
@@ -67,7 +68,8 @@ def _write_batch(
     ).scalar_one()
     first_id = reserve_ids(db, t.customer, size)
     now = utc_now()
-    customers, details, timeline = [], {}, []
+    customers, details = [], {}
+    created: list[tuple[CustomerCreated, datetime]] = []
     for offset in range(size):
         customer = sample_customer(rng, first_number + offset)
         customer.id, customer.reference = first_id + offset, format_reference(first_number + offset)
@@ -84,24 +86,11 @@ def _write_batch(
         )
         for table, rows in part_rows(tenant_id, customer.id, customer).items():
             details.setdefault(table.name, []).extend(rows)
-        timeline.append(
-            {
-                "tenant_id": tenant_id,
-                "customer_id": customer.id,
-                "type": TimelineEntryType.CUSTOMER_CREATED.value,
-                "summary": f"Record created for {customer.display_name}.",
-                "details": {},
-                "actor": "foyer demo",
-                "occurred_at": now,
-                "recorded_at": now,
-                "subject_type": CUSTOMER,
-                "subject_id": customer.id,
-            }
-        )
+        created.append((CustomerCreated(customer.id, customer.display_name), now))
     write_rows(db, t.customer, details.pop("customer"))
     for name, rows in details.items():
         write_rows(db, t.metadata.tables[name], rows)
-    write_rows(db, t.timeline_entry, timeline)
+    write_history(db, tenant_id, created, "foyer demo")
     _link(db, tenant_id, customers, rng, types)
 
 

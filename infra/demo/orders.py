@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +17,7 @@ from infra.clock import utc_now
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.repositories.orders import item_from_row
-from infra.db.unit_of_work import entry_row
-from infra.demo.bulk import reserve_ids, write_rows
+from infra.demo.bulk import reserve_ids, write_history, write_rows
 
 BATCH_ORDERS = 5000
 # What a generated item's row has beyond its line, read as `item_from_row` reads a row.
@@ -168,7 +167,10 @@ def _write_batch(
 ) -> tuple[int, int]:
     first_id = reserve_ids(db, s.customer_order, BATCH_ORDERS)
     now = utc_now()
-    orders, items, credits, entries = [], [], [], []
+    orders: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    credits: list[dict[str, Any]] = []
+    recorded: list[tuple[OrderRecorded, datetime]] = []
     for n in range(BATCH_ORDERS):
         if len(items) >= items_left:
             break
@@ -204,12 +206,9 @@ def _write_batch(
             reference=format_order_reference(order_id),
             id=order_id,
         )
-        entries += [
-            {**entry_row(tenant_id, entry, "foyer demo", ordered_at), "recorded_at": ordered_at}
-            for entry in OrderRecorded(order).timeline_entries()
-        ]
+        recorded.append((OrderRecorded(order), ordered_at))
     write_rows(db, s.customer_order, orders)
     write_rows(db, s.order_item, items)
     write_rows(db, s.order_soft_credit, credits)
-    write_rows(db, t.timeline_entry, entries)
+    write_history(db, tenant_id, recorded, "foyer demo")
     return len(orders), len(items)

@@ -1,6 +1,7 @@
 """The Donor Profile for a customer with 2,000 ticket orders and 500 donations in range:
-reading the snapshot, the PDF with Typst (what the worker uses) against WeasyPrint (the
-comparison: the same profile as HTML), the Excel file, and the worker's peak memory.
+reading the snapshot, the PDF with Typst (what the worker uses: tagged) against the same
+source untagged and against WeasyPrint (the comparison: the same profile as HTML), the Excel
+file, and the worker's peak memory.
 
     .venv/bin/python -m tests.bench.donor_profile [--backend sqlite|postgresql] [--rounds 3]
 
@@ -24,6 +25,7 @@ from typing import Any
 
 import jinja2
 import psycopg
+import typst
 from sqlalchemy import insert
 
 from domain.donor_profile import DonorProfile, ProfileRequest, ReportFormat
@@ -33,7 +35,7 @@ from infra.db import tables as t
 from infra.db.engine import build_sync_engine
 from infra.db.migrate import upgrade
 from infra.reports.donor_profile import read_donor_profile
-from infra.reports.pdf import render_pdf
+from infra.reports.pdf import TEMPLATES, render_pdf, typst_source
 from infra.reports.presentation import as_text, period_text
 from infra.reports.xlsx import render_xlsx
 from tests.bench.donor_profile_data import make_donor
@@ -54,6 +56,16 @@ def weasyprint_pdf(profile: DonorProfile, output: Path) -> None:
         profile=profile, period=period_text(profile.starts_on, profile.ends_on)
     )
     weasyprint.HTML(string=html, url_fetcher=refuse).write_pdf(output)
+
+
+def untagged_pdf(profile: DonorProfile) -> None:
+    typst.compile(
+        typst_source(profile).encode(),
+        root=str(TEMPLATES),
+        ignore_system_fonts=True,
+        timestamp=int(profile.generated_at.timestamp()),
+        pdf_tags=False,
+    )
 
 
 def timed(work: Callable[[], Any], rounds: int) -> float:
@@ -178,6 +190,9 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> None:
         lambda: read_donor_profile(engine, tenant, request, utc_now()), args.rounds
     )
     figures["pdf_typst_s"] = timed(lambda: render_pdf(profile, out / "typst.pdf"), args.rounds)
+    # The baseline: the same source untagged, as the worker wrote it before.
+    figures["pdf_typst_untagged_s"] = timed(lambda: untagged_pdf(profile), args.rounds)
+    figures["tagged_over_untagged"] = figures["pdf_typst_s"] / figures["pdf_typst_untagged_s"]
     figures["xlsx_s"] = timed(lambda: render_xlsx(profile, out / "profile.xlsx"), args.rounds)
     try:
         if args.no_weasyprint:

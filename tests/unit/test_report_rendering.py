@@ -1,17 +1,20 @@
-"""The Donor Profile's renderers given hostile text: it is shown as written, never run."""
+"""The Donor Profile's renderers given hostile text: it is shown as written, never run; the
+PDF is tagged for screen readers, and a table's rows are laid out at one line's height only
+where every cell fits on one line."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from domain.donor_profile import DonorProfile, ReportColumn, ReportSection
 from domain.money import Money
-from infra.reports.pdf import render_pdf, typst_string
+from infra.reports.pdf import one_line_rows, render_pdf, typst_string
 from infra.reports.xlsx import render_xlsx
 
 HOSTILE = 'Ends "here" \\ #set page(width: 1cm) *bold* $x$ ] [ // no comment'
@@ -57,3 +60,41 @@ def test_a_cell_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
     assert sheet["A3"].data_type == "s" and sheet["A3"].value == "'" + FORMULA
     assert sheet["B2"].value == 1234.56 and sheet["B2"].number_format.startswith('"GBP"')
+
+
+def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua_with_its_tables_as_tables(
+    tmp_path: Path,
+) -> None:
+    render_pdf(profile(), tmp_path / "p.pdf")
+
+    root = PdfReader(tmp_path / "p.pdf").trailer["/Root"]
+
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert {"/H1", "/Table", "/TH", "/TD"} <= structure_types(root["/StructTreeRoot"])
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in root["/Metadata"].get_object().get_data()
+
+
+def structure_types(element: Any) -> set[str]:
+    """The types of the structure elements under `element` (a tagged PDF's tree)."""
+    element = element.get_object()
+    if isinstance(element, list):
+        return {kind for child in element for kind in structure_types(child)}
+    if not isinstance(element, dict):
+        return set()
+    found = {str(element["/S"])} if "/S" in element else set()
+    return found | structure_types(element.get("/K", []))
+
+
+def test_rows_are_one_line_high_only_where_every_cell_fits_on_one_line() -> None:
+    columns = (ReportColumn("Event", 30), ReportColumn("Amount", 14, numeric=True))
+    short = ReportSection("Tickets", columns, [("Hamlet", Money(2500, "GBP"))] * 3)
+    long = ReportSection("Tickets", columns, [("Hamlet " * 40, Money(2500, "GBP"))])
+    lines = ReportSection("Tickets", columns, [("Hamlet\nMatinee", Money(2500, "GBP"))])
+    # As many letters, but capitals of the widest: they would not fit.
+    lower = ReportSection("Tickets", columns, [("w" * 45, Money(2500, "GBP"))])
+    upper = ReportSection("Tickets", columns, [("W" * 45, Money(2500, "GBP"))])
+
+    assert one_line_rows(short) and one_line_rows(lower)
+    assert not one_line_rows(long)
+    assert not one_line_rows(lines)
+    assert not one_line_rows(upper)

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.consent.erasure import ERASED_NAME, scrub
 from domain.customers.customer import Customer
+from domain.events import Fact
+from domain.history import erased, fact_from, facts_of, former_words
 from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
@@ -62,7 +64,7 @@ class SqlErasureRepository:
                 updated_at=now,
             )
         )
-        await self._scrub_mentions(pk, words)
+        await self._scrub_mentions(pk, await self._with_former_words(pk, words))
         await self._db.execute(
             update(c.consent_entry)
             .where(c.consent_entry.c.tenant_id == tenant, c.consent_entry.c.customer_id == pk)
@@ -97,8 +99,9 @@ class SqlErasureRepository:
 
     async def _scrub_mentions(self, customer_id: Any, words: list[str]) -> None:
         """Take the personal words out of every text that belongs to or mentions the
-        customer: their timeline and their relations' and household's, their opportunities'
-        names, activities' subjects, orders' attributes and households' names."""
+        customer: the history behind their timeline and their relations' and household's
+        (and so those timelines), their opportunities' names, activities' subjects, orders'
+        attributes and households' names."""
         tenant = self._tenant_id
         r, m = t.relationship.c, t.household_member.c
         households = select(m.household_id).where(
@@ -116,7 +119,7 @@ class SqlErasureRepository:
         )
         timeline = t.timeline_entry.c
         mentions = or_(timeline.customer_id == customer_id, timeline.customer_id.in_(related))
-        await self._scrub(t.timeline_entry, ("summary", "details"), mentions, words)
+        await self._forget_in_history(customer_id, mentions, words)
         own = f.opportunity.c.customer_id == customer_id
         await self._scrub(f.opportunity, ("name",), own, words)
         await self._scrub(f.activity, ("subject",), f.activity.c.customer_id == customer_id, words)
@@ -125,6 +128,49 @@ class SqlErasureRepository:
             s.order_attribute, ("value",), s.order_attribute.c.order_id.in_(orders), words
         )
         await self._scrub(t.household, ("name",), t.household.c.id.in_(households), words)
+
+    async def _with_former_words(self, customer_id: Any, words: list[str]) -> list[str]:
+        """`words` and what identified the customer before (domain.history.former_words),
+        longest first."""
+        timeline, change = t.timeline_entry.c, t.record_change.c
+        own = select(timeline.change_id).where(
+            timeline.tenant_id == self._tenant_id, timeline.customer_id == customer_id
+        )
+        rows = await self._db.execute(
+            select(change.kind, change.facts).where(
+                change.tenant_id == self._tenant_id, change.id.in_(own)
+            )
+        )
+        facts = [fact_from(r.kind, r.facts) for r in rows if not Fact.KINDS[r.kind].FROM_ROWS]
+        every = {w.strip() for w in (*words, *former_words(facts, customer_id))}
+        return sorted((w for w in every if len(w) >= 2), key=len, reverse=True)
+
+    async def _forget_in_history(self, customer_id: Any, mentions: Any, words: list[str]) -> None:
+        """Take the person out of every fact of the history behind the entries that
+        mention them (domain.history.erased), and word those entries again from what is
+        left: a rebuild derives them from the same facts, so it gives back nothing erased."""
+        tenant, timeline, change = self._tenant_id, t.timeline_entry.c, t.record_change.c
+        behind = select(timeline.change_id).where(timeline.tenant_id == tenant, mentions)
+        rows = await self._db.execute(
+            select(t.record_change).where(change.tenant_id == tenant, change.id.in_(behind))
+        )
+        for row in rows.all():
+            fact = erased(row.kind, row.facts, words, customer_id)
+            if fact is None or facts_of(fact) == row.facts:
+                continue
+            await self._db.execute(
+                update(t.record_change).where(change.id == row.id).values(facts=facts_of(fact))
+            )
+            for entry in fact.timeline_entries():
+                await self._db.execute(
+                    update(t.timeline_entry)
+                    .where(
+                        timeline.change_id == row.id,
+                        timeline.customer_id == entry.customer_id,
+                        timeline.type == entry.type.value,
+                    )
+                    .values(summary=entry.summary, details=entry.details)
+                )
 
     async def _scrub(
         self, table: Table, columns: tuple[str, ...], where: Any, words: list[str]
