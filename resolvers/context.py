@@ -27,6 +27,7 @@ from infra.db.snapshot import RequestReads
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.settings import Settings
 from infra.storage import FileStore
+from resolvers.authentication import authenticate
 from resolvers.loaders import Loaders
 
 T = TypeVar("T")
@@ -71,9 +72,12 @@ class Services:
 @dataclass
 class RequestContext:
     services: Services
-    actor: Actor | None
     # Every read of this request: one connection, one snapshot (infra/db/snapshot.py).
     reads: RequestReads
+    # The request's Authorization header, read into `actor` by `identify` before the
+    # operation runs, and only when it asks for more than meta fields (schema/documents.py).
+    authorization: str | None = None
+    actor: Actor | None = None
     # Why there is no actor when credentials were sent but not accepted.
     credentials_problem: str | None = None
     bearer: str | None = None
@@ -86,6 +90,16 @@ class RequestContext:
     name_operation: Callable[[str], None] = lambda name: None
     # Scheme, host and port the client used (http://127.0.0.1:8000), for absolute links.
     base_url: str = ""
+
+    async def identify(self) -> None:
+        """Who is calling, from the Authorization header."""
+        credentials = await authenticate(self.reads, self.services.callers, self.authorization)
+        if credentials.bearer is not None:  # the database was asked, and answered
+            self.services.database.answered()
+        self.actor = credentials.actor
+        self.credentials_problem = credentials.problem
+        self.bearer = credentials.bearer
+        self.known_currency = credentials.currency
 
     @property
     def caller(self) -> Actor:

@@ -24,7 +24,6 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
 from resolvers import idempotency, partner_exports
-from resolvers.authentication import authenticate
 from resolvers.availability import (
     is_unavailable,
     outage_reason,
@@ -37,6 +36,7 @@ from resolvers.downloads import job_file
 from resolvers.health import Readiness
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
+from schema.documents import needs_caller
 from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
@@ -74,19 +74,11 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         return parsed
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        credentials = await authenticate(
-            request.state.reads, self.services.callers, request.headers.get("authorization")
-        )
         access = access_of(request.scope)
-        if credentials.bearer is not None:  # the database was asked, and answered
-            self.services.database.answered()
         return RequestContext(
             services=self.services,
-            actor=credentials.actor,
             reads=request.state.reads,
-            credentials_problem=credentials.problem,
-            bearer=credentials.bearer,
-            known_currency=credentials.currency,
+            authorization=request.headers.get("authorization"),
             request_id=access.request_id,
             name_operation=lambda name: setattr(access, "operation", name),
             base_url=str(request.base_url).rstrip("/"),
@@ -138,6 +130,11 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
 
+        if isinstance(request_data, GraphQLRequestData) and needs_caller(
+            request_data.query, request_data.operation_name, self.services.settings.max_tokens
+        ):
+            # Outside GraphQL's handling, so that an outage here is a 503 like any other.
+            await context.identify()
         key, actor = request.headers.get(idempotency.HEADER), context.actor
         if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
             return await execute()

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -23,6 +22,7 @@ from schema.customers.types import (
     Individual,
     Organisation,
 )
+from schema.documents import ParsedOnce
 from schema.errors import read
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
@@ -103,7 +103,7 @@ def build_schema(limits: Limits) -> FoyerSchema:
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
-            lambda: ParserCache(maxsize=256),
+            ParsedOnce,
             lambda: QueryLimits(limits, validator),
             UnacceptableTextGuard,
             NameOperation,

@@ -1,0 +1,59 @@
+"""Documents parsed once per process, and what a parsed operation asks of the request.
+
+Clients send the same few query texts all day: each is parsed once and the document is
+kept (an LRU bounded by count), so a request that repeats one pays a dictionary look-up.
+Validating it is kept with the document too (schema/limits.py): both caches key on the
+same document object.
+
+An operation that selects only the schema's own meta fields (`{ __typename }`, the
+introspection fields) reads nothing of any organisation: it needs no caller, so the
+request asks the database nothing (no look-up of the key, no snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
+from strawberry.extensions import SchemaExtension
+
+DOCUMENTS_KEPT = 256
+_META_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+parse_once: Callable[..., DocumentNode] = lru_cache(maxsize=DOCUMENTS_KEPT)(parse)
+
+
+class ParsedOnce(SchemaExtension):
+    """Strawberry's parse step through `parse_once`, with the options the limits set (the
+    token limit), so the document is the same object every time its text comes back."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = parse_once(context.query, **context.parse_options)
+        yield
+
+
+def needs_caller(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
+    """Whether the operation the request runs asks for anything but meta fields. A
+    document that does not parse, or names no operation it has, runs nothing and is
+    refused by the limits: it needs no caller either."""
+    if not query:
+        return False
+    try:
+        document = parse_once(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    if len(chosen) != 1:
+        return False
+    # Anything but a meta field directly in the operation (a fragment among them) counts.
+    return not all(
+        isinstance(selection, FieldNode) and selection.name.value in _META_FIELDS
+        for selection in chosen[0].selection_set.selections
+    )
