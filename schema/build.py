@@ -28,7 +28,7 @@ from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
 from schema.jobs import JobMutation, JobQuery
-from schema.limits import Limits, QueryLimits, cached_validator
+from schema.limits import Limits, QueryLimits, Validator, cached_validator
 from schema.masking import MaskUnexpectedErrors
 from schema.moments import MOMENT
 from schema.node import Node
@@ -93,9 +93,14 @@ class FoyerSchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits) -> FoyerSchema:
-    # Built once: its cache of validation results is shared by every request.
-    validator = cached_validator(limits.validation_budget)
-    return FoyerSchema(
+    # Built once with the schema: its validation results are shared by every request.
+    validator: Validator | None = None
+
+    def query_limits() -> QueryLimits:
+        assert validator is not None
+        return QueryLimits(limits, validator)
+
+    schema = FoyerSchema(
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
@@ -104,9 +109,11 @@ def build_schema(limits: Limits) -> FoyerSchema:
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
             ParsedOnce,
-            lambda: QueryLimits(limits, validator),
+            query_limits,
             UnacceptableTextGuard,
             NameOperation,
             MaskUnexpectedErrors,
         ],
     )
+    validator = cached_validator(schema._schema, limits.validation_budget)
+    return schema

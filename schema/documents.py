@@ -12,16 +12,43 @@ request asks the database nothing (no look-up of the key, no snapshot).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
 
 DOCUMENTS_KEPT = 256
 _META_FIELDS = frozenset({"__typename", "__schema", "__type"})
+T = TypeVar("T")
 
 parse_once: Callable[..., DocumentNode] = lru_cache(maxsize=DOCUMENTS_KEPT)(parse)
+
+
+class KeptPerDocument(Generic[T]):
+    """What `make` finds in a document, found once per document and kept while it is one of
+    the last `maxsize`. Kept by identity: graphql-core's nodes are frozen dataclasses whose
+    hash walks the whole document, which an `lru_cache` would do on every request. The
+    entry holds its document, so no other document can come to have its id."""
+
+    def __init__(self, make: Callable[[DocumentNode], T], maxsize: int = DOCUMENTS_KEPT):
+        self._make = make
+        self._maxsize = maxsize
+        self._kept: OrderedDict[int, tuple[DocumentNode, T]] = OrderedDict()
+
+    def __call__(self, document: DocumentNode) -> T:
+        key = id(document)
+        entry = self._kept.get(key)
+        if entry is not None and entry[0] is document:
+            self._kept.move_to_end(key)
+            return entry[1]
+        found = self._make(document)
+        self._kept[key] = (document, found)
+        if len(self._kept) > self._maxsize:
+            self._kept.popitem(last=False)
+        return found
 
 
 class ParsedOnce(SchemaExtension):
