@@ -142,7 +142,7 @@ class QueryLimits(SchemaExtension):
             # The size limits first: validation must never see a document that spreads out
             # too far.
             context.pre_execution_errors = self._size_errors(measured) or list(
-                self.validator(context.schema._schema, document)
+                self.validator(document)
             )
             if not context.pre_execution_errors and operation is not None:
                 self.cost = measured.operations[operation].cost
