@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.actors import Actor
@@ -138,9 +138,16 @@ class RequestContext:
         # taken (twenty writes at once must not hold forty).
         await self.reads.end()
         try:
-            async with self.unit_of_work() as uow:
-                result = await operation(uow)
-                await uow.commit()
+            uow = self.unit_of_work()
+            try:
+                result = await _committed(uow, operation)
+            except DBAPIError as error:
+                # A pooled connection that died with a restarted server, found before the
+                # COMMIT was sent: the server wrote nothing of it, so one more try on a new
+                # connection runs the operation once.
+                if not error.connection_invalidated or uow.commit_sent:
+                    raise
+                result = await _committed(self.unit_of_work(), operation)
             # What the payload reads next must include what was just written.
             await self.reads.end()
         except IntegrityError:
@@ -149,3 +156,10 @@ class RequestContext:
                 "nothing was written. Read them again and retry."
             ) from None
         return result
+
+
+async def _committed(uow: SqlUnitOfWork, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async with uow:
+        result = await operation(uow)
+        await uow.commit()
+    return result

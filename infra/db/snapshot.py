@@ -111,6 +111,10 @@ class RequestReads:
             return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
         except Exception as error:
             if self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
+                # What SQLAlchemy does with a disconnect it sees itself: every pooled
+                # connection older than this one is replaced at its next checkout, so the
+                # one retry does not meet another connection that died with the server.
+                self._engine.sync_engine.pool._invalidate(raw, error)
                 await db.invalidate()
                 raise _StaleConnection from error
             raise
