@@ -258,7 +258,7 @@ async def measure(
             print(
                 f"round {number + 1}: orders read Foyer p50 {figures['orders read']['foyer']['p50']:.2f}"
                 f" p95 {figures['orders read']['foyer']['p95']:.2f} / SQL p50 "
-                f"{figures['orders read']['sql']['p50']:.2f} p95 {figures['orders read']['sql']['p95']:.2f} ms;"
+                f"{figures['orders read']['sql']['p50']:.2f} p95 {figures['orders read']['sql']['p95']:.2f} ms"
                 "; recordOrder "
                 + ", ".join(
                     f"{name} {t.per_second:.0f}/s p50 {t.percentile(50):.1f} ms"
