@@ -91,9 +91,11 @@ class RequestContext:
     # Scheme, host and port the client used (http://127.0.0.1:8000), for absolute links.
     base_url: str = ""
 
-    async def identify(self) -> None:
-        """Who is calling, from the Authorization header."""
-        credentials = await authenticate(self.reads, self.services.callers, self.authorization)
+    async def identify(self, writes: bool = False) -> None:
+        """Who is calling, from the Authorization header; `writes` for a mutation."""
+        credentials = await authenticate(
+            self.reads, self.services.callers, self.authorization, writes
+        )
         if credentials.bearer is not None:  # the database was asked, and answered
             self.services.database.answered()
         self.actor = credentials.actor

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import OperationType
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -36,7 +37,7 @@ from resolvers.downloads import job_file
 from resolvers.health import Readiness
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
-from schema.documents import needs_caller
+from schema.documents import needing_caller
 from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
@@ -130,11 +131,16 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
 
-        if isinstance(request_data, GraphQLRequestData) and needs_caller(
-            request_data.query, request_data.operation_name, self.services.settings.max_tokens
-        ):
+        operation = (
+            needing_caller(
+                request_data.query, request_data.operation_name, self.services.settings.max_tokens
+            )
+            if isinstance(request_data, GraphQLRequestData)
+            else None
+        )
+        if operation is not None:
             # Outside GraphQL's handling, so that an outage here is a 503 like any other.
-            await context.identify()
+            await context.identify(writes=operation.operation is OperationType.MUTATION)
         key, actor = request.headers.get(idempotency.HEADER), context.actor
         if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
             return await execute()

@@ -61,16 +61,18 @@ class ParsedOnce(SchemaExtension):
         yield
 
 
-def needs_caller(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
-    """Whether the operation the request runs asks for anything but meta fields. A
+def needing_caller(
+    query: str | None, operation_name: str | None, max_tokens: int
+) -> OperationDefinitionNode | None:
+    """The operation the request runs when it asks for anything but meta fields. A
     document that does not parse, or names no operation it has, runs nothing and is
     refused by the limits: it needs no caller either."""
     if not query:
-        return False
+        return None
     try:
         document = parse_once(query, max_tokens=max_tokens)
     except GraphQLError:
-        return False
+        return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         op
@@ -78,9 +80,10 @@ def needs_caller(query: str | None, operation_name: str | None, max_tokens: int)
         if operation_name is None or (op.name is not None and op.name.value == operation_name)
     ]
     if len(chosen) != 1:
-        return False
+        return None
     # Anything but a meta field directly in the operation (a fragment among them) counts.
-    return not all(
+    meta_only = all(
         isinstance(selection, FieldNode) and selection.name.value in _META_FIELDS
         for selection in chosen[0].selection_set.selections
     )
+    return None if meta_only else chosen[0]

@@ -87,6 +87,25 @@ class RequestReads:
                 await self._release()
                 return await self._open(query)
 
+    async def value_alone(self, query: str) -> Any:
+        """`value`, for a request that is about to write (a mutation, whose unit of work
+        takes a connection of its own): the query goes alone, outside any snapshot, so
+        there is no transaction to end afterwards (one round trip, not two)."""
+        async with self._turn:
+            if self._db is not None:
+                return (await self._db.exec_driver_sql(query)).scalar()
+            for attempt in (1, 2):
+                db = await self._engine.connect()
+                try:
+                    await db.execution_options(isolation_level="AUTOCOMMIT")
+                    return (await db.exec_driver_sql(query)).scalar()
+                except DBAPIError as error:
+                    # A pooled connection that died with the server: one more try.
+                    if not error.connection_invalidated or attempt == 2:
+                        raise
+                finally:
+                    await db.close()
+
     async def end(self) -> None:
         """Give the connection back; a later read starts a new snapshot."""
         async with self._turn:
