@@ -18,15 +18,16 @@ class Credentials:
 
 
 async def authenticate(
-    reads: RequestReads, callers: CallerCache, authorization: str | None
+    reads: RequestReads, callers: CallerCache, authorization: str | None, writes: bool = False
 ) -> Credentials:
+    """`writes`: the request is a mutation (infra/auth/caller_cache.py)."""
     if not authorization:
         return Credentials(None, None, None)
     scheme, _, bearer = authorization.partition(" ")
     bearer = bearer.strip()
     if scheme.lower() != "bearer" or not bearer:
         return Credentials(None, "The Authorization header must be `Bearer <token>`.", None)
-    caller = await callers.caller_for(reads, bearer)
+    caller = await callers.caller_for(reads, bearer, writes)
     if caller is None:
         return Credentials(None, "The token is unknown, expired or revoked.", bearer)
     return Credentials(caller.actor, None, bearer, caller.currency)

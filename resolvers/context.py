@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.actors import Actor
@@ -27,6 +27,7 @@ from infra.db.snapshot import RequestReads
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.settings import Settings
 from infra.storage import FileStore
+from resolvers.authentication import authenticate
 from resolvers.loaders import Loaders
 
 T = TypeVar("T")
@@ -71,9 +72,12 @@ class Services:
 @dataclass
 class RequestContext:
     services: Services
-    actor: Actor | None
     # Every read of this request: one connection, one snapshot (infra/db/snapshot.py).
     reads: RequestReads
+    # The request's Authorization header, read into `actor` by `identify` before the
+    # operation runs, and only when it asks for more than meta fields (schema/documents.py).
+    authorization: str | None = None
+    actor: Actor | None = None
     # Why there is no actor when credentials were sent but not accepted.
     credentials_problem: str | None = None
     bearer: str | None = None
@@ -86,6 +90,18 @@ class RequestContext:
     name_operation: Callable[[str], None] = lambda name: None
     # Scheme, host and port the client used (http://127.0.0.1:8000), for absolute links.
     base_url: str = ""
+
+    async def identify(self, writes: bool = False) -> None:
+        """Who is calling, from the Authorization header; `writes` for a mutation."""
+        credentials = await authenticate(
+            self.reads, self.services.callers, self.authorization, writes
+        )
+        if credentials.bearer is not None:  # the database was asked, and answered
+            self.services.database.answered()
+        self.actor = credentials.actor
+        self.credentials_problem = credentials.problem
+        self.bearer = credentials.bearer
+        self.known_currency = credentials.currency
 
     @property
     def caller(self) -> Actor:
@@ -124,9 +140,16 @@ class RequestContext:
         # taken (twenty writes at once must not hold forty).
         await self.reads.end()
         try:
-            async with self.unit_of_work() as uow:
-                result = await operation(uow)
-                await uow.commit()
+            uow = self.unit_of_work()
+            try:
+                result = await _committed(uow, operation)
+            except DBAPIError as error:
+                # A pooled connection that died with a restarted server, found before the
+                # COMMIT was sent: the server wrote nothing of it, so one more try on a new
+                # connection runs the operation once.
+                if not error.connection_invalidated or uow.commit_sent:
+                    raise
+                result = await _committed(self.unit_of_work(), operation)
             # What the payload reads next must include what was just written.
             await self.reads.end()
         except IntegrityError:
@@ -135,3 +158,10 @@ class RequestContext:
                 "nothing was written. Read them again and retry."
             ) from None
         return result
+
+
+async def _committed(uow: SqlUnitOfWork, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async with uow:
+        result = await operation(uow)
+        await uow.commit()
+    return result

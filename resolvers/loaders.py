@@ -7,6 +7,7 @@ serve two awaits at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -29,130 +30,143 @@ V = TypeVar("V")
 Batch = Callable[[AsyncConnection, int, list[int]], Awaitable[dict[int, V]]]
 
 
+def _made(make: Callable[[Loaders], DataLoader[int, Any]]) -> Any:
+    """A loader made on first use: a request uses a few of the sixty, and making them all
+    cost more than the read it served."""
+    return functools.cached_property(make)
+
+
+def _by_id(table: Table) -> Any:
+    return _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: sales.rows_by_id(db, tenant, table, ids), None
+        )
+    )
+
+
+def _by(table: Table, column: str, *order: Any) -> Any:
+    return _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: fundraising.rows_by(
+                db, tenant, table, column, ids, order or None
+            ),
+            [],
+        )
+    )
+
+
+def _by_order(table: Table) -> Any:
+    return _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: sales.rows_by_order(db, tenant, table, ids), []
+        )
+    )
+
+
+def _by_customer(table: Table) -> Any:
+    return _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: details.rows_by_customer(db, tenant, table, ids), []
+        )
+    )
+
+
+def _of(batch: Batch[Any], missing: Any) -> Any:
+    return _made(lambda self: self._loader(batch, missing))
+
+
 class Loaders:
     def __init__(self, reads: RequestReads, actor: Actor, now: datetime) -> None:
         self.now = now
         self._reads = reads
         self._tenant_id = actor.tenant_id
-        self.customer_by_id = self._loader(customers_by_id, None)
-        self.emails_by_customer = self._detail(t.customer_email)
-        self.phones_by_customer = self._detail(t.customer_phone)
-        self.addresses_by_customer = self._detail(t.customer_address)
-        self.tags_by_customer = self._detail(t.customer_tag)
-        self.attributes_by_customer = self._detail(t.customer_attribute)
-        self.relationships_by_customer = self._loader(self._relationships_and_customers, [])
-        self.relationship_by_id = self._loader(details.relationships_by_id, None)
-        self.relationship_type_by_id = self._loader(details.relationship_types_by_id, None)
-        self.household_by_member = self._loader(self._households_and_members, None)
-        self.household_by_id = self._loader(details.households_by_id, None)
-        self.members_by_household = self._loader(details.members_by_household, [])
-        colours = readable_colours(actor.roles)
-        self.pop_up_notes_by_customer = self._loader(
-            lambda db, tenant, ids: popup_notes.notes_by_customer(db, tenant, ids, colours), []
-        )
-        self.pop_up_note_by_id = self._loader(
-            lambda db, tenant, ids: popup_notes.notes_by_id(db, tenant, ids, colours), None
-        )
-        self._sales_loaders()
-        self._fundraising_loaders()
-        self.preferences = self._loader(consent.preferences, [])
-        self.partner_mode = self._loader(consent.partner_mode, "GENERAL")
-        self.preference_by_id = self._loader(
-            lambda db, tenant, ids: sales.rows_by_id(db, tenant, c.contact_preference, ids), None
-        )
-        self.wordings_by_preference = self._loader(consent.wordings_by_preference, {})
-        self.consents_by_customer = self._loader(consent.latest_by_customer, {})
-        x, ev = c.partner_export, c.partner_export_event
-        self.exports_by_partner = self._loader(
-            lambda db, tenant, ids: fundraising.rows_by(
-                db, tenant, x, "partner_company_id", ids, (x.c.id.desc(),)
+        self._roles = actor.roles
+
+    customer_by_id = _of(customers_by_id, None)
+    emails_by_customer = _by_customer(t.customer_email)
+    phones_by_customer = _by_customer(t.customer_phone)
+    addresses_by_customer = _by_customer(t.customer_address)
+    tags_by_customer = _by_customer(t.customer_tag)
+    attributes_by_customer = _by_customer(t.customer_attribute)
+    relationships_by_customer = _made(
+        lambda self: self._loader(self._relationships_and_customers, [])
+    )
+    relationship_by_id = _of(details.relationships_by_id, None)
+    relationship_type_by_id = _of(details.relationship_types_by_id, None)
+    household_by_member = _made(lambda self: self._loader(self._households_and_members, None))
+    household_by_id = _of(details.households_by_id, None)
+    members_by_household = _of(details.members_by_household, [])
+    pop_up_notes_by_customer = _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_customer(
+                db, tenant, ids, readable_colours(self._roles)
             ),
             [],
         )
-        self.events_by_export = self._loader(
-            lambda db, tenant, ids: fundraising.rows_by(
-                db, tenant, ev, "export_id", ids, (ev.c.id,)
+    )
+    pop_up_note_by_id = _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: popup_notes.notes_by_id(
+                db, tenant, ids, readable_colours(self._roles)
             ),
-            [],
+            None,
         )
+    )
+    preferences = _of(consent.preferences, [])
+    partner_mode = _of(consent.partner_mode, "GENERAL")
+    preference_by_id = _by_id(c.contact_preference)
+    wordings_by_preference = _of(consent.wordings_by_preference, {})
+    consents_by_customer = _of(consent.latest_by_customer, {})
+    exports_by_partner = _by(c.partner_export, "partner_company_id", c.partner_export.c.id.desc())
+    events_by_export = _by(c.partner_export_event, "export_id", c.partner_export_event.c.id)
 
-    def _fundraising_loaders(self) -> None:
-        def by_id(table: Table) -> DataLoader[int, Any]:
-            return self._loader(
-                lambda db, tenant, ids: sales.rows_by_id(db, tenant, table, ids), None
-            )
-
-        def by(table: Table, column: str, *order: Any) -> DataLoader[int, list[Any]]:
-            return self._loader(
-                lambda db, tenant, ids: fundraising.rows_by(
-                    db, tenant, table, column, ids, order or None
-                ),
-                [],
-            )
-
-        now = self.now
-        self.figures_by_opportunity = self._loader(
-            lambda db, tenant, ids: fundraising.figures_by_opportunity(db, tenant, ids, now),
+    # Fundraising
+    figures_by_opportunity = _made(
+        lambda self: self._loader(
+            lambda db, tenant, ids: fundraising.figures_by_opportunity(db, tenant, ids, self.now),
             fundraising.Figures(),
         )
-        self.opportunity_by_id = by_id(f.opportunity)
-        self.campaign_by_id = by_id(f.campaign)
-        self.stage_by_id = by_id(f.opportunity_stage)
-        self.staff_user_by_id = by_id(t.staff_user)
-        self.opportunities_by_customer = by(f.opportunity, "customer_id", f.opportunity.c.id.desc())
-        self.stage_changes_by_opportunity = by(
-            f.opportunity_stage_change, "opportunity_id", f.opportunity_stage_change.c.id
-        )
-        self.pledges_by_customer = by(f.pledge, "customer_id", f.pledge.c.id.desc())
-        self.instalments_by_pledge = by(
-            f.instalment, "pledge_id", f.instalment.c.due_on, f.instalment.c.id
-        )
-        self.given_by_instalment = self._loader(fundraising.given_by_instalment, 0)
-        self.reminders_by_instalment = by(
-            f.pledge_reminder, "instalment_id", f.pledge_reminder.c.id
-        )
-        self.legacies_by_customer = by(f.legacy, "customer_id", f.legacy.c.id.desc())
-        self.given_by_legacy = self._loader(fundraising.given_by_legacy, 0)
-        self.activities_by_customer = by(f.activity, "customer_id", f.activity.c.due_on.desc())
-        self.invitations_by_customer = by(f.invitation, "customer_id", f.invitation.c.id.desc())
-        self.pledge_by_id = by_id(f.pledge)
-        self.instalment_by_id = by_id(f.instalment)
-        self.legacy_by_id = by_id(f.legacy)
-        self.activity_by_id = by_id(f.activity)
-        self.invitation_by_id = by_id(f.invitation)
-        self.guests_by_invitation = by(
-            f.invitation_guest, "invitation_id", f.invitation_guest.c.position
-        )
+    )
+    opportunity_by_id = _by_id(f.opportunity)
+    campaign_by_id = _by_id(f.campaign)
+    stage_by_id = _by_id(f.opportunity_stage)
+    staff_user_by_id = _by_id(t.staff_user)
+    opportunities_by_customer = _by(f.opportunity, "customer_id", f.opportunity.c.id.desc())
+    stage_changes_by_opportunity = _by(
+        f.opportunity_stage_change, "opportunity_id", f.opportunity_stage_change.c.id
+    )
+    pledges_by_customer = _by(f.pledge, "customer_id", f.pledge.c.id.desc())
+    instalments_by_pledge = _by(f.instalment, "pledge_id", f.instalment.c.due_on, f.instalment.c.id)
+    given_by_instalment = _of(fundraising.given_by_instalment, 0)
+    reminders_by_instalment = _by(f.pledge_reminder, "instalment_id", f.pledge_reminder.c.id)
+    legacies_by_customer = _by(f.legacy, "customer_id", f.legacy.c.id.desc())
+    given_by_legacy = _of(fundraising.given_by_legacy, 0)
+    activities_by_customer = _by(f.activity, "customer_id", f.activity.c.due_on.desc())
+    invitations_by_customer = _by(f.invitation, "customer_id", f.invitation.c.id.desc())
+    pledge_by_id = _by_id(f.pledge)
+    instalment_by_id = _by_id(f.instalment)
+    legacy_by_id = _by_id(f.legacy)
+    activity_by_id = _by_id(f.activity)
+    invitation_by_id = _by_id(f.invitation)
+    guests_by_invitation = _by(f.invitation_guest, "invitation_id", f.invitation_guest.c.position)
 
-    def _sales_loaders(self) -> None:
-        def by_id(table: Table) -> DataLoader[int, Any]:
-            return self._loader(
-                lambda db, tenant, ids: sales.rows_by_id(db, tenant, table, ids), None
-            )
-
-        def by_order(table: Table) -> DataLoader[int, list[Any]]:
-            return self._loader(
-                lambda db, tenant, ids: sales.rows_by_order(db, tenant, table, ids), []
-            )
-
-        self.order_by_id = by_id(s.customer_order)
-        self.event_by_id = by_id(s.event)
-        self.event_instance_by_id = by_id(s.event_instance)
-        self.fund_by_id = by_id(s.fund)
-        self.membership_scheme_by_id = by_id(s.membership_scheme)
-        self.partner_company_by_id = by_id(s.partner_company)
-        self.reservation_by_id = by_id(s.reservation)
-        self.items_by_order = by_order(s.order_item)
-        self.soft_credits_by_order = by_order(s.order_soft_credit)
-        self.attributes_by_order = by_order(s.order_attribute)
-        self.history_by_order = by_order(s.order_history)
-        self.tickets_by_reservation = self._loader(
-            lambda db, tenant, ids: sales.tickets_by_reservation(db, tenant, ids), []
-        )
-        self.memberships_by_customer = self._loader(sales.memberships_by_customer, [])
-        self.order_item_by_id = self._loader(sales.order_items_by_id, None)
-        self.membership_by_id = self._loader(sales.memberships_by_id, None)
-        self.visit_by_id = by_id(s.visit)
+    # Sales
+    order_by_id = _by_id(s.customer_order)
+    event_by_id = _by_id(s.event)
+    event_instance_by_id = _by_id(s.event_instance)
+    fund_by_id = _by_id(s.fund)
+    membership_scheme_by_id = _by_id(s.membership_scheme)
+    partner_company_by_id = _by_id(s.partner_company)
+    reservation_by_id = _by_id(s.reservation)
+    items_by_order = _by_order(s.order_item)
+    soft_credits_by_order = _by_order(s.order_soft_credit)
+    attributes_by_order = _by_order(s.order_attribute)
+    history_by_order = _by_order(s.order_history)
+    tickets_by_reservation = _of(sales.tickets_by_reservation, [])
+    memberships_by_customer = _of(sales.memberships_by_customer, [])
+    order_item_by_id = _of(sales.order_items_by_id, None)
+    membership_by_id = _of(sales.memberships_by_id, None)
+    visit_by_id = _by_id(s.visit)
 
     # The customers a relationship or household names are read in the same batch as it, so
     # a page always costs the same statements: left to `customer_by_id`, they would cost one
@@ -184,11 +198,6 @@ class Loaders:
                 for row in rows:
                     self.customer_by_id.prime(row.id, row)
         return found
-
-    def _detail(self, table: Table) -> DataLoader[int, list[Any]]:
-        return self._loader(
-            lambda db, tenant, ids: details.rows_by_customer(db, tenant, table, ids), []
-        )
 
     def _loader(self, batch: Batch[V], missing: V) -> DataLoader[int, V]:
         async def load(keys: Sequence[int]) -> list[V]:

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import OperationType
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -24,7 +25,6 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
 from resolvers import idempotency, partner_exports
-from resolvers.authentication import authenticate
 from resolvers.availability import (
     is_unavailable,
     outage_reason,
@@ -37,6 +37,7 @@ from resolvers.downloads import job_file
 from resolvers.health import Readiness
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
+from schema.documents import needing_caller
 from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
@@ -74,19 +75,11 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         return parsed
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        credentials = await authenticate(
-            request.state.reads, self.services.callers, request.headers.get("authorization")
-        )
         access = access_of(request.scope)
-        if credentials.bearer is not None:  # the database was asked, and answered
-            self.services.database.answered()
         return RequestContext(
             services=self.services,
-            actor=credentials.actor,
             reads=request.state.reads,
-            credentials_problem=credentials.problem,
-            bearer=credentials.bearer,
-            known_currency=credentials.currency,
+            authorization=request.headers.get("authorization"),
             request_id=access.request_id,
             name_operation=lambda name: setattr(access, "operation", name),
             base_url=str(request.base_url).rstrip("/"),
@@ -138,6 +131,16 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
 
+        operation = (
+            needing_caller(
+                request_data.query, request_data.operation_name, self.services.settings.max_tokens
+            )
+            if isinstance(request_data, GraphQLRequestData)
+            else None
+        )
+        if operation is not None:
+            # Outside GraphQL's handling, so that an outage here is a 503 like any other.
+            await context.identify(writes=operation.operation is OperationType.MUTATION)
         key, actor = request.headers.get(idempotency.HEADER), context.actor
         if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
             return await execute()

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -23,12 +22,13 @@ from schema.customers.types import (
     Individual,
     Organisation,
 )
+from schema.documents import ParsedOnce
 from schema.errors import read
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
 from schema.jobs import JobMutation, JobQuery
-from schema.limits import Limits, QueryLimits, cached_validator
+from schema.limits import Limits, QueryLimits, Validator, cached_validator
 from schema.masking import MaskUnexpectedErrors
 from schema.moments import MOMENT
 from schema.node import Node
@@ -101,9 +101,14 @@ class FoyerSchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits) -> FoyerSchema:
-    # Built once: its cache of validation results is shared by every request.
-    validator = cached_validator(limits.validation_budget)
-    return FoyerSchema(
+    # Built once with the schema: its validation results are shared by every request.
+    validator: Validator | None = None
+
+    def query_limits() -> QueryLimits:
+        assert validator is not None
+        return QueryLimits(limits, validator)
+
+    schema = FoyerSchema(
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
@@ -111,10 +116,12 @@ def build_schema(limits: Limits) -> FoyerSchema:
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
-            lambda: ParserCache(maxsize=256),
-            lambda: QueryLimits(limits, validator),
+            ParsedOnce,
+            query_limits,
             UnacceptableTextGuard,
             NameOperation,
             MaskUnexpectedErrors,
         ],
     )
+    validator = cached_validator(schema._schema, limits.validation_budget)
+    return schema

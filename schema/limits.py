@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -34,6 +33,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+from schema.documents import KeptPerDocument
 from schema.query_measure import DocumentMeasure, measure, with_defaults
 
 
@@ -89,13 +89,13 @@ def chosen_operation(execution: ExecutionContext) -> OperationDefinitionNode | N
     return named[0]
 
 
-Validator = Callable[[GraphQLSchema, DocumentNode], tuple[GraphQLError, ...]]
+Validator = Callable[[DocumentNode], tuple[GraphQLError, ...]]
 
 
-def cached_validator(budget: int, maxsize: int = 256) -> Validator:
-    """graphql-core's rules (and strawberry's), the field-merging rule with `budget` instead
-    of its default; results are kept for the last `maxsize` documents, as a query sent
-    again is the same document (the parser cache hands back the same one)."""
+def cached_validator(schema: GraphQLSchema, budget: int) -> Validator:
+    """graphql-core's rules (and strawberry's) against `schema`, the field-merging rule
+    with `budget` instead of its default; results are kept per document, as a query sent
+    again is the same document (the parse cache hands back the same one)."""
 
     class BudgetedOverlappingFields(OverlappingFieldsCanBeMergedRule):
         def __init__(self, context: ValidationContext) -> None:
@@ -107,11 +107,13 @@ def cached_validator(budget: int, maxsize: int = 256) -> Validator:
         for rule in specified_rules
     )
 
-    @lru_cache(maxsize=maxsize)
-    def validated(schema: GraphQLSchema, document: DocumentNode) -> tuple[GraphQLError, ...]:
+    def validated(document: DocumentNode) -> tuple[GraphQLError, ...]:
         return tuple(_coded_abort(e) for e in validate_document(schema, document, rules))
 
-    return validated
+    return KeptPerDocument(validated)
+
+
+_measured = KeptPerDocument(lambda document: measure(document, {}))
 
 
 class QueryLimits(SchemaExtension):
@@ -135,11 +137,12 @@ class QueryLimits(SchemaExtension):
         if document is not None and context.pre_execution_errors is None:
             operation = chosen_operation(context)
             variables = with_defaults(operation, context.variables or {}) if operation else {}
-            measured = measure(document, variables)
+            # Without variables a document measures the same each time it comes back.
+            measured = measure(document, variables) if variables else _measured(document)
             # The size limits first: validation must never see a document that spreads out
             # too far.
             context.pre_execution_errors = self._size_errors(measured) or list(
-                self.validator(context.schema._schema, document)
+                self.validator(document)
             )
             if not context.pre_execution_errors and operation is not None:
                 self.cost = measured.operations[operation].cost

@@ -15,6 +15,7 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
 from domain.text import describe_character, unacceptable_character
+from schema.documents import KeptPerDocument
 
 
 class UnacceptableTextGuard(SchemaExtension):
@@ -61,7 +62,11 @@ class _StringLiterals(Visitor):
         return self.BREAK if self.found else None
 
 
-def _in_literals(document: Any) -> tuple[str, str] | None:
+def _literal_found(document: Any) -> tuple[str, str] | None:
     literals = _StringLiterals()
     visit(document, literals)
     return literals.found
+
+
+# A document's literals are the same each time it comes back.
+_in_literals = KeptPerDocument(_literal_found)

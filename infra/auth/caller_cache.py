@@ -33,13 +33,17 @@ class CallerCache:
         self._clock = clock
         self._callers: dict[str, _Remembered] = {}
 
-    async def caller_for(self, reads: RequestReads, bearer: str) -> Caller | None:
-        """The caller behind `bearer`, or None when it is unknown, expired or revoked."""
+    async def caller_for(
+        self, reads: RequestReads, bearer: str, writes: bool = False
+    ) -> Caller | None:
+        """The caller behind `bearer`, or None when it is unknown, expired or revoked.
+        `writes`: the request is a mutation, whose check need open no read snapshot."""
         key = digest(bearer)
         known = self._callers.get(key)
         if known is not None and known.until > self._clock() and not _expired(known.caller):
-            tenant_id = int(known.caller.actor.tenant_id)
-            if await reads.value(_GENERATION.format(tenant_id)) == known.caller.generation:
+            check = _GENERATION.format(int(known.caller.actor.tenant_id))
+            generation = await (reads.value_alone(check) if writes else reads.value(check))
+            if generation == known.caller.generation:
                 return known.caller
         self._callers.pop(key, None)
         caller = await reads.run(lambda db: actor_for(db, bearer))

@@ -6,6 +6,12 @@ in-process workers write to the same file from different threads.
 Every engine gives up on a connection that does not open, or a pooled one that does not come
 free, within its timeouts; the API's engine also bounds each statement, so a stalled database
 is an error to report rather than a request that hangs.
+
+The API's engine does not ping a pooled connection before each use (a round trip on every
+checkout): a connection that died with a restarted server fails its first statement, the
+pool then replaces every connection older than that failure, and the request's reads
+(infra/db/snapshot.py) and unit of work (resolvers/context.py) try once more on a new one.
+Workers and commands keep the ping: they check out rarely and have no such retry.
 """
 
 from __future__ import annotations
@@ -50,7 +56,9 @@ def _sqlite_setup(busy_seconds: float) -> Any:
     return on_connect
 
 
-def _engine_options(url: str, pool_size: int, timeouts: Timeouts) -> dict[str, Any]:
+def _engine_options(
+    url: str, pool_size: int, timeouts: Timeouts, pre_ping: bool = True
+) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {}
     # libpq counts whole seconds, and treats less than 2 as 2.
@@ -60,7 +68,7 @@ def _engine_options(url: str, pool_size: int, timeouts: Timeouts) -> dict[str, A
     return {
         "pool_size": pool_size,
         "max_overflow": pool_size,
-        "pool_pre_ping": True,
+        "pool_pre_ping": pre_ping,
         "pool_timeout": timeouts.pool,
         "connect_args": connect_args,
     }
@@ -74,7 +82,8 @@ def build_async_engine(
     url: str, pool_size: int = 10, echo: bool = False, timeouts: Timeouts = Timeouts()
 ) -> AsyncEngine:
     full = _with_driver(url, _ASYNC_DRIVERS)
-    engine = create_async_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
+    options = _engine_options(full, pool_size, timeouts, pre_ping=False)
+    engine = create_async_engine(full, echo=echo, **options)
     if full.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
     return engine

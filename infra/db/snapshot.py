@@ -87,6 +87,25 @@ class RequestReads:
                 await self._release()
                 return await self._open(query)
 
+    async def value_alone(self, query: str) -> Any:
+        """`value`, for a request that is about to write (a mutation, whose unit of work
+        takes a connection of its own): the query goes alone, outside any snapshot, so
+        there is no transaction to end afterwards (one round trip, not two)."""
+        async with self._turn:
+            if self._db is not None:
+                return (await self._db.exec_driver_sql(query)).scalar()
+            for attempt in (1, 2):
+                db = await self._engine.connect()
+                try:
+                    await db.execution_options(isolation_level="AUTOCOMMIT")
+                    return (await db.exec_driver_sql(query)).scalar()
+                except DBAPIError as error:
+                    # A pooled connection that died with the server: one more try.
+                    if not error.connection_invalidated or attempt == 2:
+                        raise
+                finally:
+                    await db.close()
+
     async def end(self) -> None:
         """Give the connection back; a later read starts a new snapshot."""
         async with self._turn:
@@ -111,6 +130,10 @@ class RequestReads:
             return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
         except Exception as error:
             if self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
+                # What SQLAlchemy does with a disconnect it sees itself: every pooled
+                # connection older than this one is replaced at its next checkout, so the
+                # one retry does not meet another connection that died with the server.
+                self._engine.sync_engine.pool._invalidate(raw, error)
                 await db.invalidate()
                 raise _StaleConnection from error
             raise

@@ -134,6 +134,8 @@ class SqlUnitOfWork:
         self._events: list[DomainEvent] = []
         self._on_commit = on_commit
         self._connection: AsyncConnection | None = None
+        # Whether COMMIT went to the server: a failure after it may have written everything.
+        self.commit_sent = False
         self._currency = currency
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -238,6 +240,7 @@ class SqlUnitOfWork:
                 insert(t.outbox_message),
                 [outbox_row(tenant_id, m.task, m.arguments, m.event) for m in messages],
             )
+        self.commit_sent = True
         await self._connection.commit()
         self._events.clear()
         if messages and self._on_commit is not None:

@@ -7,6 +7,11 @@
 
     python -m tests.bench.orders_http --customers 1000000 --order-items 5000000
         [--database foyer_bench_sales] [--requests 300] [--orders 600] [--rounds 3]
+        [--baseline /work/main]
+
+With `--baseline`, a second `foyer serve` runs that checkout's code (its packages first on
+PYTHONPATH) on the same database, and each round's orders are shared between the two, who
+goes first turning, so that orders per second compare within one run.
 
 Prints figures (medians over rounds); asserts nothing about speed. The data are made by
 `foyer demo` (customers) and `infra.demo.orders.generate_orders` (orders), only up to what is
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import shutil
@@ -92,6 +98,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--broker-url", default="", help="RabbitMQ, for --server-workers > 1")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout whose recordOrder to time too, e.g. /work/main"
+    )
     parser.add_argument("--json", type=Path)
     arguments = parser.parse_args(argv)
     if arguments.database in {"test", "postgres", "template0", "template1"}:
@@ -209,9 +218,13 @@ async def measure(
     owner: int,
     record_inputs: list[list[dict[str, Any]]],
     arguments: Any,
+    baseline_url: str | None = None,
 ) -> list[dict[str, Any]]:
     reader = GraphQLClient(server_url, api_key, 1)
     writer = GraphQLClient(server_url, api_key, arguments.concurrency)
+    writers = {"foyer": writer}
+    if baseline_url is not None:
+        writers["baseline"] = GraphQLClient(baseline_url, api_key, arguments.concurrency)
     sql = SqlClient(database.url, 1)
     await sql.open()
     read_vars = [{"id": customer}] * arguments.requests
@@ -228,26 +241,37 @@ async def measure(
                 lambda: first_of(reader.run(ORDERS_QUERY, read_vars)),
                 lambda: first_of(sql.run(ORDERS_SQL, read_params)),
             )
-            recorded, answers = await writer.run(RECORD_ORDER, record_inputs[number])
-            bad = [a for a in answers if a["recordOrder"]["errors"]]
-            if bad:
-                raise RuntimeError(f"recordOrder errors: {bad[0]}")
+            names = list(writers)
+            names = names[number % len(names) :] + names[: number % len(names)]
+            recorded = {}
+            for share, name in enumerate(names):
+                # Each way its own orders: the same customers, never the same inputs.
+                inputs = record_inputs[number][share :: len(names)]
+                recorded[name], answers = await writers[name].run(RECORD_ORDER, inputs)
+                bad = [a for a in answers if a["recordOrder"]["errors"]]
+                if bad:
+                    raise RuntimeError(f"recordOrder errors ({name}): {bad[0]}")
             figures = {
                 "orders read": {w: t.summary() for w, t in ways.items()},
-                "recordOrder": {"foyer": recorded.summary()},
+                "recordOrder": {name: t.summary() for name, t in recorded.items()},
             }
             print(
                 f"round {number + 1}: orders read Foyer p50 {figures['orders read']['foyer']['p50']:.2f}"
                 f" p95 {figures['orders read']['foyer']['p95']:.2f} / SQL p50 "
-                f"{figures['orders read']['sql']['p50']:.2f} p95 {figures['orders read']['sql']['p95']:.2f} ms;"
-                f" recordOrder {recorded.per_second:.0f}/s p50 {recorded.percentile(50):.1f} ms",
+                f"{figures['orders read']['sql']['p50']:.2f} p95 {figures['orders read']['sql']['p95']:.2f} ms"
+                "; recordOrder "
+                + ", ".join(
+                    f"{name} {t.per_second:.0f}/s p50 {t.percentile(50):.1f} ms"
+                    for name, t in recorded.items()
+                ),
                 flush=True,
             )
             rounds.append(figures)
         return rounds
     finally:
         await reader.aclose()
-        await writer.aclose()
+        for client in writers.values():
+            await client.aclose()
         await sql.aclose()
 
 
@@ -295,6 +319,13 @@ def print_report(arguments: Any, sizes: dict[str, int], made: dict[str, Any], m:
         f"  {w['rps']:.0f} orders/s  (latency p50 {w['p50']:.1f}  p95 {w['p95']:.1f} ms)   "
         f"target >= 300/s: {'met' if w['rps'] >= 300 else 'MISSED'}"
     )
+    if "baseline" in m["recordOrder"]:
+        b = m["recordOrder"]["baseline"]
+        print(
+            f"  baseline ({arguments.baseline}): {b['rps']:.0f} orders/s  (latency p50 "
+            f"{b['p50']:.1f}  p95 {b['p95']:.1f} ms); this code ÷ baseline "
+            f"{w['rps'] / b['rps']:.2f}x orders/s"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +358,17 @@ def main(argv: list[str] | None = None) -> int:
         ]
         api_key = create_api_key(env)
         try:
-            with FoyerServer(env, scratch / "serve.log", arguments.server_workers) as server:
+            with contextlib.ExitStack() as servers:
+                server = servers.enter_context(
+                    FoyerServer(env, scratch / "serve.log", arguments.server_workers)
+                )
+                baseline_url = None
+                if arguments.baseline:
+                    baseline_env = {**env, "PYTHONPATH": str(arguments.baseline.resolve())}
+                    baseline = FoyerServer(
+                        baseline_env, scratch / "baseline.log", arguments.server_workers
+                    )
+                    baseline_url = servers.enter_context(baseline).base_url
                 rounds = asyncio.run(
                     measure(
                         server.base_url,
@@ -338,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                         made["heavy_owner"],
                         record_inputs,
                         arguments,
+                        baseline_url,
                     )
                 )
         finally:

@@ -10,13 +10,22 @@ from dataclasses import asdict, fields
 from enum import Enum
 from typing import Any, Generic, TypeVar, get_type_hints
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.sales.catalogue import Fund
 from infra.db import sales_tables as s
 
 Entry = TypeVar("Entry")
+
+
+@functools.cache
+def _existing(table: Table) -> Select[Any]:
+    """Which of some ids are the organisation's: built and compiled once per table."""
+    return select(table.c.id).where(
+        table.c.tenant_id == bindparam("tenant_id"),
+        table.c.id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 @functools.cache
@@ -67,9 +76,8 @@ class SqlCatalogueRepository(Generic[Entry]):
     async def existing(self, entry_ids: Collection[int]) -> set[int]:
         if not entry_ids:
             return set()
-        c = self._table.c
         found = await self._db.execute(
-            select(c.id).where(c.tenant_id == self._tenant_id, c.id.in_(entry_ids))
+            _existing(self._table), {"tenant_id": self._tenant_id, "ids": list(entry_ids)}
         )
         return set(found.scalars())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.contact import Address, Email, Phone
@@ -13,6 +13,12 @@ from domain.customers.customer import Attribute, Customer, CustomerKind, format_
 from domain.customers.search import terms_for
 from infra.clock import utc_now
 from infra.db import tables as t
+
+# Built once, compiled once: the kinds of the customers a command names (every order asks).
+_KINDS = select(t.customer.c.id, t.customer.c.kind).where(
+    t.customer.c.tenant_id == bindparam("tenant_id"),
+    t.customer.c.id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def _parts(customer: Customer) -> dict[Table, list[dict[str, Any]]]:
@@ -131,9 +137,8 @@ class SqlCustomerRepository:
     async def kinds(self, customer_ids: Collection[int]) -> dict[int, CustomerKind]:
         if not customer_ids:
             return {}
-        c = t.customer.c
         rows = await self._db.execute(
-            select(c.id, c.kind).where(c.tenant_id == self._tenant_id, c.id.in_(customer_ids))
+            _KINDS, {"tenant_id": self._tenant_id, "ids": list(customer_ids)}
         )
         return {row.id: CustomerKind(row.kind) for row in rows}
 

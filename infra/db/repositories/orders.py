@@ -19,6 +19,12 @@ from infra.db import sales_tables as s
 
 o, i = s.customer_order.c, s.order_item.c
 
+# Built once: executed with their values as parameters, each is compiled once per process
+# (SQLAlchemy's compiled cache) and never rebuilt or re-keyed per order.
+_ADD_ORDER = insert(s.customer_order).returning(o.id)
+_ADD_ITEMS = insert(s.order_item).returning(i.id, sort_by_parameter_order=True)
+_NOTE = insert(s.order_history)
+
 
 def item_from_row(row: Any) -> OrderItem:
     return OrderItem(
@@ -107,21 +113,20 @@ class SqlOrderRepository:
             async with self._race_guard(order.external_reference):
                 order.id = (
                     await self._db.execute(
-                        insert(s.customer_order)
-                        .values(
-                            tenant_id=self._tenant_id,
-                            owner_id=order.owner_id,
-                            channel=order.channel.value,
-                            currency=order.currency,
-                            facilitator_id=order.facilitator_id,
-                            booked_for_id=order.booked_for_id,
-                            external_reference=order.external_reference,
-                            request_fingerprint=order.fingerprint,
-                            ordered_at=order.ordered_at,
-                            created_at=now,
-                            recorded_items=len(order.items),
-                        )
-                        .returning(o.id)
+                        _ADD_ORDER,
+                        {
+                            "tenant_id": self._tenant_id,
+                            "owner_id": order.owner_id,
+                            "channel": order.channel.value,
+                            "currency": order.currency,
+                            "facilitator_id": order.facilitator_id,
+                            "booked_for_id": order.booked_for_id,
+                            "external_reference": order.external_reference,
+                            "request_fingerprint": order.fingerprint,
+                            "ordered_at": order.ordered_at,
+                            "created_at": now,
+                            "recorded_items": len(order.items),
+                        },
                     )
                 ).scalar_one()
         except IntegrityError:
@@ -176,15 +181,7 @@ class SqlOrderRepository:
             }
             for position, item in enumerate(items, start=first)
         ]
-        ids = (
-            (
-                await self._db.execute(
-                    insert(s.order_item).returning(i.id, sort_by_parameter_order=True), rows
-                )
-            )
-            .scalars()
-            .all()
-        )
+        ids = (await self._db.execute(_ADD_ITEMS, rows)).scalars().all()
         for item, item_id in zip(items, ids, strict=True):
             item.id = item_id
 
@@ -201,13 +198,14 @@ class SqlOrderRepository:
 
     async def note(self, order_id: int, what: str, at: datetime | None = None) -> None:
         await self._db.execute(
-            insert(s.order_history).values(
-                tenant_id=self._tenant_id,
-                order_id=order_id,
-                what=what,
-                actor=self._actor(),
-                occurred_at=at or utc_now(),
-            )
+            _NOTE,
+            {
+                "tenant_id": self._tenant_id,
+                "order_id": order_id,
+                "what": what,
+                "actor": self._actor(),
+                "occurred_at": at or utc_now(),
+            },
         )
 
     async def of_item(self, item_id: int) -> Order | None:
