@@ -15,6 +15,7 @@ from domain.sales.memberships import Membership, MembershipStatus
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.queries.details import detail_rows
+from infra.db.queries.erased import both_ends_kept, not_erased
 from infra.db.queries.popup_notes import readable_notes
 from infra.db.queries.sales import renewed
 
@@ -71,6 +72,7 @@ def relationships_section(db: Connection, tenant_id: int, customer_id: int) -> R
             r.tenant_id == tenant_id,
             r.ended.is_(False),
             or_(r.from_customer_id == customer_id, r.to_customer_id == customer_id),
+            both_ends_kept(r),
         )
         .order_by(r.id)
     ).all()
@@ -111,7 +113,11 @@ def household_section(db: Connection, tenant_id: int, customer_id: int) -> Repor
         return section
     member_ids = set(
         db.execute(
-            select(hm.customer_id).where(hm.tenant_id == tenant_id, hm.household_id == household.id)
+            select(hm.customer_id).where(
+                hm.tenant_id == tenant_id,
+                hm.household_id == household.id,
+                not_erased(hm.customer_id),
+            )
         ).scalars()
     )
     members = _customers(db, tenant_id, member_ids)

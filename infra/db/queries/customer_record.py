@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from infra.db import tables as t
+from infra.db.queries.erased import both_ends_kept
 
 # The lists a customer can be read with, by the loader names' stems.
 DETAILS = {
@@ -92,6 +93,7 @@ def _relationships(dialect: str, customer: Any) -> Any:
         .where(
             r.c.tenant_id == customer.tenant_id,
             or_(r.c.from_customer_id == customer.id, r.c.to_customer_id == customer.id),
+            both_ends_kept(r.c),
         )
         .scalar_subquery()
     )

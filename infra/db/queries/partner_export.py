@@ -14,6 +14,7 @@ from domain.sales.orders import ItemKind
 from infra.db import consent_tables as c
 from infra.db import sales_tables as s
 from infra.db import tables as t
+from infra.db.queries.erased import not_erased
 
 e = c.consent_entry.c
 
@@ -101,6 +102,7 @@ def partner_purchases(
             ev.partner_company_id == partner_company_id,
             o.ordered_at >= bought_from,
             o.ordered_at < bought_before,
+            not_erased(o.owner_id),
         )
         .group_by(
             o.owner_id,
