@@ -51,6 +51,9 @@ EXPORT = """
 mutation { requestCustomerExport(includeInactive: true) { job { id } errors { code } } }"""
 PROFILE = """
 mutation($id: ID!) { requestDonorProfile(customerId: $id) { errors { code field } } }"""
+QUESTIONS = """
+query($c: ID!) { consentQuestions(customerId: $c, eventInstanceIds: []) { reason } }"""
+PREFERENCES = "{ contactPreferences { id wordingVersion } }"
 REACTIVATE = """
 mutation($id: ID!) { reactivateCustomer(input: {customerId: $id}) { errors { code } } }"""
 
@@ -197,9 +200,15 @@ async def test_an_erased_customer_answers_by_id_only_and_stays_erased(api: Api) 
     shell = (await api.data(NODE, {"id": ada["id"]}))["node"]
     refused_report = (await api.data(PROFILE, {"id": ada["id"]}))["requestDonorProfile"]
     refused_reactivation = (await api.data(REACTIVATE, {"id": ada["id"]}))["reactivateCustomer"]
+    refused_questions = await api.call(QUESTIONS, {"c": ada["id"]})
+    share = (await api.data(PREFERENCES))["contactPreferences"][0]
+    refused_answer = await answer(api, ada["id"], (share, True))
 
     # Its orders and gifts keep an owner: the shell, holding nothing personal.
     assert shell == {"reference": ada["reference"], "displayName": "Erased customer"}
     assert refused_report["errors"] == [{"code": "NOT_FOUND", "field": ["customerId"]}]
     assert refused_reactivation["errors"] == [{"code": "CONFLICT"}]
+    # Nothing is asked of, or recorded for, a person no longer on record.
+    assert refused_questions["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert [e["code"] for e in refused_answer["errors"]] == ["NOT_FOUND"]
     assert ada["reference"] not in references_in(await listed(api))
