@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
+from domain.customers.customer import display_name as shown_name
 from domain.customers.popup_notes import display_order, readable_colours
 from domain.donor_profile import ProfileRequest, ReportColumn, ReportSection
 from domain.roles import Role
@@ -21,9 +22,7 @@ from infra.db.queries.sales import renewed
 
 
 def display_name(row: Any) -> str:
-    if row.kind == "INDIVIDUAL":
-        return " ".join(p for p in (row.title, row.first_name, row.last_name) if p)
-    return str(row.name or "")
+    return shown_name(row.kind, row.title, row.first_name, row.last_name, row.name)
 
 
 def details_section(
