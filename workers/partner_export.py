@@ -98,7 +98,9 @@ def _rows(
     labels: dict[tuple[str, datetime], str] = {}  # as many as the partner's performances
     for _, rows in groupby(result, key=itemgetter(0)):  # the customer's id
         purchases = list(rows)
-        _, reference, kind, title, first_name, last_name, name, email, postcode = purchases[0][:9]
+        # In partner_purchases' column order; a customer's columns and consent are the same
+        # on each of their rows.
+        (_, reference, kind, title, first_name, last_name, name, email, postcode) = purchases[0][:9]
         agreed_at, wording_version = purchases[0][12:]
         bought, tickets = [], 0
         for *_, event, starts_at, count, _, _ in purchases:

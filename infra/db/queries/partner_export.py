@@ -53,7 +53,8 @@ def partner_purchases(
     """One row per consenting customer, event and performance, in customer order: tickets
     kept (not returned) from orders placed in [from, before), with what the export shows of
     the customer (their first email, their primary address's postcode) read in the same
-    statement, so the file streams from one cursor."""
+    statement, so the file streams from one cursor. The worker unpacks the columns in this
+    order."""
     o, i, ei, ev = s.customer_order.c, s.order_item.c, s.event_instance.c, s.event.c
     agreed = consenting(tenant_id, preference_id)
     person = t.customer.c
