@@ -24,11 +24,14 @@ from infra.db import tables as t
 from infra.db.queries.partner_export import partner_purchases
 from infra.db.repositories.consent import preference_from_row
 from infra.exports.cells import write_csv_rows
-from infra.exports.plain_sheet import plain_rows
+from infra.exports.plain_sheet import PlainSheet
 from infra.exports.sheets import remove_sheet_file
 from workers.dependencies import WorkerDependencies
 
 BATCH = 1000
+# Progress, and the lease renewed, every this many rows: each renewal is a commit (a flush
+# of the database's log), and ten thousand rows take seconds, well within a lease.
+HEARTBEAT_ROWS = 10_000
 COLUMNS = (
     "Reference",
     "Name",
@@ -55,7 +58,9 @@ def export_for_partner(deps: WorkerDependencies, job_id: int) -> None:
             partner = parameters["partner_company_id"]
             preference_id = _sharing_preference(db, job.tenant_id, partner)
             found = _rows(db, job.tenant_id, parameters, preference_id) if preference_id else ()
-            rows = job_progress.with_heartbeat(deps.engine, job_id, holder, found)
+            rows = job_progress.with_heartbeat(
+                deps.engine, job_id, holder, found, every=HEARTBEAT_ROWS
+            )
             written = (_write_csv if kind is ExportFormat.CSV else _write_xlsx)(partial, rows)
         deps.files.publish(partial, final)
     finally:
@@ -144,13 +149,15 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
 def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
+    plain = PlainSheet(sheet)
     try:
-        append = plain_rows(sheet)
-        append(list(COLUMNS))
+        plain.append(list(COLUMNS))
         counted = _Counted(rows)
         for row in counted:
-            append(row)
+            plain.append(row)
+        plain.close()
         workbook.save(path)
     finally:
         remove_sheet_file(sheet)
+        plain.release()
     return counted.count

@@ -1,6 +1,6 @@
-"""Rows written one element per row (infra/exports/plain_sheet.py) read back as openpyxl
-would have written them: text as string cells never run, numbers, booleans and moments
-typed, nothing else accepted."""
+"""Rows written as XML text (infra/exports/plain_sheet.py) read back as openpyxl would have
+written them: text as string cells never run, numbers, booleans and moments typed, nothing
+else accepted, and no file left behind."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from infra.exports.cells import REPLACEMENT
-from infra.exports.plain_sheet import plain_rows
+from infra.exports.plain_sheet import PlainSheet
 from tests.unit.test_export_cells import FORMULAS
 
 
 def read_back(tmp_path: Path, *rows: list[object]) -> list[list[tuple[object, str]]]:
     workbook = Workbook(write_only=True)
-    append = plain_rows(workbook.create_sheet("Sheet"))
-    for row in rows:
-        append(row)
-    workbook.save(tmp_path / "plain.xlsx")
+    plain = PlainSheet(workbook.create_sheet("Sheet"))
+    try:
+        for row in rows:
+            plain.append(row)
+        plain.close()
+        workbook.save(tmp_path / "plain.xlsx")
+    finally:
+        plain.release()
     sheet = load_workbook(tmp_path / "plain.xlsx")["Sheet"]
     return [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()]
 
@@ -54,3 +58,18 @@ def test_a_value_that_is_not_plain_is_refused(tmp_path: Path, value: object) -> 
 def test_a_date_is_a_moment_cell(tmp_path: Path) -> None:
     [[(value, kind)]] = read_back(tmp_path, [date(2027, 3, 1)])
     assert (value, kind) == (datetime(2027, 3, 1), "d")
+
+
+def test_a_failed_sheet_leaves_no_file(tmp_path: Path) -> None:
+    from infra.exports.sheets import remove_sheet_file
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet")
+    plain = PlainSheet(sheet)
+    plain.append(["one"])
+    path = sheet._writer.out
+    with pytest.raises(TypeError):
+        plain.append([object()])
+    remove_sheet_file(sheet)
+    plain.release()
+    assert not Path(path).exists()
