@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.customers.customer import CustomerKind
 from domain.customers.services import get_customer
-from domain.errors import InvalidInput, Problem, ProblemCode, ProblemCollector
+from domain.errors import InvalidInput, NotFound, Problem, ProblemCode, ProblemCollector
 from domain.jobs import Job, JobKind, request_job
 from domain.roles import Role
 
@@ -64,6 +64,8 @@ async def request_donor_profile(uow: UnitOfWork, command: RequestDonorProfile) -
         problems.add(("from",), "The range must be at most 20 years.")
     problems.raise_if_any()
     customer = await get_customer(uow, command.customer_id)
+    if await uow.erasures.erased(command.customer_id):
+        raise NotFound("Customer", ("customerId",))  # no report describes an erased person
     if customer.kind is not CustomerKind.INDIVIDUAL:
         raise NotAnIndividual()
     parameters = {

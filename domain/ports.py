@@ -211,10 +211,6 @@ class ConsentRepository(Protocol):
     async def latest(self, customer_id: int) -> dict[int, ConsentEntry]:
         """The customer's latest entry per preference id."""
 
-    async def instance_partners(self, instance_ids: Collection[int]) -> dict[int, int | None]:
-        """Each of these instances that exists, with the partner company behind it (None
-        for the organisation's own events), in one look-up."""
-
     async def log_export(self, job_id: int, request: PartnerExportRequest) -> None:
         """Log who asked for an export for which partner, and when (its rows follow)."""
 

@@ -4,10 +4,10 @@ infra/exports/cells.py, so nothing a customer typed runs as a formula."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from itertools import groupby
+from datetime import datetime
+from itertools import chain, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +16,22 @@ from sqlalchemy import Connection, select, update
 
 from domain.consent.preferences import PartnerMode
 from domain.consent.sharing import ExportFormat, sharing_preference
-from domain.customers.customer import Customer, CustomerKind
+from domain.customers.customer import display_name
 from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import job_progress
 from infra.db import tables as t
 from infra.db.queries.partner_export import partner_purchases
 from infra.db.repositories.consent import preference_from_row
-from infra.exports.cells import csv_field, xlsx_cell
+from infra.exports.cells import write_csv_rows
+from infra.exports.plain_sheet import PlainSheet
 from infra.exports.sheets import remove_sheet_file
 from workers.dependencies import WorkerDependencies
 
 BATCH = 1000
+# Progress, and the lease renewed, every this many rows: each renewal is a commit (a flush
+# of the database's log), and ten thousand rows take seconds, well within a lease.
+HEARTBEAT_ROWS = 10_000
 COLUMNS = (
     "Reference",
     "Name",
@@ -54,7 +58,9 @@ def export_for_partner(deps: WorkerDependencies, job_id: int) -> None:
             partner = parameters["partner_company_id"]
             preference_id = _sharing_preference(db, job.tenant_id, partner)
             found = _rows(db, job.tenant_id, parameters, preference_id) if preference_id else ()
-            rows = job_progress.with_heartbeat(deps.engine, job_id, holder, found)
+            rows = job_progress.with_heartbeat(
+                deps.engine, job_id, holder, found, every=HEARTBEAT_ROWS
+            )
             written = (_write_csv if kind is ExportFormat.CSV else _write_xlsx)(partial, rows)
         deps.files.publish(partial, final)
     finally:
@@ -83,6 +89,8 @@ def _sharing_preference(db: Connection, tenant_id: int, partner_company_id: int)
 def _rows(
     db: Connection, tenant_id: int, parameters: dict[str, Any], preference_id: int
 ) -> Iterator[list[Any]]:
+    """One row per customer, from one streamed cursor. The work per row is kept to what
+    each row needs: a performance's label is formatted once per export, not per buyer."""
     statement = partner_purchases(
         tenant_id,
         parameters["partner_company_id"],
@@ -92,58 +100,64 @@ def _rows(
     )
     streamed = {"stream_results": True, "yield_per": BATCH}
     result = db.execute(statement, execution_options=streamed)
-    for _, rows in groupby(result, key=lambda r: r.customer_id):
+    labels: dict[tuple[str, datetime], str] = {}  # as many as the partner's performances
+    for _, rows in groupby(result, key=itemgetter(0)):  # the customer's id
         purchases = list(rows)
-        first = purchases[0]
+        # In partner_purchases' column order; a customer's columns and consent are the same
+        # on each of their rows.
+        (_, reference, kind, title, first_name, last_name, name, email, postcode) = purchases[0][:9]
+        agreed_at, wording_version = purchases[0][12:]
+        bought, tickets = [], 0
+        for *_, event, starts_at, count, _, _ in purchases:
+            label = labels.get((event, starts_at))
+            if label is None:
+                label = labels[(event, starts_at)] = f"{event}, {starts_at:%d %b %Y %H:%M}"
+            bought.append(label)
+            tickets += count
         yield [
-            first.reference,
-            _name(first),
-            first.email,
-            first.postcode,
-            "; ".join(
-                f"{p.event}, {p.starts_at.astimezone(UTC):%d %b %Y %H:%M}" for p in purchases
-            ),
-            sum(p.tickets for p in purchases),
-            first.agreed_at.astimezone(UTC).replace(tzinfo=None),
-            first.wording_version,
+            reference,
+            display_name(kind, title, first_name, last_name, name),
+            email,
+            postcode,
+            "; ".join(bought),
+            tickets,
+            # In UTC already (infra/db/moment.py); Excel has no time zones, the header says UTC.
+            agreed_at.replace(tzinfo=None),
+            wording_version,
         ]
 
 
-def _name(row: Any) -> str:
-    return Customer(
-        kind=CustomerKind(row.kind),
-        title=row.title,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        name=row.name,
-    ).display_name
+class _Counted:
+    """Rows passed through, counted."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
-    written = 0
+    counted = _Counted(rows)
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([csv_field(_plain(v)) for v in row])
-            written += 1
-    return written
+        write_csv_rows(out, chain([COLUMNS], counted))
+    return counted.count
 
 
 def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
+    plain = PlainSheet(sheet)
     try:
-        sheet.append(list(COLUMNS))
-        written = 0
-        for row in rows:
-            sheet.append([xlsx_cell(sheet, v) for v in row])
-            written += 1
+        plain.append(list(COLUMNS))
+        counted = _Counted(rows)
+        for row in counted:
+            plain.append(row)
+        plain.close()
         workbook.save(path)
     finally:
         remove_sheet_file(sheet)
-    return written
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+        plain.release()
+    return counted.count

@@ -117,6 +117,9 @@ async def record_consents(
         raise InvalidInput.at(field, "Give at least one answer.")
     if customer_id not in await uow.customers.kinds({customer_id}):
         raise NotFound("Customer", ("customerId",))
+    if await uow.erasures.erased(customer_id):
+        # The ledger keeps no link to an erased person, so none is made afresh.
+        raise NotFound("Customer", ("customerId",))
     preferences = await check_answers(uow, answers, field)
     actor, now = uow.actor, uow.now()
     entries = [

@@ -16,14 +16,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from domain.consent.ledger import ConsentEntry, ConsentState
 from domain.consent.preferences import ContactPreference, PartnerMode
 from domain.errors import InvalidInput, NotFound
-
-if TYPE_CHECKING:
-    from domain.ports import UnitOfWork
 
 
 class QuestionReason(StrEnum):
@@ -92,22 +88,32 @@ def consent_questions(
 MAX_BASKET = 200
 
 
-async def questions_for(
-    uow: UnitOfWork, customer_id: int, instance_ids: Sequence[int]
-) -> list[Question]:
-    """The questions to ask this customer now, for a basket of these event instances."""
+@dataclass(frozen=True)
+class Asking:
+    """What the questions depend on, read at one moment (one statement on the request's
+    snapshot): whether the customer is on record, the organisation's preferences and
+    partner mode, the partner company behind each of the basket's instances that exists,
+    and the customer's latest ledger entry per preference id."""
+
+    customer_found: bool
+    preferences: Sequence[ContactPreference]
+    mode: PartnerMode
+    instance_partners: Mapping[int, int | None]
+    latest: Mapping[int, ConsentEntry]
+
+
+def check_basket(instance_ids: Sequence[int]) -> None:
+    """Refused before anything is read: a basket bigger than any sale."""
     if len(instance_ids) > MAX_BASKET:
         raise InvalidInput.at(("eventInstanceIds",), f"At most {MAX_BASKET} instances.")
-    if customer_id not in await uow.customers.kinds({customer_id}):
+
+
+def questions_for(asking: Asking, instance_ids: Sequence[int], now: datetime) -> list[Question]:
+    """The questions to ask this customer now, for a basket of these event instances."""
+    if not asking.customer_found:
         raise NotFound("Customer", ("customerId",))
-    partners = await uow.consent.instance_partners(set(instance_ids))
     for i, pk in enumerate(instance_ids):
-        if pk not in partners:
+        if pk not in asking.instance_partners:
             raise NotFound("Event instance", ("eventInstanceIds", str(i)))
-    return consent_questions(
-        await uow.consent.preferences(),
-        await uow.consent.partner_mode(),
-        {p for p in partners.values() if p is not None},
-        await uow.consent.latest(customer_id),
-        uow.now(),
-    )
+    partners = {p for p in asking.instance_partners.values() if p is not None}
+    return consent_questions(asking.preferences, asking.mode, partners, asking.latest, now)

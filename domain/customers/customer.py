@@ -52,10 +52,7 @@ class Customer:
 
     @property
     def display_name(self) -> str:
-        if self.is_individual:
-            parts = (self.title, self.first_name, self.last_name)
-            return " ".join(p for p in parts if p)
-        return self.name or ""
+        return display_name(self.kind, self.title, self.first_name, self.last_name, self.name)
 
     @property
     def sort_key(self) -> str:
@@ -63,6 +60,20 @@ class Customer:
         if self.is_individual:
             return fold(f"{self.last_name or ''} {self.first_name or ''}".strip())
         return fold(self.name or "")
+
+
+def display_name(
+    kind: str,
+    title: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    name: str | None,
+) -> str:
+    """The name to show: an Individual's title and names, an Organisation's name. Also for
+    rows read without building their Customer (exports, reports)."""
+    if kind == CustomerKind.INDIVIDUAL:
+        return " ".join(p for p in (title, first_name, last_name) if p)
+    return name or ""
 
 
 def format_reference(number: int) -> str:

@@ -132,6 +132,10 @@ async def reactivate_customer(uow: UnitOfWork, command: ReactivateCustomer) -> C
     customer = await get_customer(uow, command.customer_id)
     if customer.active:
         raise Conflict("The customer is already active.", ("customerId",))
+    if await uow.erasures.erased(command.customer_id):
+        raise Conflict(
+            "An erased customer stays inactive: erasure is irreversible.", ("customerId",)
+        )
     customer.active = True
     await uow.customers.save(customer)
     uow.record(CustomerReactivated(command.customer_id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import datetime
 from typing import IO, Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -39,14 +40,18 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 
 def csv_field(value: Any) -> Any:
-    """`value` for a CSV writer: text that could run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    """`value` for a CSV writer: text that could run as a formula gets a leading apostrophe;
+    a moment is written as ISO text (`2027-01-15 12:00:00`), its own zone being the file's."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
     return value
 
 
 def write_csv_rows(stream: IO[str], rows: Iterable[Iterable[Any]]) -> None:
     """Every row to `stream` as CSV, each field through `csv_field`."""
-    writer = csv.writer(stream)
+    write = csv.writer(stream).writerow
+    field = csv_field
     for row in rows:
-        writer.writerow([csv_field(value) for value in row])
+        write([field(value) for value in row])

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from domain.donor_profile import DonorProfile, ProfileRequest
 from domain.timeline import TimelineEntryType, readable_types
 from infra.db import tables as t
+from infra.db.queries.erased import not_erased
 from infra.db.report_snapshot import read_snapshot
 from infra.reports import profile_fundraising as fundraising
 from infra.reports import profile_history as history
@@ -27,7 +28,9 @@ def read_donor_profile(
         tenant = db.execute(select(t.tenant).where(t.tenant.c.id == tenant_id)).one()
         c = t.customer.c
         customer = db.execute(
-            select(t.customer).where(c.tenant_id == tenant_id, c.id == request.customer_id)
+            select(t.customer).where(
+                c.tenant_id == tenant_id, c.id == request.customer_id, not_erased(c.id)
+            )
         ).first()
         if customer is None or customer.kind != "INDIVIDUAL":
             raise CustomerGone("The customer is no longer an Individual on record.")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
+from domain.customers.customer import display_name as shown_name
 from domain.customers.popup_notes import display_order, readable_colours
 from domain.donor_profile import ProfileRequest, ReportColumn, ReportSection
 from domain.roles import Role
@@ -15,14 +16,13 @@ from domain.sales.memberships import Membership, MembershipStatus
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.queries.details import detail_rows
+from infra.db.queries.erased import both_ends_kept, not_erased
 from infra.db.queries.popup_notes import readable_notes
 from infra.db.queries.sales import renewed
 
 
 def display_name(row: Any) -> str:
-    if row.kind == "INDIVIDUAL":
-        return " ".join(p for p in (row.title, row.first_name, row.last_name) if p)
-    return str(row.name or "")
+    return shown_name(row.kind, row.title, row.first_name, row.last_name, row.name)
 
 
 def details_section(
@@ -71,6 +71,7 @@ def relationships_section(db: Connection, tenant_id: int, customer_id: int) -> R
             r.tenant_id == tenant_id,
             r.ended.is_(False),
             or_(r.from_customer_id == customer_id, r.to_customer_id == customer_id),
+            both_ends_kept(r),
         )
         .order_by(r.id)
     ).all()
@@ -111,7 +112,11 @@ def household_section(db: Connection, tenant_id: int, customer_id: int) -> Repor
         return section
     member_ids = set(
         db.execute(
-            select(hm.customer_id).where(hm.tenant_id == tenant_id, hm.household_id == household.id)
+            select(hm.customer_id).where(
+                hm.tenant_id == tenant_id,
+                hm.household_id == household.id,
+                not_erased(hm.customer_id),
+            )
         ).scalars()
     )
     members = _customers(db, tenant_id, member_ids)

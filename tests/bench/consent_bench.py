@@ -3,15 +3,18 @@ statement, and the partner export's time and peak memory.
 
     .venv/bin/python -m tests.bench.consent_bench --customers 1000000 --entries 5000000 \
         [--database foyer_bench_consent] [--requests 300] [--rounds 3] [--export-rows 200000]
+        [--export-rounds 3] [--only questions|export]
 
 Fills its own database once with SQL (customers, 20 partner companies with 5 instances
 each, 3 channel preferences and one per partner, `--entries` ledger entries spread over
 the customers, and `--export-rows` buyers of one partner who consented to it), then serves
 Foyer on a free loopback port. Each round sends the same baskets (10 instances from 5
 partners, random customers, seeded) through Foyer and through SQL, alternating who goes
-first, and checks both give the same questions; figures are medians over the rounds. The
-export runs once per format in its own process (`export_for_partner`, as the worker would),
-which reports its wall time and its peak RSS.
+first, and checks both give the same questions; figures are medians over the rounds. Each
+export round runs, in turn from a different one, the export's statement streamed and read
+alone (the baseline), and the export in each format (`export_for_partner`, as the worker
+would), each in its own process reporting its wall time and peak RSS; figures are medians,
+and each format's time over the baseline's.
 """
 
 from __future__ import annotations
@@ -69,9 +72,32 @@ runtime = build_runtime(Settings())
 started = time.perf_counter()
 deps = WorkerDependencies(runtime.sync_engine, runtime.files, runtime.mail)
 export_for_partner(deps, int(sys.argv[1]))
-print(json.dumps({"seconds": time.perf_counter() - started,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_rss_mb": usage.ru_maxrss / 1024,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 """
+# The baseline of the export: its statement's rows streamed by the same engine and read,
+# no file written (what the database and the driver take, which no writer can beat).
+FETCH = """
+import json, resource, sys, time
+from datetime import datetime
+from infra.composition import build_runtime
+from infra.db.queries.partner_export import partner_purchases
+from infra.settings import Settings
+tenant, partner, preference = (int(a) for a in sys.argv[1:4])
+runtime = build_runtime(Settings())
+started = time.perf_counter()
+statement = partner_purchases(tenant, partner, preference, datetime.fromisoformat(sys.argv[4]),
+                              datetime.fromisoformat(sys.argv[5]))
+with runtime.sync_engine.connect() as db:
+    found = db.execute(statement, execution_options={"stream_results": True, "yield_per": 1000})
+    rows = sum(1 for _ in found)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows,
+                  "peak_rss_mb": usage.ru_maxrss / 1024,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime}))
+"""
+FROM, TO = "2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"
 
 
 def to_global(type_name: str, pk: int) -> str:
@@ -265,45 +291,80 @@ async def measure_questions(
     return result
 
 
+def _figures(env: dict[str, str], script: str, *arguments: object) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-c", script, *(str(a) for a in arguments)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def measure_export(db: psycopg.Connection[Any], tenant: int, env: dict[str, str], kind: str) -> Any:
-    company = db.execute(
-        "SELECT id FROM partner_company WHERE tenant_id = %s AND name = 'Partner 0'", (tenant,)
-    ).fetchone()[0]  # type: ignore[index]
+    company = _partner_0(db, tenant)[0]
     job = db.execute(
         "INSERT INTO job (tenant_id, kind, status, parameters, progress, requested_by, attempts, "
         "created_at) VALUES (%s, 'PARTNER_EXPORT', 'PENDING', %s, 0, 'bench', 0, now()) "
         "RETURNING id",
         (
             tenant,
-            json.dumps(
-                {
-                    "partner_company_id": company,
-                    "from": "2000-01-01T00:00:00+00:00",
-                    "to": "2100-01-01T00:00:00+00:00",
-                    "format": kind,
-                }
-            ),
+            json.dumps({"partner_company_id": company, "from": FROM, "to": TO, "format": kind}),
         ),
     ).fetchone()[0]  # type: ignore[index]
     db.execute(
         "INSERT INTO partner_export (tenant_id, job_id, partner_company_id, bought_from, "
-        "bought_before, format, requested_by, requested_at) VALUES (%s, %s, %s, '2000-01-01', "
-        "'2100-01-01', %s, 'bench', now())",
-        (tenant, job, company, kind),
+        "bought_before, format, requested_by, requested_at) VALUES (%s, %s, %s, %s, %s, %s, "
+        "'bench', now())",
+        (tenant, job, company, FROM, TO, kind),
     )
     db.commit()
-    out = subprocess.run(
-        [sys.executable, "-c", EXPORT, str(job)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = _figures(env, EXPORT, job)
     figures["rows"] = db.execute(
         "SELECT rows FROM partner_export WHERE job_id = %s", (job,)
     ).fetchone()[0]  # type: ignore[index]
     return figures
+
+
+def _partner_0(db: psycopg.Connection[Any], tenant: int) -> tuple[int, int]:
+    """Partner 0's company id and sharing preference id."""
+    return db.execute(  # type: ignore[return-value]
+        "SELECT pc.id, p.id FROM partner_company pc JOIN contact_preference p "
+        "ON p.partner_company_id = pc.id WHERE pc.tenant_id = %s AND pc.name = 'Partner 0'",
+        (tenant,),
+    ).fetchone()
+
+
+def measure_exports(
+    db: psycopg.Connection[Any], tenant: int, env: dict[str, str], rounds: int
+) -> dict[str, Any]:
+    """Per round, in turn from a different one: the rows streamed alone (the baseline),
+    the CSV and the XLSX export, each in a process of its own; medians over the rounds."""
+    company, preference = _partner_0(db, tenant)
+    ways: dict[str, Any] = {
+        "fetch": lambda: _figures(env, FETCH, tenant, company, preference, FROM, TO),
+        "CSV": lambda: measure_export(db, tenant, env, "CSV"),
+        "XLSX": lambda: measure_export(db, tenant, env, "XLSX"),
+    }
+    names = list(ways)
+    found: dict[str, list[Any]] = {name: [] for name in names}
+    for n in range(rounds):
+        for name in names[n % 3 :] + names[: n % 3]:
+            figures = ways[name]()
+            print(f"  round {n + 1} {name}: {figures}", flush=True)
+            found[name].append(figures)
+    result: dict[str, Any] = {}
+    for name, runs in found.items():
+        result[f"{name} s"] = statistics.median(r["seconds"] for r in runs)
+        # The worker's own CPU time (start-up included): what other users of the machine
+        # change least.
+        result[f"{name} CPU s"] = statistics.median(r["cpu_seconds"] for r in runs)
+        result[f"{name} peak RSS MB"] = max(r["peak_rss_mb"] for r in runs)
+        result[f"{name} rows"] = runs[-1]["rows"]
+    for kind in ("CSV", "XLSX"):
+        result[f"{kind} / fetch"] = result[f"{kind} s"] / result["fetch s"]
+    return result
 
 
 def main() -> None:
@@ -314,6 +375,12 @@ def main() -> None:
     parser.add_argument("--database", default="foyer_bench_consent")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--export-rounds", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        choices=("questions", "export"),
+        help="measure one of the two (the data is built either way, once)",
+    )
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     database = BenchDatabase(args.admin_url, args.database)
@@ -334,14 +401,16 @@ def main() -> None:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    with FoyerServer(env, files / "serve.log") as server:
-        questions = asyncio.run(
-            measure_questions(server.base_url, key, database.url, inputs, args.rounds)
-        )
-    print("consentQuestions (ms, medians of rounds):", json.dumps(questions, indent=1))
-    with psycopg.connect(database.url) as db:
-        for kind in ("CSV", "XLSX"):
-            print(f"partner export {kind}:", measure_export(db, tenant, env, kind), flush=True)
+    if args.only != "export":
+        with FoyerServer(env, files / "serve.log") as server:
+            questions = asyncio.run(
+                measure_questions(server.base_url, key, database.url, inputs, args.rounds)
+            )
+        print("consentQuestions (ms, medians of rounds):", json.dumps(questions, indent=1))
+    if args.only != "questions":
+        with psycopg.connect(database.url) as db:
+            exports = measure_exports(db, tenant, env, args.export_rounds)
+        print("partner export (medians of rounds):", json.dumps(exports, indent=1), flush=True)
 
 
 if __name__ == "__main__":

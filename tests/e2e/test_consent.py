@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from domain.roles import Role
 from infra.db import consent_tables as c
@@ -25,6 +25,8 @@ from tests.e2e.consent_fixtures import (
 from tests.e2e.sales_fixtures import catalogue, person, record, ticket
 from tests.integration.jobs import tenant_id
 
+ASKED = """query($c: ID!, $i: [ID!]!) { consentQuestions(customerId: $c, eventInstanceIds: $i) {
+  reason statement wordingVersion preference { name } } }"""
 RETIRE = """
 mutation($id: ID!) { retireContactPreference(preferenceId: $id) {
   preference { retired } errors { code message field } } }"""
@@ -256,6 +258,41 @@ async def test_consent_questions_ask_each_partner_in_the_basket_once_whichever_c
         ("Kneehigh", "WITHDRAWN"),
         ("Partners", "GRANTED"),
     ]
+
+
+async def test_consent_questions_cost_one_statement_on_the_requests_own_connection(
+    api: Api, statements: StatementCounter
+) -> None:
+    await set_mode(api, "PER_PARTNER")
+    shows = []
+    for name in ("Kneehigh", "Complicite"):
+        company, show = await partner_with_instance(api, name)
+        await save_preference(
+            api, name=name, kind="PARTNER", statement="Share.", partnerCompanyId=company
+        )
+        shows.append(show)
+    email = await email_preference(api)
+    customer = await person(api, "Ada")
+    await answer(api, customer, (email, True))
+    checkouts: list[object] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(None)
+
+    pool = api.runtime.engine.sync_engine.pool
+    event.listen(pool, "checkout", checked_out)
+    try:
+        await api.data("{ __typename }")  # the caller is known
+        statements.count, checkouts[:] = 0, []
+        asked = await api.data(ASKED, {"c": customer, "i": [*shows, shows[0]]})
+    finally:
+        event.remove(pool, "checkout", checked_out)
+    assert [q["preference"]["name"] for q in asked["consentQuestions"]] == [
+        "Kneehigh",
+        "Complicite",
+    ]
+    # The caller's check rides with the snapshot's BEGIN; the rules' inputs are one more.
+    assert (statements.count, len(checkouts)) == (1, 1)
 
 
 async def test_consent_questions_refuse_another_organisations_ids(api: Api, other_api: Api) -> None:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import and_, bindparam, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.consent.ledger import ConsentEntry, ConsentState, latest_answers
-from domain.consent.preferences import PreferenceKind
+from domain.consent.preferences import PartnerMode, PreferenceKind
+from domain.consent.questions import Asking
 from infra.db import consent_tables as c
+from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.db.keyset import Page, decode_cursor, encode_cursor
 from infra.db.moment import UtcDateTime
-from infra.db.repositories.consent import entry_from_row
+from infra.db.queries.customer_record import json_array, json_list, json_object, parsed_list, row_of
+from infra.db.queries.erased import not_erased
+from infra.db.repositories.consent import entry_from_row, preference_from_row
 from infra.db.tables import Id
 
 e = c.consent_entry.c
@@ -112,3 +117,77 @@ def granted_at(customer_id: Any, kind: PreferenceKind) -> Any:
 def grants(customer_id: Any, kind: PreferenceKind) -> Any:
     """Whether the customer currently grants some preference of this kind in use."""
     return granted_at(customer_id, kind).is_not(None)
+
+
+# The parameters of the consent questions' statement.
+TENANT, CUSTOMER, INSTANCES = "asking_tenant", "asking_customer", "asking_instances"
+
+
+@cache
+def _asking(dialect: str) -> Any:
+    """Everything the questions need, in one statement built once per process: the
+    customer's kind (NULL when it is missing or erased), the partner mode, and as JSON
+    arrays the preferences, the basket's instances with their partner company, and the
+    customer's latest entry per preference (no later entry: one probe of the ledger's
+    customer index each)."""
+    tenant, customer, pc = t.tenant.c, t.customer.c, c.contact_preference.c
+    i, ev = s.event_instance.c, s.event.c
+    later = c.consent_entry.alias("later")
+    kind = select(customer.kind).where(
+        customer.tenant_id == bindparam(TENANT),
+        customer.id == bindparam(CUSTOMER),
+        not_erased(customer.id),
+    )
+    instances = (
+        select(
+            json_array(
+                dialect, json_object(dialect, [("id", i.id), ("partner", ev.partner_company_id)])
+            )
+        )
+        .select_from(s.event_instance)
+        .join(s.event, ev.id == i.event_id)
+        .where(i.tenant_id == bindparam(TENANT), i.id.in_(bindparam(INSTANCES, expanding=True)))
+    )
+    newest = (
+        ~select(later.c.id)
+        .where(
+            later.c.tenant_id == e.tenant_id,
+            later.c.customer_id == e.customer_id,
+            later.c.preference_id == e.preference_id,
+            later.c.id > e.id,
+        )
+        .exists()
+    )
+    latest = json_list(
+        dialect,
+        c.consent_entry,
+        and_(e.tenant_id == bindparam(TENANT), e.customer_id == bindparam(CUSTOMER), newest),
+    )
+    return select(
+        tenant.partner_mode,
+        kind.scalar_subquery().label("kind"),
+        json_list(dialect, c.contact_preference, pc.tenant_id == tenant.id).label("preferences"),
+        instances.scalar_subquery().label("instances"),
+        latest.label("latest"),
+    ).where(tenant.id == bindparam(TENANT))
+
+
+async def asking(
+    db: AsyncConnection, tenant_id: int, customer_id: int, instance_ids: list[int]
+) -> Asking:
+    """What `consentQuestions` depends on, read in one statement."""
+    statement = _asking(db.dialect.name)
+    found = (
+        await db.execute(
+            statement, {TENANT: tenant_id, CUSTOMER: customer_id, INSTANCES: instance_ids}
+        )
+    ).one()
+    preferences = [row_of(c.contact_preference, p) for p in parsed_list(found.preferences)]
+    entries = [row_of(c.consent_entry, x) for x in parsed_list(found.latest)]
+    return Asking(
+        customer_found=found.kind is not None,
+        preferences=[preference_from_row(r) for r in sorted(preferences, key=lambda r: r.id)],
+        mode=PartnerMode(found.partner_mode),
+        instance_partners={x["id"]: x["partner"] for x in parsed_list(found.instances)},
+        latest=latest_answers(entry_from_row(r) for r in entries),
+    )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from infra.db import tables as t
+from infra.db.queries.erased import both_ends_kept
 
 # The lists a customer can be read with, by the loader names' stems.
 DETAILS = {
@@ -69,13 +70,15 @@ def json_object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> Co
     return build(*(part for key, column in pairs for part in (literal_column(f"'{key}'"), column)))
 
 
-def _array(dialect: str, element: ColumnElement[Any]) -> ColumnElement[Any]:
+def json_array(dialect: str, element: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.json_agg(element) if dialect == "postgresql" else func.json_group_array(element)
 
 
-def _list_of(dialect: str, table: Table, where: Any) -> Any:
+def json_list(dialect: str, table: Table, where: Any) -> Any:
+    """A scalar subquery: the rows of `table` meeting `where`, as a JSON array of objects
+    keyed by column (`row_of` turns each back into a row)."""
     pairs = [(c.key, c) for c in table.c]
-    return select(_array(dialect, json_object(dialect, pairs))).where(where).scalar_subquery()
+    return select(json_array(dialect, json_object(dialect, pairs))).where(where).scalar_subquery()
 
 
 def _relationships(dialect: str, customer: Any) -> Any:
@@ -84,7 +87,7 @@ def _relationships(dialect: str, customer: Any) -> Any:
     pairs = [(c.key, c) for c in r.c]
     pairs += [(f"{k}.{c.key}", c) for k, end in ends.items() for c in end.c]
     return (
-        select(_array(dialect, json_object(dialect, pairs)))
+        select(json_array(dialect, json_object(dialect, pairs)))
         .select_from(r)
         .join(ends["type"], ends["type"].c.id == r.c.type_id)
         .join(ends["from"], ends["from"].c.id == r.c.from_customer_id)
@@ -92,12 +95,14 @@ def _relationships(dialect: str, customer: Any) -> Any:
         .where(
             r.c.tenant_id == customer.tenant_id,
             or_(r.c.from_customer_id == customer.id, r.c.to_customer_id == customer.id),
+            both_ends_kept(r.c),
         )
         .scalar_subquery()
     )
 
 
-def _parsed(value: Any) -> list[dict[str, Any]]:
+def parsed_list(value: Any) -> list[dict[str, Any]]:
+    """A JSON array column's value (psycopg parses it; SQLite gives its text)."""
     found = json.loads(value) if isinstance(value, str) else value
     return list(found or [])
 
@@ -114,7 +119,7 @@ def list_columns(dialect: str, lists: frozenset[str]) -> tuple[Any, ...]:
     process: building them costs more than the database takes to run them."""
     c = t.customer.c
     return tuple(
-        _list_of(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.id).label(name)
+        json_list(dialect, DETAILS[name], DETAILS[name].c.customer_id == c.id).label(name)
         if name in DETAILS
         else _relationships(dialect, c).label(name)
         for name in sorted(lists & LISTS)
@@ -144,7 +149,7 @@ def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
     mapping = found._mapping
     record = CustomerRecord(_row_type(c)(*(mapping[col.key] for col in c.c)))
     for name in sorted(lists & LISTS):
-        items = _parsed(mapping[name])
+        items = parsed_list(mapping[name])
         if name in DETAILS:
             rows = [row_of(DETAILS[name], item) for item in items]
             record.details[name] = sorted(rows, key=lambda row: row.position)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.customers.search import CustomerCriteria, SearchQuery, prefix_upper_bound
 from infra.db import tables as t
 from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.queries.erased import not_erased
 from infra.db.tables import Id, Term
 
 c = t.customer.c
@@ -64,8 +65,9 @@ def matching_customers(
     tenant_id: int, criteria: CustomerCriteria, after: Position | None = None
 ) -> Select[Any]:
     """All of `tenant_id`'s customers that meet `criteria`, in listing order, starting
-    after the keyset position `after` when given."""
-    statement = select(t.customer).where(c.tenant_id == tenant_id)
+    after the keyset position `after` when given; never an erased one, even among the
+    inactive (infra/db/queries/erased.py)."""
+    statement = select(t.customer).where(c.tenant_id == tenant_id, not_erased(c.id))
     order: tuple[Any, Any] = (c.sort_key, c.id)
     if criteria.search and (query := SearchQuery.parse(criteria.search)) is not None:
         found = _search_matches(tenant_id, query, after)

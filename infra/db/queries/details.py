@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from infra.db import tables as t
+from infra.db.queries.erased import both_ends_kept, not_erased
 
 
 def detail_rows(tenant_id: int, table: Table, customer_ids: list[int]) -> Select[Any]:
@@ -44,6 +45,7 @@ async def relationships_by_customer(
         .where(
             r.tenant_id == tenant_id,
             or_(r.from_customer_id.in_(customer_ids), r.to_customer_id.in_(customer_ids)),
+            both_ends_kept(r),
         )
         .order_by(r.id)
     )
@@ -86,7 +88,11 @@ async def members_by_household(
     m = t.household_member.c
     rows = await db.execute(
         select(m.household_id, m.customer_id)
-        .where(m.tenant_id == tenant_id, m.household_id.in_(household_ids))
+        .where(
+            m.tenant_id == tenant_id,
+            m.household_id.in_(household_ids),
+            not_erased(m.customer_id),
+        )
         .order_by(m.customer_id)
     )
     grouped: dict[int, list[int]] = defaultdict(list)
@@ -104,7 +110,10 @@ async def member_customers_by_household(
         select(t.customer, m.household_id.label("household_id"))
         .join(t.household_member, m.customer_id == c.id)
         .where(
-            m.tenant_id == tenant_id, c.tenant_id == tenant_id, m.household_id.in_(household_ids)
+            m.tenant_id == tenant_id,
+            c.tenant_id == tenant_id,
+            m.household_id.in_(household_ids),
+            not_erased(c.id),
         )
         .order_by(m.customer_id)
     )

@@ -14,6 +14,7 @@ from domain.sales.orders import ItemKind
 from infra.db import consent_tables as c
 from infra.db import sales_tables as s
 from infra.db import tables as t
+from infra.db.queries.erased import not_erased
 
 e = c.consent_entry.c
 
@@ -52,7 +53,8 @@ def partner_purchases(
     """One row per consenting customer, event and performance, in customer order: tickets
     kept (not returned) from orders placed in [from, before), with what the export shows of
     the customer (their first email, their primary address's postcode) read in the same
-    statement, so the file streams from one cursor."""
+    statement, so the file streams from one cursor. The worker unpacks the columns in this
+    order."""
     o, i, ei, ev = s.customer_order.c, s.order_item.c, s.event_instance.c, s.event.c
     agreed = consenting(tenant_id, preference_id)
     person = t.customer.c
@@ -101,6 +103,7 @@ def partner_purchases(
             ev.partner_company_id == partner_company_id,
             o.ordered_at >= bought_from,
             o.ordered_at < bought_before,
+            not_erased(o.owner_id),
         )
         .group_by(
             o.owner_id,

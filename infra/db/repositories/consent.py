@@ -3,7 +3,6 @@ deletes a ledger entry: the database refuses both (see infra/db/consent_tables.p
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,6 @@ from domain.consent.preferences import ContactPreference, PartnerMode, Preferenc
 from domain.consent.sharing import ExportEvent, PartnerExportRequest
 from infra.clock import utc_now
 from infra.db import consent_tables as c
-from infra.db import sales_tables as s
 from infra.db import tables as t
 
 p = c.contact_preference.c
@@ -211,14 +209,3 @@ class SqlConsentRepository:
                 expires_at=expires_at,
             )
         )
-
-    async def instance_partners(self, instance_ids: Collection[int]) -> dict[int, int | None]:
-        if not instance_ids:
-            return {}
-        i, ev = s.event_instance.c, s.event.c
-        rows = await self._db.execute(
-            select(i.id, ev.partner_company_id)
-            .join(s.event, ev.id == i.event_id)
-            .where(i.tenant_id == self._tenant_id, i.id.in_(instance_ids))
-        )
-        return {row.id: row.partner_company_id for row in rows}
