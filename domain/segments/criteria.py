@@ -372,10 +372,10 @@ def to_json(c: Criterion) -> dict[str, Any]:
 def _leaf_json(c: Leaf) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in c.__dict__.items():
-        if value is None or (value is False and key != "in_household"):
+        if value is None:
             continue
         if isinstance(value, Range | Period):
-            value = {k: _plain(v) for k, v in value.__dict__.items() if v is not None}
+            value = {_camel(k): _plain(v) for k, v in value.__dict__.items() if v is not None}
         values[_camel(key)] = _plain(value)
     return values
 

@@ -46,6 +46,7 @@ from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
 )
+from infra.db.repositories.segments import SqlSegmentRepository
 
 
 def entry_row(tenant_id: int, entry: TimelineEntry, actor: str, now: datetime) -> dict[str, Any]:
@@ -127,6 +128,7 @@ class SqlUnitOfWork:
         self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
         self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
         self.pop_up_notes = SqlPopUpNoteRepository(self._connection, tenant_id)
+        self.segments = SqlSegmentRepository(self._connection, tenant_id)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

@@ -64,7 +64,7 @@ def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
     if isinstance(node, k.StatusCriterion):
         return _status(node, at)
     if isinstance(node, k.ConsentCriterion) and node.state is ConsentState.NEVER_ASKED:
-        return ~person.id.in_(_answered(node, at))
+        return ~person.id.in_(answered_members(node, at))
     if isinstance(node, k.HouseholdCriterion) and not node.in_household:
         return ~person.id.in_(_household_members(node, at))
     return person.id.in_(_LEAF[type(node)](node, at))
@@ -124,7 +124,7 @@ def _entries_of(node: k.ConsentCriterion, at: Evaluation) -> Any:
     return query.where(e.preference_id.in_(in_use))
 
 
-def _consent(node: k.ConsentCriterion, at: Evaluation) -> Any:
+def consent_members(node: k.ConsentCriterion, at: Evaluation) -> Any:
     """Customers whose latest entry (the highest id: the ledger is append-only) for the
     preference, or for some preference of the kind, is in the state."""
     later = c.consent_entry.alias("later")
@@ -141,7 +141,7 @@ def _consent(node: k.ConsentCriterion, at: Evaluation) -> Any:
     )
 
 
-def _answered(node: k.ConsentCriterion, at: Evaluation) -> Any:
+def answered_members(node: k.ConsentCriterion, at: Evaluation) -> Any:
     return _entries_of(node, at)
 
 
@@ -347,7 +347,7 @@ def _rfm(node: k.RfmCriterion, at: Evaluation) -> Any:
 
 
 _LEAF: dict[type, Any] = {
-    k.ConsentCriterion: _consent,
+    k.ConsentCriterion: consent_members,
     k.BookingCriterion: _booking,
     k.DonationCriterion: _donation,
     k.MembershipCriterion: _membership,
