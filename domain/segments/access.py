@@ -1,7 +1,7 @@
 """Who may see a segment, and what reading its members takes.
 
 INSIGHTS uses segments. A segment is seen by its owner, and by everyone with INSIGHTS once it
-is shared organisation-wide, which only an INSIGHTS_ADMIN may do. Its criteria may need more:
+is shared organisation-wide, which only an INSIGHTS_ADMIN may do (and who sees them all). Its criteria may need more:
 a criterion over opportunities or invitations reads fundraising (OPPORTUNITIES), one asking
 for inactive customers reads whom only fundraising staff see (OPPORTUNITIES), one over
 protected attributes needs PROTECTED_DATA. Whoever lacks what the criteria need cannot save,
@@ -41,9 +41,16 @@ def owns(actor: Actor, owner_kind: str, owner_id: int) -> bool:
     return actor.kind.value == owner_kind and actor.id == owner_id
 
 
+def sees_all(actor: Actor) -> bool:
+    """An INSIGHTS_ADMIN sees every segment of the organisation: they decide what is shared."""
+    return actor.has(SHARING_ROLE)
+
+
 def may_see(actor: Actor, owner_kind: str, owner_id: int, shared: bool) -> bool:
     """Whether `actor`, of the segment's organisation, sees the segment at all."""
-    return actor.has(USER_ROLE) and (shared or owns(actor, owner_kind, owner_id))
+    if not actor.has(USER_ROLE):
+        return False
+    return shared or sees_all(actor) or owns(actor, owner_kind, owner_id)
 
 
 def may_read_members(

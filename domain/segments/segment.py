@@ -99,15 +99,19 @@ def references(root: k.Criterion, root_path: tuple[str, ...] = ("criteria",)) ->
 
 
 async def checked_criteria(
-    actor: Actor, segments: SegmentRepository, root: k.Criterion
+    actor: Actor,
+    segments: SegmentRepository,
+    root: k.Criterion,
+    path: tuple[str, ...] = ("criteria",),
 ) -> k.Criterion:
-    """`root` validated, naming only the organisation's rows, and readable by `actor`."""
-    cleaned = k.validate(root)
+    """`root` (at `path` in the input) validated, naming only the organisation's rows, and
+    readable by `actor`."""
+    cleaned = k.validate(root, path)
     missing = access.missing_roles(actor, cleaned)
     if missing:
         names = ", ".join(sorted(r.value for r in missing))
-        raise PermissionDenied(f"These criteria need the {names} role.", ("criteria",))
-    for reference in await segments.missing(references(cleaned)):
+        raise PermissionDenied(f"These criteria need the {names} role.", path)
+    for reference in await segments.missing(references(cleaned, path)):
         raise NotFound(reference.kind, reference.path)
     return cleaned
 

@@ -63,7 +63,7 @@ class SegmentMutation:
         async def work() -> dict[str, Any]:
             command = SaveSegment(
                 name=input.name,
-                criteria=criterion_from(input.criteria, ("input", "criteria")),
+                criteria=criterion_from(input.criteria),
                 description=input.description,
                 shared=input.shared,
                 segment_id=(

@@ -33,15 +33,16 @@ async def segment_row(db: AsyncConnection, tenant_id: int, pk: int) -> Any | Non
 async def segments_page(
     db: AsyncConnection,
     tenant_id: int,
-    owner: tuple[str, int | None],
+    owner: tuple[str, int | None] | None,
     first: int,
     after: str | None,
 ) -> Page[Any]:
-    """Shared segments and the caller's own, newest first."""
-    statement = select(n.segment).where(
-        g.tenant_id == tenant_id,
-        or_(g.shared.is_(True), (g.owner_kind == owner[0]) & (g.owner_id == owner[1])),
-    )
+    """Shared segments and those of `owner` (every one without), newest first."""
+    statement = select(n.segment).where(g.tenant_id == tenant_id)
+    if owner is not None:
+        statement = statement.where(
+            or_(g.shared.is_(True), (g.owner_kind == owner[0]) & (g.owner_id == owner[1]))
+        )
     position = decode_cursor(after, (int,))
     if position is not None:
         statement = statement.where(g.id < position[0])

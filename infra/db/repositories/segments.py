@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.segments.criteria import from_json, to_json
@@ -142,13 +142,17 @@ class SqlSegmentRepository:
             )
         ).scalar_one()
         members = criteria_select(segment.criteria, at).subquery("members")
-        written = await self._db.execute(
+        await self._db.execute(
             insert(n.customer_list_member).from_select(
                 ["tenant_id", "list_id", "customer_id"],
                 select(literal(self._tenant_id), literal(frozen.id), members.c.customer_id),
             )
         )
-        frozen.size = written.rowcount
+        # Counted, not the insert's rowcount: drivers do not all report one for INSERT SELECT.
+        lm = n.customer_list_member.c
+        frozen.size = (
+            await self._db.execute(select(func.count()).where(lm.list_id == frozen.id))
+        ).scalar_one()
         await self._db.execute(
             update(n.customer_list)
             .where(n.customer_list.c.id == frozen.id)
