@@ -30,8 +30,10 @@ SEGMENT = """
 query($id: ID!, $by: BreakdownBy!) {
   segment(id: $id) {
     name count
-    customers(first: 3) { edges { node { ... on Individual { firstName } ... on Organisation { name } } }
-                          pageInfo { hasNextPage endCursor } }
+    customers(first: 3) {
+      edges { node { ... on Individual { firstName } ... on Organisation { name } } }
+      pageInfo { hasNextPage endCursor }
+    }
     breakdown(by: $by) { key label customers spent { amount currency } }
   }
 }"""
@@ -46,7 +48,9 @@ query($criteria: SegmentCriterionInput!) {
 }"""
 FREEZE = """
 mutation($id: ID!) {
-  freezeSegment(segmentId: $id) { customerList { id size name segment { id } } errors { code field } }
+  freezeSegment(segmentId: $id) {
+    customerList { id size name segment { id } } errors { code field }
+  }
 }"""
 EXPORT = """
 mutation($id: ID!, $format: ExportFormat!) {
