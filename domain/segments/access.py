@@ -4,9 +4,10 @@ INSIGHTS uses segments. A segment is seen by its owner, and by everyone with INS
 is shared organisation-wide, which only an INSIGHTS_ADMIN may do (and who sees them all).
 Its criteria may need more: a criterion over opportunities or invitations reads fundraising
 (OPPORTUNITIES), one asking for inactive customers reads whom only fundraising staff see
-(OPPORTUNITIES), one over protected attributes needs PROTECTED_DATA. Whoever lacks what the criteria need cannot save,
-count, list, break down, freeze or export the segment: the same rule on every path, so a
-shared segment does not reveal through its members what its reader could not ask directly.
+(OPPORTUNITIES), one over protected attributes needs PROTECTED_DATA. Whoever lacks what the
+criteria need cannot save, count, list, break down, freeze or export the segment: the same
+rule on every path, so a shared segment does not reveal through its members what its reader
+could not ask directly.
 """
 
 from __future__ import annotations
