@@ -56,18 +56,21 @@ def _as_key(band: ColumnElement[Any], present: ColumnElement[bool]) -> ColumnEle
     return case((present, cast(band, String)), else_=literal(NONE))
 
 
-def _postcode_area(tenant_id: int) -> ColumnElement[str]:
+def _postcode(tenant_id: int) -> Any:
     a = t.customer_address.c
-    postcode = (
+    return (
         select(func.upper(func.trim(a.postcode)))
         .where(a.tenant_id == tenant_id, a.customer_id == person.id, a.is_primary.is_(True))
         .order_by(a.position)
         .limit(1)
         .scalar_subquery()
     )
-    second = func.substr(postcode, 2, 1)
+
+
+def _postcode_area(postcode: Any) -> ColumnElement[str]:
+    """The leading letters: "SW1A 1AA" is SW, "N1 9GU" is N."""
     area = case(
-        (second.between("0", "9"), func.substr(postcode, 1, 1)),
+        (func.substr(postcode, 2, 1).between("0", "9"), func.substr(postcode, 1, 1)),
         else_=func.substr(postcode, 1, 2),
     )
     return case((func.coalesce(postcode, "") == "", literal(NONE)), else_=area)
@@ -86,12 +89,11 @@ def _scheme(at: Evaluation) -> ColumnElement[str]:
     return func.coalesce(current, literal(NONE))
 
 
-def _first_booking_year(tenant_id: int) -> ColumnElement[str]:
+def _first_booking(tenant_id: int) -> Any:
     with_ticket = exists().where(i.order_id == o.id, i.kind == ItemKind.TICKET.value)
-    first = (
+    return (
         select(func.min(o.ordered_at)).where(*_orders_of(tenant_id), with_ticket).scalar_subquery()
     )
-    return case((first.is_(None), literal(NONE)), else_=cast(extract("year", first), String))
 
 
 def _consent_state(at: Evaluation, preference_id: int | None) -> ColumnElement[str]:
@@ -104,40 +106,56 @@ def _consent_state(at: Evaluation, preference_id: int | None) -> ColumnElement[s
     )
 
 
-def bucket_of(by: BreakdownBy, at: Evaluation, preference_id: int | None) -> ColumnElement[Any]:
+def _figure(by: BreakdownBy, at: Evaluation, preference_id: int | None) -> Any:
+    """What the bucket is made from, read once per member (a scalar subquery at most)."""
     tenant_id = at.tenant_id
+    figures = {
+        BreakdownBy.POSTCODE_AREA: lambda: _postcode(tenant_id),
+        BreakdownBy.CUSTOMER_KIND: lambda: person.kind,
+        BreakdownBy.MEMBERSHIP_SCHEME: lambda: _scheme(at),
+        BreakdownBy.RECENCY_BAND: lambda: _last_ordered(tenant_id),
+        BreakdownBy.FREQUENCY_BAND: lambda: _orders(tenant_id),
+        BreakdownBy.MONETARY_BAND: lambda: literal(None),
+        BreakdownBy.FIRST_BOOKING_YEAR: lambda: _first_booking(tenant_id),
+        BreakdownBy.CONSENT_STATE: lambda: _consent_state(at, preference_id),
+    }
+    return figures[by]()
+
+
+def _bucket(by: BreakdownBy, at: Evaluation, figure: Any, spent: Any) -> ColumnElement[Any]:
     if by is BreakdownBy.POSTCODE_AREA:
-        return _postcode_area(tenant_id)
-    if by is BreakdownBy.CUSTOMER_KIND:
-        return person.kind
-    if by is BreakdownBy.MEMBERSHIP_SCHEME:
-        return _scheme(at)
+        return _postcode_area(figure)
     if by is BreakdownBy.RECENCY_BAND:
-        last = _last_ordered(tenant_id)
-        return _as_key(recency_band(last, at.today, at.bands), last.is_not(None))
+        return _as_key(recency_band(figure, at.today, at.bands), figure.is_not(None))
     if by is BreakdownBy.FREQUENCY_BAND:
-        orders = _orders(tenant_id)
-        return _as_key(frequency_band(orders, at.bands), orders > 0)
+        return _as_key(frequency_band(figure, at.bands), figure > 0)
     if by is BreakdownBy.MONETARY_BAND:
-        money = spent(tenant_id)
-        return _as_key(monetary_band(money, at.bands), money.is_not(None))
+        return _as_key(monetary_band(spent, at.bands), spent.is_not(None))
     if by is BreakdownBy.FIRST_BOOKING_YEAR:
-        return _first_booking_year(tenant_id)
-    return _consent_state(at, preference_id)
+        return case((figure.is_(None), literal(NONE)), else_=cast(extract("year", figure), String))
+    return figure
 
 
 def breakdown_select(
     root: k.Criterion, at: Evaluation, by: BreakdownBy, preference_id: int | None = None
 ) -> Any:
-    """Rows of (key, label, customers, spent), one per bucket."""
-    members = (
+    """Rows of (key, label, customers, spent), one per bucket. The members' figures are read
+    behind OFFSET 0, which keeps PostgreSQL from folding that query into the banding above it
+    and so running each member's subqueries once per band edge instead of once."""
+    figures = (
         select(
-            bucket_of(by, at, preference_id).label("bucket"),
-            func.coalesce(spent(at.tenant_id), 0).label("spent"),
+            _figure(by, at, preference_id).label("figure"),
+            spent(at.tenant_id).label("spent"),
         )
         .where(members_condition(root, at))
-        .subquery("members")
+        .offset(0)
+        .subquery("figures")
     )
+    f = figures.c
+    members = select(
+        _bucket(by, at, f.figure, f.spent).label("bucket"),
+        func.coalesce(f.spent, 0).label("spent"),
+    ).subquery("members")
     label: Any = members.c.bucket
     source: Any = members
     if by is BreakdownBy.MEMBERSHIP_SCHEME:
