@@ -39,12 +39,14 @@ from tests.bench.database import BenchDatabase, create_database
 ADMIN = os.environ.get("FOYER_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 SAVE = """
-mutation($input: SaveSegmentInput!) { saveSegment(input: $input) { segment { id } errors { message } } }
-"""
+mutation($input: SaveSegmentInput!) {
+  saveSegment(input: $input) { segment { id } errors { message } }
+}"""
 COUNT = "query($id: ID!) { segment(id: $id) { count } }"
 BREAKDOWN = """
-query($id: ID!) { segment(id: $id) { breakdown(by: MONETARY_BAND) { key customers spent { amount } } } }
-"""
+query($id: ID!) {
+  segment(id: $id) { breakdown(by: MONETARY_BAND) { key customers spent { amount } } }
+}"""
 
 # The same members, written by hand: what a person would send to PostgreSQL, each criterion
 # a set of customer ids, joined.
