@@ -3,21 +3,20 @@ can embed (`INSERT ... SELECT` included) on either database.
 
 A frozen list's members are rows. A saved segment's members are its criteria evaluated at
 the moment the statement runs, and its criteria are rows too: so `members_select` puts a
-placeholder in the statement, and a `before_execute` hook on the engine (`install`, done by
-the engine builders) reads the segment's criteria and the organisation's RFM bands on the
-same connection, in the same transaction, and swaps the placeholder for the compiled
-condition just before the statement is sent. Callers need no connection to build the
-statement, and the criteria they evaluate are those of the moment the statement runs.
+placeholder in the statement which, when the statement is compiled to run, reads the
+segment's criteria and the organisation's RFM bands on the connection running it (in the
+same transaction) and compiles into them, with bound parameters. Callers need no connection
+to build the statement, and the criteria they evaluate are those of the moment it runs.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, event, false, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean
 
 from domain.segments.criteria import Criterion, from_json
@@ -50,51 +49,59 @@ def criteria_select(root: Criterion, at: Evaluation) -> Select[Any]:
 
 
 class SavedSegment(ColumnElement[bool]):
-    """Stands for "the customer is a member of this saved segment" until `_resolve` puts
-    the segment's compiled criteria in its place."""
+    """Stands for "the customer is a member of this saved segment": compiled, when its
+    statement runs, into the segment's criteria as they are then. Never cached, so a
+    statement holding it is compiled afresh each time."""
 
     type = Boolean()
     inherit_cache = False
-    _traverse_internals: list[Any] = []
 
     def __init__(self, tenant_id: int, segment_id: int) -> None:
         self.tenant_id = tenant_id
         self.segment_id = segment_id
 
 
+# The connection running the statement being compiled, set by `before_execute` (the
+# compiler is not told which connection it compiles for). A context variable, so each thread
+# and each asyncio task sees only its own.
+_RUNNING_ON: ContextVar[Connection | None] = ContextVar("segment_connection", default=None)
+
+
 @compiles(SavedSegment)
-def _unresolved(element: SavedSegment, compiler: Any, **kw: Any) -> str:
-    raise RuntimeError(
-        "A saved segment's members were compiled on an engine without "
-        "infra.segments.members.install: its criteria were never read."
-    )
+def _compile_saved_segment(element: SavedSegment, compiler: Any, **kw: Any) -> str:
+    db = _RUNNING_ON.get()
+    if db is None:
+        raise RuntimeError(
+            "A saved segment's members compile only as their statement runs, on an engine "
+            "with infra.segments.members.install: its criteria are read then."
+        )
+    condition = saved_segment_condition(db, element.tenant_id, element.segment_id)
+    return str(compiler.process(condition, **kw))
 
 
 def install(engine: Engine) -> None:
-    """Resolve saved segments in every statement the engine runs (an AsyncEngine: pass its
-    `sync_engine`)."""
-    event.listen(engine, "before_execute", _resolve, retval=True)
+    """Let statements the engine runs hold saved segments (an AsyncEngine: pass its
+    `sync_engine`). Costs one context-variable write per statement."""
+    event.listen(engine, "before_execute", _running_on)
+    event.listen(engine, "after_execute", _done)
+    event.listen(engine, "handle_error", _failed)
 
 
-def _resolve(
-    db: Connection, statement: Any, multiparams: Any, params: Any, execution_options: Any
-) -> tuple[Any, Any, Any]:
-    if not isinstance(statement, ClauseElement) or not _holds_segment(statement):
-        return statement, multiparams, params
-
-    def replace(element: Any) -> Any:
-        if isinstance(element, SavedSegment):
-            return saved_segment_condition(db, element.tenant_id, element.segment_id)
-        return None
-
-    return visitors.replacement_traverse(statement, {}, replace), multiparams, params
+def _running_on(db: Connection, *_: Any) -> None:
+    _RUNNING_ON.set(db)
 
 
-def _holds_segment(statement: ClauseElement) -> bool:
-    return any(isinstance(element, SavedSegment) for element in visitors.iterate(statement))
+def _done(db: Connection, *_: Any) -> None:
+    _RUNNING_ON.set(None)
+
+
+def _failed(context: Any) -> None:
+    _RUNNING_ON.set(None)
 
 
 def saved_segment_condition(db: Connection, tenant_id: int, segment_id: int) -> Any:
+    """The segment's criteria as a condition, read on `db` (so in its transaction); false for
+    a segment the organisation does not have."""
     s = n.segment.c
     stored = db.execute(
         select(s.criteria).where(s.tenant_id == tenant_id, s.id == segment_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import insert, literal, select, update
 
 from domain.consent.ledger import ConsentState
 from domain.consent.preferences import PreferenceKind
@@ -214,7 +214,7 @@ async def test_every_criterion_finds_exactly_the_known_customers(
     assert wrong == {}
 
 
-async def test_another_organisations_segment_has_no_members(
+async def test_another_organisations_segment_has_no_members_and_criteria_are_read_as_run(
     runtime: Runtime, api: Api, other_api: Api
 ) -> None:
     w = build_world(runtime.sync_engine, api.slug)
@@ -222,6 +222,14 @@ async def test_another_organisations_segment_has_no_members(
     theirs = _save(runtime, other, k.TagCriterion("vip"))
     assert _members(runtime, w, theirs) == []
     assert other.named(_members(runtime, other, theirs)) == {"ann", "bob"}
+    with runtime.sync_engine.begin() as db:
+        db.execute(
+            update(n.segment)
+            .where(n.segment.c.id == theirs)
+            .values(criteria=k.to_json(k.KindCriterion(CustomerKind.ORGANISATION)))
+        )
+    # Evaluated as the statement runs: the criteria of now, never a compiled copy of before.
+    assert other.named(_members(runtime, other, theirs)) == {"dan"}
 
 
 async def test_members_select_feeds_an_insert_select_and_reads_a_frozen_list(
