@@ -14,7 +14,6 @@ from domain.segments import criteria as k
 from domain.segments import measures as m
 from domain.segments.rfm import RfmBands as DomainRfmBands
 from resolvers import segments as segment_reads
-from resolvers.global_ids import to_global_id
 from schema.customers.types import Customer, customer_from_record
 from schema.errors import read
 from schema.node import Node
@@ -243,7 +242,3 @@ class Insights:
             year=YearMeasures.of(found.year, currency),
             year_before=YearMeasures.of(found.year_before, currency),
         )
-
-
-def segment_global_id(pk: int) -> str:
-    return to_global_id("Segment", pk)
