@@ -33,6 +33,7 @@ class JobKind(StrEnum):
     PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
     PARTNER_EXPORT = "PARTNER_EXPORT"
     DONOR_PROFILE = "DONOR_PROFILE"
+    SEGMENT_EXPORT = "SEGMENT_EXPORT"
 
 
 class JobStatus(StrEnum):
@@ -52,6 +53,7 @@ TASK_FOR_KIND = {
     JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
     JobKind.PARTNER_EXPORT: "export_for_partner",
     JobKind.DONOR_PROFILE: "render_donor_profile",
+    JobKind.SEGMENT_EXPORT: "export_segment",
 }
 
 
@@ -60,6 +62,9 @@ def roles_needed(kind: JobKind, parameters: Mapping[str, Any]) -> frozenset[Role
     if kind is JobKind.CUSTOMER_EXPORT:
         inactive = {FUNDRAISING_READER} if parameters.get("include_inactive") else set()
         return frozenset({Role.INSIGHTS, *inactive})
+    if kind is JobKind.SEGMENT_EXPORT:
+        # INSIGHTS, and whatever the segment's criteria needed to read (domain/segments/access).
+        return frozenset({Role.INSIGHTS, *(Role(r) for r in parameters.get("reads", ()))})
     return _NEEDED[kind]
 
 
@@ -74,8 +79,21 @@ _NEEDED = {
 }
 
 
-def may_read(actor: Actor, needed: Iterable[Role]) -> bool:
-    """Whether `actor`, of the job's organisation, may read a job that needed `needed`."""
+# Kinds whose job and file only their requester reads: a segment is its owner's alone until
+# shared, and its export must not reach a colleague who cannot see the segment.
+REQUESTER_ONLY = frozenset({JobKind.SEGMENT_EXPORT})
+
+
+def may_read(
+    actor: Actor,
+    needed: Iterable[Role],
+    kind: JobKind | None = None,
+    requested_by: tuple[str | None, int | None] = (None, None),
+) -> bool:
+    """Whether `actor`, of the job's organisation, may read a job that needed `needed`
+    (and, for a kind only its requester reads, that `requested_by` (kind, id) asked)."""
+    if kind in REQUESTER_ONLY and requested_by != (actor.kind.value, actor.id):
+        return False
     return all(actor.has(role) for role in needed)
 
 

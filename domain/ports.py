@@ -37,6 +37,8 @@ from domain.sales.memberships import Membership
 from domain.sales.orders import Order, OrderItem
 from domain.sales.reservations import Reservation
 from domain.sales.visits import Visit
+from domain.segments.rfm import RfmBands
+from domain.segments.segment import CustomerList, Reference, Segment
 
 Entry = TypeVar("Entry")
 
@@ -229,6 +231,19 @@ class ErasureRepository(Protocol):
         their ledger entries, suppress the hashed addresses and record the erasure."""
 
 
+class SegmentRepository(Protocol):
+    async def get(self, segment_id: int) -> Segment | None: ...
+    async def add(self, segment: Segment) -> None: ...
+    async def save(self, segment: Segment) -> None: ...
+    async def missing(self, references: list[Reference]) -> list[Reference]:
+        """Those of `references` that name no row of the organisation."""
+
+    async def freeze(self, segment: Segment, frozen: CustomerList) -> None:
+        """Store the list with the segment's members as they are now, in this transaction."""
+
+    async def set_bands(self, bands: RfmBands) -> None: ...
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -256,6 +271,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository
     consent: ConsentRepository
     erasures: ErasureRepository
+    segments: SegmentRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

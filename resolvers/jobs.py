@@ -25,7 +25,8 @@ def readable(actor: Actor, row: Any) -> bool:
         needed = roles_needed(JobKind(row.kind), row.parameters)
     else:
         needed = frozenset(Role(name) for name in row.required_roles)
-    return may_read(actor, needed)
+    requester = (row.requested_by_kind, row.requested_by_id)
+    return may_read(actor, needed, JobKind(row.kind), requester)
 
 
 async def job_by_global_id(context: RequestContext, global_id: str) -> Any | None:

@@ -12,6 +12,7 @@ from resolvers.customers import customer_by_global_id, customer_type_name
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
 from resolvers.sales import reservation_through_loaders
+from resolvers.segments import customer_list, segment_by_global_id
 
 # Fundraising objects need the fundraising role by id as much as through any list of them.
 FUNDRAISING_TYPES = frozenset(
@@ -39,6 +40,10 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
         row = await customer_by_global_id(context, global_id)
     elif type_name == "Job":
         row = await job_by_global_id(context, global_id)
+    elif type_name == "Segment":
+        row = await segment_by_global_id(context, global_id)
+    elif type_name == "CustomerList":
+        row = await customer_list(context, pk)
     else:
         return await load_object(context, type_name, pk)
     return (type_name, row) if row is not None else None

@@ -36,6 +36,8 @@ from schema.permissions import requires
 from schema.presenters import present
 from schema.sales.mutations import SalesMutation
 from schema.sales.queries import SalesQuery
+from schema.segments.mutations import SegmentMutation
+from schema.segments.queries import SegmentQuery
 from schema.text_guard import UnacceptableTextGuard
 
 REFUSALS = (
@@ -55,6 +57,7 @@ class Query(
     JobQuery,
     AccountQuery,
     ConsentQuery,
+    SegmentQuery,
 ):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
@@ -90,6 +93,7 @@ class Mutation(
     AccountMutation,
     ConsentMutation,
     SharingMutation,
+    SegmentMutation,
 ):
     pass
 

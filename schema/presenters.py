@@ -34,6 +34,7 @@ from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme,
 from schema.sales.money import Money
 from schema.sales.orders import Order, OrderItem
 from schema.sales.records import Membership, Reservation, Visit
+from schema.segments.types import CustomerList, Segment
 
 
 def _plain(present: Any) -> Any:
@@ -102,6 +103,8 @@ _PRESENTERS: dict[str, Any] = {
     "Invitation": _plain(Invitation.from_record),
     "ContactPreference": _plain(ContactPreference.from_record),
     "PopUpNote": lambda row, info: _today(PopUpNote.from_record, row, info),
+    "Segment": _plain(Segment.from_read),
+    "CustomerList": _plain(CustomerList.from_record),
 }
 
 

@@ -80,15 +80,15 @@ def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) ->
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
     try:
-        with _snapshot(deps.engine) as db:
+        with snapshot(deps.engine) as db:
             matching = matching_customers(job.tenant_id, criteria)
             total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
             job_progress.report_progress(deps.engine, job.id, 0, total, holder)
-            _header(sheet)
+            write_header(sheet)
             done = 0
             pace = deps.shutdown.pace(total)
             for batch in _batches(db, job.tenant_id, criteria):
-                for row in _rows(db, job.tenant_id, batch):
+                for row in customer_cells(db, job.tenant_id, batch):
                     sheet.append([xlsx_cell(sheet, value) for value in row])
                 done += len(batch)
                 job_progress.report_progress(deps.engine, job.id, done, total, holder)
@@ -102,7 +102,7 @@ def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) ->
         remove_sheet_file(sheet)
 
 
-def _snapshot(engine: Engine) -> Connection:
+def snapshot(engine: Engine) -> Connection:
     """On PostgreSQL, one REPEATABLE READ transaction: the count and every page read the
     same moment, so no customer is missed or written twice by an edit during the export."""
     db = engine.connect()
@@ -111,7 +111,7 @@ def _snapshot(engine: Engine) -> Connection:
     return db
 
 
-def _header(sheet: WriteOnlyWorksheet) -> None:
+def write_header(sheet: WriteOnlyWorksheet) -> None:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
@@ -137,7 +137,7 @@ def _batches(db: Connection, tenant_id: int, criteria: CustomerCriteria) -> Iter
         after = (batch[-1].sort_key, batch[-1].id)
 
 
-def _rows(db: Connection, tenant_id: int, customers: Sequence[Any]) -> Iterator[list[Any]]:
+def customer_cells(db: Connection, tenant_id: int, customers: Sequence[Any]) -> Iterator[list[Any]]:
     ids = [c.id for c in customers]
     first = {
         table: {

@@ -11,6 +11,7 @@ from workers.donor_profile import render_donor_profile
 from workers.partner_export import export_for_partner
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
 from workers.retry_policy import RetryPolicy
+from workers.segment_export import export_segment
 
 TIME_LIMIT_MS = 60 * 60 * 1000
 
@@ -36,12 +37,16 @@ def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies) -> None:
     def export_for_partner_actor(job_id: int) -> None:
         export_for_partner(deps, job_id)
 
+    def export_segment_actor(job_id: int) -> None:
+        export_segment(deps, job_id)
+
     for function, name, queue, time_limit in (
         (run_pledge_reminders_actor, "run_pledge_reminders", "reminders", TIME_LIMIT_MS),
         (send_pledge_reminders_actor, "send_pledge_reminders", "mail", 5 * 60 * 1000),
         (export_customers_actor, "export_customers", "exports", TIME_LIMIT_MS),
         (export_for_partner_actor, "export_for_partner", "exports", TIME_LIMIT_MS),
         (render_donor_profile_actor, "render_donor_profile", "exports", TIME_LIMIT_MS),
+        (export_segment_actor, "export_segment", "exports", TIME_LIMIT_MS),
     ):
         dramatiq.actor(
             function,

@@ -12,6 +12,8 @@ checkout): a connection that died with a restarted server fails its first statem
 pool then replaces every connection older than that failure, and the request's reads
 (infra/db/snapshot.py) and unit of work (resolvers/context.py) try once more on a new one.
 Workers and commands keep the ping: they check out rarely and have no such retry.
+
+Every engine resolves saved segments in the statements it runs (infra/segments/members.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from infra.segments import members as segment_members
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -86,6 +90,7 @@ def build_async_engine(
     engine = create_async_engine(full, echo=echo, **options)
     if full.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
+    segment_members.install(engine.sync_engine)
     return engine
 
 
@@ -96,4 +101,5 @@ def build_sync_engine(
     engine = create_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
     if full.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
+    segment_members.install(engine)
     return engine

@@ -48,6 +48,7 @@ from infra.db.repositories.relationships import (
     SqlRelationshipRepository,
     SqlRelationshipTypeRepository,
 )
+from infra.db.repositories.segments import SqlSegmentRepository
 
 
 def entry_row(
@@ -150,6 +151,7 @@ class SqlUnitOfWork:
         self.consent = SqlConsentRepository(self._connection, tenant_id, self.actor.label)
         self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
         self.pop_up_notes = SqlPopUpNoteRepository(self._connection, tenant_id)
+        self.segments = SqlSegmentRepository(self._connection, tenant_id)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

@@ -69,13 +69,20 @@ def takes(leaf: str, kind: GraphQLInputType, seen: frozenset[str] = frozenset())
     return False
 
 
-def value_of(kind: GraphQLInputType, leaf: str, chosen: Callable[[], Any]) -> Any:
+def value_of(
+    kind: GraphQLInputType,
+    leaf: str,
+    chosen: Callable[[], Any],
+    seen: frozenset[str] = frozenset(),
+) -> Any:
     """A value of `kind` with its required parts filled in, every `leaf` among them, and
-    every optional `leaf`, set to `chosen()`."""
+    every optional `leaf`, set to `chosen()`. A type met again inside itself (a tree of
+    criteria) is not entered again; of a `oneOf` input, one field is given: one holding
+    `leaf` when there is one."""
     if isinstance(kind, GraphQLNonNull):
-        return value_of(kind.of_type, leaf, chosen)
+        return value_of(kind.of_type, leaf, chosen, seen)
     if isinstance(kind, GraphQLList):
-        return [value_of(kind.of_type, leaf, chosen)]
+        return [value_of(kind.of_type, leaf, chosen, seen)]
     if kind.name == leaf:  # type: ignore[union-attr]
         return chosen()
     if isinstance(kind, GraphQLEnumType):
@@ -83,9 +90,17 @@ def value_of(kind: GraphQLInputType, leaf: str, chosen: Callable[[], Any]) -> An
     if is_leaf_type(kind):
         return _LEAVES[kind.name]  # type: ignore[union-attr]
     assert isinstance(kind, GraphQLInputObjectType)
+    inside = seen | {kind.name}
+    fields = {
+        name: f for name, f in kind.fields.items() if get_named_type(f.type).name not in inside
+    }
+    if kind.is_one_of:
+        holding = [name for name, f in fields.items() if takes(leaf, f.type, inside)]
+        name = (holding or list(fields))[0]
+        return {name: value_of(fields[name].type, leaf, chosen, inside)}
     return {
-        name: value_of(f.type, leaf, chosen)
-        for name, f in kind.fields.items()
+        name: value_of(f.type, leaf, chosen, inside)
+        for name, f in fields.items()
         if isinstance(f.type, GraphQLNonNull) or takes(leaf, f.type)
     }
 

@@ -1,0 +1,195 @@
+"""Saved segments and frozen customer lists: saving, sharing, freezing, the RFM bands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain.actors import Actor
+from domain.errors import NotFound, PermissionDenied, ProblemCollector
+from domain.segments import access
+from domain.segments import criteria as k
+from domain.segments.rfm import RfmBands, check_bands
+from domain.text import LONG_TEXT_LIMIT, clean_text
+
+if TYPE_CHECKING:
+    from domain.ports import SegmentRepository, UnitOfWork
+
+
+@dataclass
+class Segment:
+    name: str
+    description: str
+    criteria: k.Criterion
+    owner_kind: str
+    owner_id: int
+    owner: str
+    shared: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class CustomerList:
+    name: str
+    segment_id: int | None
+    frozen_at: datetime
+    created_by: str
+    created_by_kind: str
+    created_by_id: int
+    size: int = 0
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class SaveSegment:
+    """Create a segment (no `segment_id`) or change one the caller may change."""
+
+    name: str
+    criteria: k.Criterion
+    description: str = ""
+    shared: bool = False
+    segment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FreezeSegment:
+    segment_id: int
+    name: str | None = None
+
+
+# What each kind of id a criterion names is, for NotFound messages and for look-ups.
+REFERENCE_KINDS = {
+    "preference_id": "ContactPreference",
+    "event_id": "Event",
+    "partner_company_id": "PartnerCompany",
+    "fund_id": "Fund",
+    "campaign_id": "Campaign",
+    "scheme_id": "MembershipScheme",
+    "stage_id": "OpportunityStage",
+    "owner_id": "StaffUser",
+    "instance_id": "EventInstance",
+    "household_id": "Household",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str
+    id: int
+    path: tuple[str, ...]
+
+
+def references(root: k.Criterion, root_path: tuple[str, ...] = ("criteria",)) -> list[Reference]:
+    """Every id the tree names, with its path, so each can be checked to be the
+    organisation's."""
+    found = []
+    for node in k.walk(root, root_path):
+        for attribute, kind in REFERENCE_KINDS.items():
+            value = getattr(node.criterion, attribute, None)
+            if isinstance(value, int):
+                name = k.NAMES[type(node.criterion)]
+                field = "".join(
+                    part.title() if i else part for i, part in enumerate(attribute.split("_"))
+                )
+                found.append(Reference(kind, value, (*node.path, name, field)))
+    return found
+
+
+async def checked_criteria(
+    actor: Actor,
+    segments: SegmentRepository,
+    root: k.Criterion,
+    path: tuple[str, ...] = ("criteria",),
+) -> k.Criterion:
+    """`root` (at `path` in the input) validated, naming only the organisation's rows, and
+    readable by `actor`."""
+    cleaned = k.validate(root, path)
+    missing = access.missing_roles(actor, cleaned)
+    if missing:
+        names = ", ".join(sorted(r.value for r in missing))
+        raise PermissionDenied(f"These criteria need the {names} role.", path)
+    for reference in await segments.missing(references(cleaned, path)):
+        raise NotFound(reference.kind, reference.path)
+    return cleaned
+
+
+async def save_segment(uow: UnitOfWork, command: SaveSegment) -> Segment:
+    problems = ProblemCollector()
+    name = clean_text(problems, ("name",), command.name, required=True)
+    description = clean_text(
+        problems, ("description",), command.description, limit=LONG_TEXT_LIMIT, multiline=True
+    )
+    problems.raise_if_any()
+    criteria = await checked_criteria(uow.actor, uow.segments, command.criteria)
+    actor, now = uow.actor, uow.now()
+    if command.shared and not actor.has(access.SHARING_ROLE):
+        raise PermissionDenied("Sharing a segment needs the INSIGHTS_ADMIN role.", ("shared",))
+    if command.segment_id is None:
+        assert actor.id is not None
+        segment = Segment(
+            name or "",
+            description or "",
+            criteria,
+            actor.kind.value,
+            actor.id,
+            actor.label,
+            command.shared,
+            now,
+            now,
+        )
+        await uow.segments.add(segment)
+        return segment
+    segment = await _visible(uow, command.segment_id, ("segmentId",))
+    if not access.owns(actor, segment.owner_kind, segment.owner_id) and not actor.has(
+        access.SHARING_ROLE
+    ):
+        raise PermissionDenied(
+            "Changing a colleague's shared segment needs the INSIGHTS_ADMIN role.", ("segmentId",)
+        )
+    segment.name, segment.description, segment.criteria = name or "", description or "", criteria
+    segment.shared, segment.updated_at = command.shared, now
+    await uow.segments.save(segment)
+    return segment
+
+
+async def _visible(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> Segment:
+    """The segment if the caller may read its members; NotFound as for another
+    organisation's when they may not even see it."""
+    segment = await uow.segments.get(segment_id)
+    actor = uow.actor
+    if segment is None or not access.may_see(
+        actor, segment.owner_kind, segment.owner_id, segment.shared
+    ):
+        raise NotFound("Segment", field)
+    missing = access.missing_roles(actor, segment.criteria)
+    if missing:
+        names = ", ".join(sorted(r.value for r in missing))
+        raise PermissionDenied(f"This segment's criteria need the {names} role.", field)
+    return segment
+
+
+async def freeze_segment(uow: UnitOfWork, command: FreezeSegment) -> CustomerList:
+    """A list of the segment's members at this moment, written in this one transaction."""
+    segment = await _visible(uow, command.segment_id, ("segmentId",))
+    problems = ProblemCollector()
+    name = clean_text(problems, ("name",), command.name)
+    problems.raise_if_any()
+    now = uow.now()
+    frozen = CustomerList(
+        name or f"{segment.name} ({now:%Y-%m-%d %H:%M} UTC)"[:200],
+        segment.id,
+        now,
+        uow.actor.label,
+        uow.actor.kind.value,
+        uow.actor.id or 0,
+    )
+    await uow.segments.freeze(segment, frozen)
+    return frozen
+
+
+async def set_rfm_bands(uow: UnitOfWork, bands: RfmBands) -> RfmBands:
+    await uow.segments.set_bands(check_bands(bands))
+    return bands

@@ -1,0 +1,176 @@
+"""Segments, frozen lists and RFM bands in and out of their tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.segments.criteria import from_json, to_json
+from domain.segments.rfm import RfmBands
+from domain.segments.segment import CustomerList, Reference, Segment
+from infra.clock import utc_now
+from infra.db import consent_tables as c
+from infra.db import fundraising_tables as f
+from infra.db import insights_tables as n
+from infra.db import sales_tables as s
+from infra.db import tables as t
+from infra.segments.criteria_sql import Evaluation
+from infra.segments.members import criteria_select
+from infra.segments.rfm_sql import bands_of_async
+
+# The table behind each kind of id a criterion may name.
+REFERENCED = {
+    "ContactPreference": c.contact_preference,
+    "Event": s.event,
+    "PartnerCompany": s.partner_company,
+    "Fund": s.fund,
+    "Campaign": f.campaign,
+    "MembershipScheme": s.membership_scheme,
+    "OpportunityStage": f.opportunity_stage,
+    "StaffUser": t.staff_user,
+    "EventInstance": s.event_instance,
+    "Household": t.household,
+}
+
+
+def segment_from_row(row: Any) -> Segment:
+    return Segment(
+        row.name,
+        row.description,
+        from_json(row.criteria),
+        row.owner_kind,
+        row.owner_id,
+        row.owner,
+        row.shared,
+        row.created_at,
+        row.updated_at,
+        row.id,
+    )
+
+
+class SqlSegmentRepository:
+    def __init__(self, db: AsyncConnection, tenant_id: int) -> None:
+        self._db = db
+        self._tenant_id = tenant_id
+
+    async def get(self, segment_id: int) -> Segment | None:
+        g = n.segment.c
+        row = (
+            await self._db.execute(
+                select(n.segment).where(g.tenant_id == self._tenant_id, g.id == segment_id)
+            )
+        ).first()
+        return segment_from_row(row) if row is not None else None
+
+    def _values(self, segment: Segment) -> dict[str, Any]:
+        return {
+            "name": segment.name,
+            "description": segment.description,
+            "criteria": to_json(segment.criteria),
+            "shared": segment.shared,
+            "updated_at": segment.updated_at,
+        }
+
+    async def add(self, segment: Segment) -> None:
+        segment.id = (
+            await self._db.execute(
+                insert(n.segment)
+                .values(
+                    tenant_id=self._tenant_id,
+                    owner_kind=segment.owner_kind,
+                    owner_id=segment.owner_id,
+                    owner=segment.owner,
+                    created_at=segment.created_at,
+                    **self._values(segment),
+                )
+                .returning(n.segment.c.id)
+            )
+        ).scalar_one()
+
+    async def save(self, segment: Segment) -> None:
+        g = n.segment.c
+        await self._db.execute(
+            update(n.segment)
+            .where(g.tenant_id == self._tenant_id, g.id == segment.id)
+            .values(**self._values(segment))
+        )
+
+    async def missing(self, references: list[Reference]) -> list[Reference]:
+        """One look-up per kind of id named (ten kinds at most)."""
+        by_kind: dict[str, list[Reference]] = defaultdict(list)
+        for reference in references:
+            by_kind[reference.kind].append(reference)
+        absent = []
+        for kind, named in by_kind.items():
+            table = REFERENCED[kind]
+            found = set(
+                (
+                    await self._db.execute(
+                        select(table.c.id).where(
+                            table.c.tenant_id == self._tenant_id,
+                            table.c.id.in_({r.id for r in named}),
+                        )
+                    )
+                ).scalars()
+            )
+            absent.extend(r for r in named if r.id not in found)
+        return absent
+
+    async def freeze(self, segment: Segment, frozen: CustomerList) -> None:
+        """INSERT ... SELECT of the members, in the unit of work's transaction: the list holds
+        exactly the members of one moment."""
+        assert segment.id is not None and frozen.id is None
+        bands = await bands_of_async(self._db, self._tenant_id)
+        at = Evaluation(self._tenant_id, frozen.frozen_at.date(), bands)
+        frozen.id = (
+            await self._db.execute(
+                insert(n.customer_list)
+                .values(
+                    tenant_id=self._tenant_id,
+                    name=frozen.name,
+                    segment_id=segment.id,
+                    frozen_at=frozen.frozen_at,
+                    created_by=frozen.created_by,
+                    created_by_kind=frozen.created_by_kind,
+                    created_by_id=frozen.created_by_id,
+                    size=0,
+                )
+                .returning(n.customer_list.c.id)
+            )
+        ).scalar_one()
+        members = criteria_select(segment.criteria, at).subquery("members")
+        await self._db.execute(
+            insert(n.customer_list_member).from_select(
+                ["tenant_id", "list_id", "customer_id"],
+                select(literal(self._tenant_id), literal(frozen.id), members.c.customer_id),
+            )
+        )
+        # Counted, not the insert's rowcount: drivers do not all report one for INSERT SELECT.
+        lm = n.customer_list_member.c
+        frozen.size = (
+            await self._db.execute(select(func.count()).where(lm.list_id == frozen.id))
+        ).scalar_one()
+        await self._db.execute(
+            update(n.customer_list)
+            .where(n.customer_list.c.id == frozen.id)
+            .values(size=frozen.size)
+        )
+
+    async def set_bands(self, bands: RfmBands) -> None:
+        r = n.rfm_settings.c
+        values = {
+            "recency_days": list(bands.recency_days),
+            "frequency_orders": list(bands.frequency_orders),
+            "monetary_minor": list(bands.monetary_minor),
+            "updated_at": utc_now(),
+        }
+        changed = await self._db.execute(
+            update(n.rfm_settings).where(r.tenant_id == self._tenant_id).values(**values)
+        )
+        if not changed.rowcount:
+            await self._db.execute(
+                insert(n.rfm_settings).values(tenant_id=self._tenant_id, **values)
+            )

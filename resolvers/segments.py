@@ -1,0 +1,198 @@
+"""Segments: reading them with their visibility, evaluating their criteria, saving,
+freezing and exporting them, the RFM bands and the audience measures.
+
+The one read check of a segment (`visible_segment`) is used by its field, `node`, the list,
+every evaluation, freezing and export; export jobs are then their requester's alone
+(domain/jobs.py), so the download route applies the same rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import NotFound, PermissionDenied
+from domain.jobs import Job, JobKind, request_job
+from domain.segments import access
+from domain.segments import criteria as k
+from domain.segments.breakdown import BreakdownBy, Bucket, ordered
+from domain.segments.measures import Measures
+from domain.segments.rfm import RfmBands
+from domain.segments.segment import (
+    CustomerList,
+    FreezeSegment,
+    SaveSegment,
+    Segment,
+    checked_criteria,
+    freeze_segment,
+    save_segment,
+    set_rfm_bands,
+)
+from infra.db.keyset import Page, check_page_size
+from infra.db.queries import segments as queries
+from infra.db.repositories.segments import SqlSegmentRepository, segment_from_row
+from infra.segments.measures_sql import measures
+from infra.segments.rfm_sql import bands_of_async
+from resolvers.context import RequestContext
+from resolvers.global_ids import parse_global_id
+
+
+@dataclass(frozen=True)
+class SegmentRead:
+    """A segment the caller sees, and whether they may read its members."""
+
+    segment: Segment
+    readable: bool
+
+
+async def visible_segment(context: RequestContext, pk: int) -> SegmentRead | None:
+    actor, tenant_id = context.caller, context.caller.tenant_id
+    row = await context.reads.run(lambda db: queries.segment_row(db, tenant_id, pk))
+    if row is None or not access.may_see(actor, row.owner_kind, row.owner_id, row.shared):
+        return None
+    segment = segment_from_row(row)
+    return SegmentRead(segment, not access.missing_roles(actor, segment.criteria))
+
+
+async def segment_by_global_id(context: RequestContext, global_id: str) -> SegmentRead | None:
+    parsed = parse_global_id(global_id)
+    if parsed is None or parsed[0] != "Segment":
+        return None
+    return await visible_segment(context, parsed[1])
+
+
+def _members_of(read: SegmentRead) -> k.Criterion:
+    if not read.readable:
+        needed = access.roles_to_read(read.segment.criteria)
+        names = ", ".join(sorted(r.value for r in needed))
+        raise PermissionDenied(f"This segment's criteria need the {names} roles.")
+    return read.segment.criteria
+
+
+async def segments(context: RequestContext, first: int | None, after: str | None) -> Page[Any]:
+    size, actor = check_page_size(first), context.caller
+    owner = None if access.sees_all(actor) else (actor.kind.value, actor.id)
+    page = await context.reads.run(
+        lambda db: queries.segments_page(db, actor.tenant_id, owner, size, after)
+    )
+    reads = []
+    for row in page.rows:
+        segment = segment_from_row(row)
+        reads.append(SegmentRead(segment, not access.missing_roles(actor, segment.criteria)))
+    return Page(reads, page.cursors, page.has_next_page)
+
+
+async def count(context: RequestContext, read: SegmentRead) -> int:
+    return await _count(context, _members_of(read))
+
+
+async def _count(context: RequestContext, root: k.Criterion) -> int:
+    tenant_id, today = context.caller.tenant_id, context.now().date()
+
+    async def work(db: Any) -> int:
+        return await queries.member_count(db, root, await queries.evaluation(db, tenant_id, today))
+
+    return await context.reads.run(work)
+
+
+async def members(
+    context: RequestContext, read: SegmentRead, first: int | None, after: str | None
+) -> Page[Any]:
+    return await _members(context, _members_of(read), first, after)
+
+
+async def _members(
+    context: RequestContext, root: k.Criterion, first: int | None, after: str | None
+) -> Page[Any]:
+    size = check_page_size(first)
+    tenant_id, today = context.caller.tenant_id, context.now().date()
+
+    async def work(db: Any) -> Page[Any]:
+        at = await queries.evaluation(db, tenant_id, today)
+        return await queries.members_page(db, root, at, size, after)
+
+    page = await context.reads.run(work)
+    for row in page.rows:
+        context.loaders.customer_by_id.prime(row.id, row)
+    return page
+
+
+async def breakdown(
+    context: RequestContext, read: SegmentRead, by: BreakdownBy, preference_global_id: str | None
+) -> list[Bucket]:
+    root = _members_of(read)
+    tenant_id, today = context.caller.tenant_id, context.now().date()
+    preference_id = None
+    if preference_global_id is not None:
+        parsed = parse_global_id(preference_global_id)
+        if parsed is None or parsed[0] != "ContactPreference":
+            raise NotFound("ContactPreference", ("preferenceId",))
+        preference_id = parsed[1]
+
+    async def work(db: Any) -> list[Bucket]:
+        at = await queries.evaluation(db, tenant_id, today)
+        return await queries.breakdown(db, root, at, by, preference_id)
+
+    return ordered(by, await context.reads.run(work))
+
+
+@dataclass(frozen=True)
+class Preview:
+    count: int
+    page: Page[Any]
+
+
+async def preview(context: RequestContext, root: k.Criterion, first: int | None) -> Preview:
+    """Count and first page of criteria not saved: checked as saving checks them."""
+    actor = context.caller
+
+    async def check(db: Any) -> k.Criterion:
+        return await checked_criteria(actor, SqlSegmentRepository(db, actor.tenant_id), root)
+
+    cleaned = await context.reads.run(check)
+    return Preview(await _count(context, cleaned), await _members(context, cleaned, first, None))
+
+
+async def save(context: RequestContext, command: SaveSegment) -> Segment:
+    return await context.perform(lambda uow: save_segment(uow, command))
+
+
+async def freeze(context: RequestContext, command: FreezeSegment) -> CustomerList:
+    return await context.perform(lambda uow: freeze_segment(uow, command))
+
+
+async def request_export(context: RequestContext, pk: int, file_format: str) -> Job:
+    read = await visible_segment(context, pk)
+    if read is None:
+        raise NotFound("Segment", ("segmentId",))
+    root = _members_of(read)
+    reads = sorted(r.value for r in access.roles_to_read(root))
+    parameters = {"segment_id": pk, "format": file_format, "reads": reads}
+    return await context.perform(lambda uow: request_job(uow, JobKind.SEGMENT_EXPORT, parameters))
+
+
+async def customer_list(context: RequestContext, pk: int) -> Any | None:
+    """The list, when the caller sees the segment it was frozen from (or made it)."""
+    actor, tenant_id = context.caller, context.caller.tenant_id
+    row = await context.reads.run(lambda db: queries.customer_list_row(db, tenant_id, pk))
+    if row is None or not actor.has(access.USER_ROLE):
+        return None
+    if access.owns(actor, row.created_by_kind, row.created_by_id):
+        return row
+    if row.segment_id is not None and await visible_segment(context, row.segment_id):
+        return row
+    return None
+
+
+async def rfm_bands(context: RequestContext) -> RfmBands:
+    tenant_id = context.caller.tenant_id
+    return await context.reads.run(lambda db: bands_of_async(db, tenant_id))
+
+
+async def change_rfm_bands(context: RequestContext, bands: RfmBands) -> RfmBands:
+    return await context.perform(lambda uow: set_rfm_bands(uow, bands))
+
+
+async def audience_measures(context: RequestContext, year: int) -> Measures:
+    tenant_id, now = context.caller.tenant_id, context.now()
+    return await context.reads.run(lambda db: measures(db, tenant_id, year, now))

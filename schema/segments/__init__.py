@@ -1,0 +1,1 @@
+"""Segments, lists, breakdowns and audience measures in the API."""
