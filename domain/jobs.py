@@ -33,6 +33,7 @@ class JobKind(StrEnum):
     PLEDGE_REMINDERS = "PLEDGE_REMINDERS"
     PARTNER_EXPORT = "PARTNER_EXPORT"
     DONOR_PROFILE = "DONOR_PROFILE"
+    MAILING_SEND = "MAILING_SEND"
 
 
 class JobStatus(StrEnum):
@@ -52,6 +53,7 @@ TASK_FOR_KIND = {
     JobKind.PLEDGE_REMINDERS: "run_pledge_reminders",
     JobKind.PARTNER_EXPORT: "export_for_partner",
     JobKind.DONOR_PROFILE: "render_donor_profile",
+    JobKind.MAILING_SEND: "send_mailing",
 }
 
 
@@ -71,6 +73,8 @@ _NEEDED = {
     JobKind.PARTNER_EXPORT: frozenset({Role.INSIGHTS_ADMIN}),
     # A whole donor's record, pink notes and opportunities included.
     JobKind.DONOR_PROFILE: frozenset({FUNDRAISING_READER}),
+    # Mailings are insights work: asked for, followed and read with INSIGHTS.
+    JobKind.MAILING_SEND: frozenset({Role.INSIGHTS}),
 }
 
 

@@ -26,6 +26,8 @@ from domain.fundraising.opportunities import Opportunity
 from domain.fundraising.pledges import Pledge
 from domain.fundraising.reminders import ReminderPolicy
 from domain.jobs import Job
+from domain.mailings.mailing import Mailing
+from domain.mailings.runs import MailingRun
 from domain.sales.catalogue import (
     Event,
     EventInstance,
@@ -233,6 +235,25 @@ class ErasureRepository(Protocol):
         their ledger entries, suppress the hashed addresses and record the erasure."""
 
 
+class MailingRepository(Protocol):
+    async def get(self, mailing_id: int) -> Mailing | None: ...
+    async def add(self, mailing: Mailing) -> None: ...
+    async def save(self, mailing: Mailing) -> None: ...
+    async def audience_exists(
+        self, *, segment_id: int | None = None, list_id: int | None = None
+    ) -> bool:
+        """Whether the segment or customer list is one of this organisation's that the
+        actor may use."""
+
+    async def active_run(self, mailing_id: int) -> MailingRun | None:
+        """The mailing's run that is scheduled or sending, if any."""
+
+    async def add_run(self, run: MailingRun) -> None: ...
+    async def cancel_run(self, run: MailingRun, reason: str) -> None:
+        """Store the run as cancelled, with what of it has not gone, and fail its job with
+        `reason`."""
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -260,6 +281,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository
     consent: ConsentRepository
     erasures: ErasureRepository
+    mailings: MailingRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

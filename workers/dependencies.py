@@ -9,6 +9,7 @@ from datetime import timedelta
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy import Engine
 
+from infra.auth.links import LinkSigner, link_secret
 from infra.db.job_progress import Holder
 from infra.mail import MailTransport
 from infra.settings import Settings
@@ -26,6 +27,13 @@ class WorkerDependencies:
     shutdown: Shutdown = field(default_factory=lambda: Shutdown(20.0))
     retries: RetrySchedule = field(default_factory=lambda: RetrySchedule.from_settings(Settings()))
     queue_prefix: str = "foyer"
+    # Signs the links in mailings (the same secret as the API's, which checks them), and
+    # where they point.
+    links: LinkSigner = field(default_factory=lambda: LinkSigner(uuid.uuid4().bytes))
+    public_url: str = "http://127.0.0.1:8000"
+    # Where a mailing's `mailto:` unsubscribe goes: the sender's address by default.
+    unsubscribe_mailbox: str = "no-reply@foyer.invalid"
+    max_attempts: int = 10
 
     @classmethod
     def from_settings(
@@ -39,6 +47,10 @@ class WorkerDependencies:
             Shutdown(settings.shutdown_grace_seconds),
             RetrySchedule.from_settings(settings),
             settings.queue_prefix,
+            LinkSigner(link_secret(settings.link_secret.get_secret_value(), settings.files_dir)),
+            settings.base_url,
+            settings.mail_from,
+            settings.job_max_attempts,
         )
 
     def holder(self) -> Holder:

@@ -8,7 +8,6 @@ re-run or a redelivered message finds the row there and queues nothing.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.marked_entries import mark_and_note, record_with_entry
 from infra.db.queries.consent import granted_at, grants
 from infra.db.reminder_limits import policy_for, reminder_history
 from infra.db.unit_of_work import outbox_row
@@ -264,28 +264,7 @@ _MARK = (
         failure_reason=bindparam("failure_reason"),
     )
 )
-_ENTRY_COLUMNS = (
-    "tenant_id",
-    "customer_id",
-    "type",
-    "summary",
-    "details",
-    "actor",
-    "occurred_at",
-    "subject_type",
-    "subject_id",
-    "opportunity_id",
-)
-# Mark and timeline entry as one statement, so atomic on its own: the entry is written only
-# with the mark. Built once: building it cost more than running it.
-_MARK_AND_NOTE = insert(t.timeline_entry).from_select(
-    _ENTRY_COLUMNS,
-    # Named apart from the columns: a parameter named like a column of the updated table
-    # would join the UPDATE's SET clause.
-    select(
-        *(bindparam(f"entry_{c}", type_=t.timeline_entry.c[c].type) for c in _ENTRY_COLUMNS)
-    ).select_from(_MARK.returning(f.pledge_reminder.c.id).cte("marked")),
-)
+_MARK_AND_NOTE = mark_and_note(_MARK, f.pledge_reminder.c.id)
 
 
 def record_outcome(
@@ -305,32 +284,18 @@ def record_outcome(
         "sent_at": now if outcome == "SENT" else None,
         "failure_reason": failure_reason,
     }
-    if summary is None:
-        with _transaction(db):
-            db.execute(_MARK, mark)
-        return
-    entry = {
-        "tenant_id": reminder.tenant_id,
-        "customer_id": reminder.customer_id,
-        "type": "PLEDGE_REMINDER",
-        "summary": summary,
-        "details": {"pledgeId": str(reminder.pledge_id), "number": str(reminder.number)},
-        "actor": "Foyer reminders",
-        "occurred_at": now,
-        "subject_type": "Pledge",
-        "subject_id": reminder.pledge_id,
-        "opportunity_id": reminder.opportunity_id,
-    }
-    if db.dialect.name == "postgresql":
-        db.execute(_MARK_AND_NOTE, {**mark, **{f"entry_{k}": v for k, v in entry.items()}})
-        return
-    with _transaction(db):
-        db.execute(_MARK, mark)
-        db.execute(insert(t.timeline_entry), entry)
-
-
-def _transaction(db: Connection) -> Any:
-    """A transaction, unless the connection commits each statement itself (read from its
-    options: asking the database would cost a round trip per reminder)."""
-    autocommit = db.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    return nullcontext() if autocommit else db.begin()
+    entry = None
+    if summary is not None:
+        entry = {
+            "tenant_id": reminder.tenant_id,
+            "customer_id": reminder.customer_id,
+            "type": "PLEDGE_REMINDER",
+            "summary": summary,
+            "details": {"pledgeId": str(reminder.pledge_id), "number": str(reminder.number)},
+            "actor": "Foyer reminders",
+            "occurred_at": now,
+            "subject_type": "Pledge",
+            "subject_id": reminder.pledge_id,
+            "opportunity_id": reminder.opportunity_id,
+        }
+    record_with_entry(db, _MARK, _MARK_AND_NOTE, mark, entry)

@@ -341,6 +341,7 @@ def all_tables() -> MetaData:
     import infra.db.consent_tables
     import infra.db.fundraising_tables
     import infra.db.login_tables
+    import infra.db.mailing_tables
     import infra.db.request_tables
     import infra.db.sales_tables  # noqa: F401
 
