@@ -19,9 +19,10 @@ from domain.actors import Actor
 from domain.customers.popup_notes import readable_colours
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
+from infra.db import mailing_tables as m
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import consent, details, fundraising, popup_notes, sales
+from infra.db.queries import consent, details, fundraising, mailings, popup_notes, sales
 from infra.db.queries.customers import customers_by_id
 from infra.db.snapshot import RequestReads
 
@@ -62,6 +63,11 @@ class Loaders:
         )
         self.wordings_by_preference = self._loader(consent.wordings_by_preference, {})
         self.consents_by_customer = self._loader(consent.latest_by_customer, {})
+        self.mailing_by_id = self._loader(
+            lambda db, tenant, ids: sales.rows_by_id(db, tenant, m.mailing, ids), None
+        )
+        self.runs_by_mailing = self._loader(mailings.runs_by_mailing, [])
+        self.counts_by_run = self._loader(mailings.counts_by_run, {})
         x, ev = c.partner_export, c.partner_export_event
         self.exports_by_partner = self._loader(
             lambda db, tenant, ids: fundraising.rows_by(

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from domain.consent.erasure import email_hash, needs_fresh_answer
-from domain.mailings.runs import DeliveryStatus, RunStatus
+from domain.mailings.runs import DeliveryStatus, RunStatus, mailing_figures
 from domain.mailings.values import Recipient, addressed_name, mailing_values, sent_summary
 from infra.auth.customer_links import (
     UNSUBSCRIBE_DAYS,
@@ -77,23 +77,12 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
         finished = sending.finish_run(db, run_id)
     if finished:
         sent = counts.get(DeliveryStatus.SENT.value, 0)
-        job_progress.succeed(engine, job_id, None, _done(counts), summary_of(counts))
+        job_progress.succeed(engine, job_id, None, _done(counts), mailing_figures(counts))
         log.info("Mailing run %s finished: %d sent", run_id, sent)
 
 
 def _done(counts: dict[str, int]) -> int:
     return sum(counts.get(s.value, 0) for s in (DeliveryStatus.SENT, DeliveryStatus.FAILED))
-
-
-def summary_of(counts: dict[str, int]) -> dict[str, int]:
-    """The run's deliveries by status, named as the job's summary names its figures
-    (`sent`, `skippedNoConsent`, …), every status present."""
-    return {_figure(status): counts.get(status.value, 0) for status in DeliveryStatus}
-
-
-def _figure(status: DeliveryStatus) -> str:
-    first, *rest = status.value.lower().split("_")
-    return first + "".join(word.title() for word in rest)
 
 
 def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> None:

@@ -122,3 +122,14 @@ async def cancel_mailing(uow: UnitOfWork, mailing_id: int) -> MailingRun:
     run.status, run.cancelled_by = RunStatus.CANCELLED, uow.actor.label
     await uow.mailings.cancel_run(run, f"Cancelled by {uow.actor.label}.")
     return run
+
+
+def mailing_figures(counts: dict[str, int]) -> dict[str, int]:
+    """A run's deliveries by status, named as a job's summary names its figures (`sent`,
+    `skippedNoConsent`, …), every status present."""
+    return {_figure(status): counts.get(status.value, 0) for status in DeliveryStatus}
+
+
+def _figure(status: DeliveryStatus) -> str:
+    first, *rest = status.value.lower().split("_")
+    return first + "".join(word.title() for word in rest)
