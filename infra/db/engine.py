@@ -6,6 +6,8 @@ in-process workers write to the same file from different threads.
 Every engine gives up on a connection that does not open, or a pooled one that does not come
 free, within its timeouts; the API's engine also bounds each statement, so a stalled database
 is an error to report rather than a request that hangs.
+
+Every engine resolves saved segments in the statements it runs (infra/segments/members.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from infra.segments import members as segment_members
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -77,6 +81,7 @@ def build_async_engine(
     engine = create_async_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
     if full.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
+    segment_members.install(engine.sync_engine)
     return engine
 
 
@@ -87,4 +92,5 @@ def build_sync_engine(
     engine = create_engine(full, echo=echo, **_engine_options(full, pool_size, timeouts))
     if full.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
+    segment_members.install(engine)
     return engine

@@ -113,6 +113,10 @@ order_item = Table(
     Column("returned_at", Moment),
     # Counts towards that opportunity's Received.
     Column("opportunity_id", Id, ForeignKey("opportunity.id"), index=True),
+    # Segments read items by kind (every donation of an organisation) and by performance
+    # (the tickets of a partner's events); the price rides along so a total needs no lookup.
+    Index("ix_order_item_kind", "tenant_id", "kind", "order_id", "price"),
+    Index("ix_order_item_instance", "instance_id", "order_id"),
 )
 
 order_soft_credit = Table(

@@ -1,0 +1,360 @@
+"""A criteria tree as one SQL condition on `customer.id`, with bound parameters only.
+
+Each criterion is `customer.id IN (a subquery of customer ids)`: uncorrelated, so PostgreSQL
+plans it as a (hashed) semi-join, and evaluated once per statement rather than once per
+customer; AND / OR / NOT combine them as written. Every subquery names the organisation, so
+no id of another organisation can match anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, not_, or_, select, true
+from sqlalchemy.sql.expression import ColumnElement
+
+from domain.consent.ledger import ConsentState
+from domain.sales.orders import ItemKind
+from domain.segments import criteria as k
+from domain.segments.rfm import RfmBands
+from infra.db import consent_tables as c
+from infra.db import fundraising_tables as f
+from infra.db import sales_tables as s
+from infra.db import tables as t
+from infra.segments.days import plus_days, start_of
+from infra.segments.rfm_sql import frequency_band, monetary_band, order_figures, recency_band
+
+person = t.customer.c
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What a tree is evaluated against: the organisation, the day, and its RFM bands."""
+
+    tenant_id: int
+    today: date
+    bands: RfmBands = field(default_factory=RfmBands)
+
+
+def members_condition(root: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
+    """Customers of the organisation the tree matches, without those inactive, erased or
+    deceased unless the tree names that state."""
+    asked = k.statuses_asked(root)
+    conditions = [person.tenant_id == at.tenant_id, condition(root, at)]
+    if k.CustomerStatus.INACTIVE not in asked:
+        conditions.append(person.active.is_(True))
+    if k.CustomerStatus.DECEASED not in asked:
+        conditions.append(person.date_of_death.is_(None))
+    if k.CustomerStatus.ERASED not in asked:
+        conditions.append(~person.id.in_(_erased(at)))
+    return and_(*conditions)
+
+
+def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
+    if isinstance(node, k.AllOf):
+        return and_(true(), *(condition(p, at) for p in node.parts))
+    if isinstance(node, k.AnyOf):
+        return or_(false(), *(condition(p, at) for p in node.parts))
+    if isinstance(node, k.NoneOf):
+        return not_(condition(node.part, at))
+    if isinstance(node, k.KindCriterion):
+        return person.kind == node.kind.value
+    if isinstance(node, k.StatusCriterion):
+        return _status(node, at)
+    if isinstance(node, k.ConsentCriterion) and node.state is ConsentState.NEVER_ASKED:
+        return ~person.id.in_(_answered(node, at))
+    if isinstance(node, k.HouseholdCriterion) and not node.in_household:
+        return ~person.id.in_(_household_members(node, at))
+    return person.id.in_(_LEAF[type(node)](node, at))
+
+
+def _status(node: k.StatusCriterion, at: Evaluation) -> ColumnElement[bool]:
+    if node.status is k.CustomerStatus.INACTIVE:
+        return person.active.is_(False)
+    if node.status is k.CustomerStatus.DECEASED:
+        return person.date_of_death.is_not(None)
+    return person.id.in_(_erased(at))
+
+
+def _erased(at: Evaluation) -> Any:
+    erasure = c.customer_erasure.c
+    return select(erasure.customer_id).where(erasure.tenant_id == at.tenant_id)
+
+
+def _moment_between(column: Any, period: k.Period | None, today: date) -> list[Any]:
+    """Conditions keeping `column` (a moment) within the period's days, inclusive."""
+    if period is None:
+        return []
+    since, until = period.bounds(today)
+    found = []
+    if since is not None:
+        found.append(column >= start_of(since))
+    if until is not None:
+        found.append(column < start_of(until + timedelta(days=1)))
+    return found
+
+
+def _within(value: Any, bounds: k.Range | None) -> list[Any]:
+    if bounds is None:
+        return []
+    found = []
+    if bounds.min is not None:
+        found.append(value >= bounds.min)
+    if bounds.max is not None:
+        found.append(value <= bounds.max)
+    return found
+
+
+# Consent -----------------------------------------------------------------------------------
+
+e = c.consent_entry.c
+
+
+def _entries_of(node: k.ConsentCriterion, at: Evaluation) -> Any:
+    """Ledger entries of the criterion's preference, or of the kind's preferences in use."""
+    query = select(e.customer_id).where(e.tenant_id == at.tenant_id, e.customer_id.is_not(None))
+    if node.preference_id is not None:
+        return query.where(e.preference_id == node.preference_id)
+    p = c.contact_preference.c
+    in_use = select(p.id).where(
+        p.tenant_id == at.tenant_id, p.kind == str(node.kind), p.retired.is_(False)
+    )
+    return query.where(e.preference_id.in_(in_use))
+
+
+def _consent(node: k.ConsentCriterion, at: Evaluation) -> Any:
+    """Customers whose latest entry (the highest id: the ledger is append-only) for the
+    preference, or for some preference of the kind, is in the state."""
+    later = c.consent_entry.alias("later")
+    return _entries_of(node, at).where(
+        e.state == node.state.value,
+        ~select(later.c.id)
+        .where(
+            later.c.tenant_id == at.tenant_id,
+            later.c.customer_id == e.customer_id,
+            later.c.preference_id == e.preference_id,
+            later.c.id > e.id,
+        )
+        .exists(),
+    )
+
+
+def _answered(node: k.ConsentCriterion, at: Evaluation) -> Any:
+    return _entries_of(node, at)
+
+
+# Bookings and donations ----------------------------------------------------------------------
+
+o, i = s.customer_order.c, s.order_item.c
+
+
+def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
+    ei, ev = s.event_instance.c, s.event.c
+    query = (
+        select(o.owner_id)
+        .select_from(s.order_item)
+        .join(s.customer_order, o.id == i.order_id)
+        .where(
+            i.tenant_id == at.tenant_id,
+            i.kind == ItemKind.TICKET.value,
+            i.returned_at.is_(None),
+        )
+    )
+    by_event = node.event_id is not None or node.partner_company_id is not None
+    if by_event or node.any_partner or node.performed is not None:
+        query = query.join(s.event_instance, ei.id == i.instance_id)
+    if by_event or node.any_partner:
+        query = query.join(s.event, ev.id == ei.event_id)
+    if node.event_id is not None:
+        query = query.where(ev.id == node.event_id)
+    if node.partner_company_id is not None:
+        query = query.where(ev.partner_company_id == node.partner_company_id)
+    if node.any_partner:
+        query = query.where(ev.partner_company_id.is_not(None))
+    query = query.where(*_moment_between(ei.starts_at, node.performed, at.today))
+    having = [
+        *_within(func.count(func.distinct(o.id)), node.orders),
+        *_within(func.count(), node.tickets),
+        *_within(func.sum(i.price), node.spend),
+    ]
+    if having:
+        return query.group_by(o.owner_id).having(and_(*having))
+    return query
+
+
+def campaign_and_below(tenant_id: int, campaign_id: int) -> Any:
+    """The campaign's id and those of its sub- and sub-sub-campaigns (three levels)."""
+    cc = f.campaign.c
+    children = select(cc.id).where(cc.tenant_id == tenant_id, cc.parent_id == campaign_id)
+    return select(cc.id).where(
+        cc.tenant_id == tenant_id,
+        or_(cc.id == campaign_id, cc.parent_id == campaign_id, cc.parent_id.in_(children)),
+    )
+
+
+def _donation(node: k.DonationCriterion, at: Evaluation) -> Any:
+    query = (
+        select(o.owner_id)
+        .select_from(s.order_item)
+        .join(s.customer_order, o.id == i.order_id)
+        .where(
+            i.tenant_id == at.tenant_id,
+            i.kind == ItemKind.DONATION.value,
+            i.returned_at.is_(None),
+            *_moment_between(o.ordered_at, node.given, at.today),
+            *_within(i.price, node.gift),
+        )
+    )
+    if node.fund_id is not None:
+        query = query.where(i.fund_id == node.fund_id)
+    if node.campaign_id is not None:
+        query = query.where(_towards_campaign(at.tenant_id, node.campaign_id))
+    if node.total is not None:
+        return query.group_by(o.owner_id).having(and_(*_within(func.sum(i.price), node.total)))
+    return query
+
+
+def _towards_campaign(tenant_id: int, campaign_id: int) -> Any:
+    """A donation counts towards a campaign through its opportunity, or as an instalment of a
+    pledge to it."""
+    campaigns = campaign_and_below(tenant_id, campaign_id)
+    opp, paid = f.opportunity.c, f.instalment_payment.c
+    inst, pledge = f.instalment.c, f.pledge.c
+    of_opportunities = select(opp.id).where(
+        opp.tenant_id == tenant_id, opp.campaign_id.in_(campaigns)
+    )
+    of_pledges = (
+        select(paid.order_item_id)
+        .join(f.instalment, inst.id == paid.instalment_id)
+        .join(f.pledge, pledge.id == inst.pledge_id)
+        .where(paid.tenant_id == tenant_id, pledge.campaign_id.in_(campaigns))
+    )
+    return or_(i.opportunity_id.in_(of_opportunities), i.id.in_(of_pledges))
+
+
+# Memberships ---------------------------------------------------------------------------------
+
+m, scheme = s.membership.c, s.membership_scheme.c
+
+
+def _memberships(at: Evaluation, scheme_id: int | None) -> Any:
+    query = (
+        select(m.customer_id)
+        .join(s.membership_scheme, scheme.id == m.scheme_id)
+        .where(m.tenant_id == at.tenant_id)
+    )
+    return query.where(m.scheme_id == scheme_id) if scheme_id is not None else query
+
+
+def current_now(today: date) -> ColumnElement[bool]:
+    """A membership current today: started, and not past its end and grace period (a renewed
+    one's successor is current from the day after it ends, so the grace does no harm)."""
+    return and_(m.starts_on <= today, plus_days(m.ends_on, scheme.grace_period_days) >= today)
+
+
+def _membership(node: k.MembershipCriterion, at: Evaluation) -> Any:
+    held = _memberships(at, node.scheme_id)
+    if node.state is k.MembershipState.CURRENT:
+        return held.where(current_now(at.today))
+    if node.state is k.MembershipState.LAPSED:
+        current = _memberships(at, node.scheme_id).where(current_now(at.today))
+        return held.where(m.starts_on <= at.today, m.customer_id.not_in(current))
+    later = s.membership.alias("later")
+    assert node.within_days is not None
+    return held.where(
+        current_now(at.today),
+        m.ends_on <= at.today + timedelta(days=node.within_days),
+        ~select(later.c.id)
+        .where(
+            later.c.customer_id == m.customer_id,
+            later.c.scheme_id == m.scheme_id,
+            later.c.starts_on > m.ends_on,
+        )
+        .exists(),
+    )
+
+
+# The rest ----------------------------------------------------------------------------------
+
+
+def _tag(node: k.TagCriterion, at: Evaluation) -> Any:
+    tag = t.customer_tag.c
+    return select(tag.customer_id).where(tag.tenant_id == at.tenant_id, tag.tag == node.tag)
+
+
+def _attribute(node: k.AttributeCriterion, at: Evaluation) -> Any:
+    a = t.customer_attribute.c
+    query = select(a.customer_id).where(a.tenant_id == at.tenant_id, a.key == node.key)
+    if not node.protected:
+        query = query.where(a.protected.is_(False))
+    return query.where(a.value == node.value) if node.value is not None else query
+
+
+def _opportunity(node: k.OpportunityCriterion, at: Evaluation) -> Any:
+    opp = f.opportunity.c
+    query = select(opp.customer_id).where(opp.tenant_id == at.tenant_id)
+    if node.stage_id is not None:
+        query = query.where(opp.stage_id == node.stage_id)
+    if node.owner_id is not None:
+        query = query.where(opp.owner_id == node.owner_id)
+    if node.campaign_id is not None:
+        query = query.where(opp.campaign_id.in_(campaign_and_below(at.tenant_id, node.campaign_id)))
+    return query.where(opp.open.is_(node.open)) if node.open is not None else query
+
+
+def _invitation(node: k.InvitationCriterion, at: Evaluation) -> Any:
+    inv = f.invitation.c
+    query = select(inv.customer_id).where(inv.tenant_id == at.tenant_id)
+    if node.instance_id is not None:
+        query = query.where(inv.instance_id == node.instance_id)
+    return query.where(inv.reply == node.reply.value) if node.reply is not None else query
+
+
+def _household_members(node: k.HouseholdCriterion, at: Evaluation) -> Any:
+    hm = t.household_member.c
+    query = select(hm.customer_id).where(hm.tenant_id == at.tenant_id)
+    if node.household_id is not None:
+        query = query.where(hm.household_id == node.household_id)
+    return query
+
+
+def _household(node: k.HouseholdCriterion, at: Evaluation) -> Any:
+    if node.primary is None:
+        return _household_members(node, at)
+    h = t.household.c
+    primaries = select(h.primary_householder_id).where(h.tenant_id == at.tenant_id)
+    if node.household_id is not None:
+        primaries = primaries.where(h.id == node.household_id)
+    if node.primary:
+        return primaries
+    hm = t.household_member.c
+    return _household_members(node, at).where(hm.customer_id.not_in(primaries))
+
+
+def _rfm(node: k.RfmCriterion, at: Evaluation) -> Any:
+    figures = order_figures(at.tenant_id).subquery("figures")
+    conditions = []
+    for bands, band in (
+        (node.recency, recency_band(figures.c.last_ordered_at, at.today, at.bands)),
+        (node.frequency, frequency_band(figures.c.orders, at.bands)),
+        (node.monetary, monetary_band(figures.c.spent, at.bands)),
+    ):
+        if bands:
+            conditions.append(band.in_(sorted(bands)))
+    return select(figures.c.customer_id).where(*conditions)
+
+
+_LEAF: dict[type, Any] = {
+    k.ConsentCriterion: _consent,
+    k.BookingCriterion: _booking,
+    k.DonationCriterion: _donation,
+    k.MembershipCriterion: _membership,
+    k.TagCriterion: _tag,
+    k.AttributeCriterion: _attribute,
+    k.OpportunityCriterion: _opportunity,
+    k.InvitationCriterion: _invitation,
+    k.HouseholdCriterion: _household,
+    k.RfmCriterion: _rfm,
+}
