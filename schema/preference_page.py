@@ -34,7 +34,9 @@ HEADERS = {
 
 
 def _render(status: int = 200, **values: Any) -> HTMLResponse:
-    html = page_templates.get_template("preferences.html").render(title="Your preferences", **values)
+    html = page_templates.get_template("preferences.html").render(
+        title="Your preferences", **values
+    )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 
 MailingRunStatus = strawberry.enum(
     DomainRunStatus,
+    name="MailingRunStatus",
     description="SCHEDULED (waiting for its time), SENDING, SENT (every recipient sent, "
     "skipped or failed) or CANCELLED.",
 )
 MailingDeliveryStatus = strawberry.enum(
     DomainDeliveryStatus,
+    name="MailingDeliveryStatus",
     description="QUEUED (not yet accepted by the mail server), SENT, FAILED (with a reason), "
     "CANCELLED (the run was cancelled first), or SKIPPED_ and why: NO_CONSENT (no GRANTED "
     "state for the mailing's preference at send time), NO_EMAIL, ERASED, DECEASED, INACTIVE, "
