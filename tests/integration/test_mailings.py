@@ -13,17 +13,19 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from domain.segments.criteria import ConsentCriterion, to_json
 from domain.consent.ledger import ConsentState
+from domain.segments.criteria import ConsentCriterion, to_json
 from infra.clock import utc_now
 from infra.composition import Runtime, build_runtime, start_worker
 from infra.db import insights_tables as i
 from infra.db import mailing_tables as m
 from infra.db import tables as t
+from infra.db.mailing_sending import reserve_pace
 from infra.scheduling import start_due_mailings
 from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
+from tests.integration.jobs import tenant_id
 from tests.integration.mailing_fixtures import (
     CANCEL,
     JOB,
@@ -248,3 +250,21 @@ async def test_an_empty_list_finishes_at_once(api: Api, sender: Runtime) -> None
 
     found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
     assert (found["status"], found["total"]) == ("SUCCEEDED", 0)
+
+
+async def test_workers_sending_for_one_organisation_share_its_pace(
+    api: Api, sender: Runtime
+) -> None:
+    engine, tenant = sender.sync_engine, tenant_id(sender.sync_engine, api.slug)
+    assert reserve_pace(engine, tenant, 100) is None  # no limit set
+    saved = await api.data(
+        "mutation { saveMailSettings(messagesPerSecond: 50) { errors { code } } }"
+    )
+    assert saved["saveMailSettings"]["errors"] == []
+
+    first = reserve_pace(engine, tenant, 100)  # as two workers' batches would
+    second = reserve_pace(engine, tenant, 100)
+
+    assert first is not None and second is not None
+    assert first[1] == second[1] == 1 / 50
+    assert (second[0] - first[0]).total_seconds() == pytest.approx(2.0, abs=0.01)
