@@ -75,14 +75,11 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
             return
         counts = sending.delivery_counts(db, run_id)
         finished = sending.finish_run(db, run_id)
+        total = sending.job_total(db, job_id)
     if finished:
         sent = counts.get(DeliveryStatus.SENT.value, 0)
-        job_progress.succeed(engine, job_id, None, _done(counts), mailing_figures(counts))
+        job_progress.succeed(engine, job_id, None, total, mailing_figures(counts))
         log.info("Mailing run %s finished: %d sent", run_id, sent)
-
-
-def _done(counts: dict[str, int]) -> int:
-    return sum(counts.get(s.value, 0) for s in (DeliveryStatus.SENT, DeliveryStatus.FAILED))
 
 
 def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> None:

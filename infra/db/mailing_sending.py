@@ -204,6 +204,12 @@ def unfinished(db: Connection, run_id: int) -> bool:
     )
 
 
+def job_total(db: Connection, job_id: int) -> int:
+    """How many deliveries the run had to send when it was resolved."""
+    total = db.execute(select(t.job.c.total).where(t.job.c.id == job_id)).scalar()
+    return int(total or 0)
+
+
 def finish_run(db: Connection, run_id: int) -> bool:
     """SENDING → SENT; False when it was cancelled or another batch finished it first."""
     r = m.mailing_run.c
