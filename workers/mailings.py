@@ -52,7 +52,9 @@ def run_mailing(deps: WorkerDependencies, job_id: int) -> None:
         run = recipients.run_of_job(db, job_id)
         if run is None:
             raise LookupError(f"Job {job_id} has no mailing run.")
-        if run.status is RunStatus.SCHEDULED and run.send_at > utc_now():
+        if run.status is RunStatus.SENT:
+            due = True  # finished, but its worker died before the job was marked
+        elif run.status is RunStatus.SCHEDULED and run.send_at > utc_now():
             # Sent early (a restart re-enqueues every unfinished job): the scheduler sends
             # it again when it is due.
             due = False
@@ -60,7 +62,7 @@ def run_mailing(deps: WorkerDependencies, job_id: int) -> None:
             due = recipients.start_sending(db, run)
         if due and not run.resolved:
             recipients.resolve(db, run)
-        if due:
+        if due and run.status is not RunStatus.SENT:
             recipients.dispatch(db, run, deps.lease, deps.max_attempts)
     if not due:
         job_progress.release(deps.engine, job_id, holder.delivery, send_again=False)
@@ -69,16 +71,16 @@ def run_mailing(deps: WorkerDependencies, job_id: int) -> None:
 
 
 def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
-    """Finish the run and its job once none of its deliveries is QUEUED."""
+    """Finish the run and its job once none of its deliveries is QUEUED (again, should
+    the job's mark have been lost after the run's)."""
     with engine.begin() as db:
         if sending.unfinished(db, run_id):
             return
         counts = sending.delivery_counts(db, run_id)
         finished = sending.finish_run(db, run_id)
         total = sending.job_total(db, job_id)
-    if finished:
+    if finished and job_progress.succeed(engine, job_id, None, total, mailing_figures(counts)):
         sent = counts.get(DeliveryStatus.SENT.value, 0)
-        job_progress.succeed(engine, job_id, None, total, mailing_figures(counts))
         log.info("Mailing run %s finished: %d sent", run_id, sent)
 
 

@@ -211,15 +211,15 @@ def job_total(db: Connection, job_id: int) -> int:
 
 
 def finish_run(db: Connection, run_id: int) -> bool:
-    """SENDING → SENT; False when it was cancelled or another batch finished it first."""
+    """SENDING → SENT; whether the run is SENT now (False: it was cancelled)."""
     r = m.mailing_run.c
-    return bool(
-        db.execute(
-            update(m.mailing_run)
-            .where(r.id == run_id, r.status == RunStatus.SENDING.value)
-            .values(status=RunStatus.SENT.value, finished_at=utc_now())
-        ).rowcount
+    db.execute(
+        update(m.mailing_run)
+        .where(r.id == run_id, r.status == RunStatus.SENDING.value)
+        .values(status=RunStatus.SENT.value, finished_at=utc_now())
     )
+    status = db.execute(select(r.status).where(r.id == run_id)).scalar_one()
+    return bool(status == RunStatus.SENT.value)
 
 
 def reserve_pace(engine: Engine, tenant_id: int, messages: int) -> tuple[datetime, float] | None:

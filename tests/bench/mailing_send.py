@@ -335,14 +335,13 @@ def main() -> None:
         with psycopg.connect(database.url, autocommit=True) as db:
             db.execute("VACUUM (ANALYZE)")
         time.sleep(3)  # the workers are up and idle
-        results = []
+        results: list[dict[str, float]] = []
+        messages: list[tuple[str, str, bytes]] = []
         for n in range(arguments.rounds):
             foyer = one_round(runtime, tenant, listed, count, arguments.recipients, workers)
-            messages = (
-                [samples.get(timeout=10) for _ in range(min(SAMPLES, arguments.recipients))]
-                if n == 0
-                else messages
-            )
+            if not messages:  # the first round's first messages, as the sink got them
+                wanted = min(SAMPLES, arguments.recipients)
+                messages = [samples.get(timeout=10) for _ in range(wanted)]
             sink_rate = ceiling(port, count, messages, arguments.recipients)
             foyer["sink_ceiling_per_second"] = sink_rate
             foyer["ratio_to_ceiling"] = foyer["per_second"] / sink_rate

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from domain.roles import Role
+from domain.segments.criteria import TagCriterion, to_json
+from infra.clock import utc_now
+from infra.db import insights_tables as i
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
 from tests.e2e.consent_fixtures import email_preference, save_preference
@@ -210,3 +213,32 @@ async def test_the_pace_is_between_one_and_ten_thousand_a_second_or_none(api: Ap
     assert (await api.data("{ mailMessagesPerSecond }"))["mailMessagesPerSecond"] == 50
     assert (await api.data(PACE, {"n": None}))["saveMailSettings"]["errors"] == []
     assert (await api.data("{ mailMessagesPerSecond }"))["mailMessagesPerSecond"] is None
+
+
+async def test_a_segment_of_someone_else_not_shared_cannot_be_mailed(api: Api) -> None:
+    preference = await email_preference(api)
+    mailing = (await create(api, mailing_input(preference)))["mailing"]["id"]
+    engine, now = api.runtime.sync_engine, utc_now()
+    with engine.begin() as db:
+        private = db.execute(
+            i.segment.insert()
+            .values(
+                tenant_id=tenant_id(engine, api.slug),
+                name="Mine",
+                description="",
+                criteria=to_json(TagCriterion("Friends")),
+                owner_kind="USER",
+                owner_id=10**9,
+                owner="a colleague",
+                shared=False,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(i.segment.c.id)
+        ).scalar_one()
+
+    refused = await api.data(SEND, {"m": mailing, "s": to_global_id("Segment", private)})
+
+    assert [(e["code"], e["field"]) for e in refused["sendMailing"]["errors"]] == [
+        ("NOT_FOUND", ["segmentId"])
+    ]
