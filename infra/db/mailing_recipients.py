@@ -117,7 +117,7 @@ def _status(run: Run, address: Any) -> Any:
         earlier.c.run_id != run.id,
         earlier.c.status.in_((DeliveryStatus.SENT.value, DeliveryStatus.QUEUED.value)),
     )
-    granted = preference_granted_at(customer.id, run.preference_id)
+    granted = preference_granted_at(run.tenant_id, customer.id, run.preference_id)
     return case(
         (erased, DeliveryStatus.SKIPPED_ERASED.value),
         (customer.date_of_death.is_not(None), DeliveryStatus.SKIPPED_DECEASED.value),

@@ -81,7 +81,7 @@ def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:
                 c.last_name,
                 c.name,
                 t.tenant.c.name.label("organisation"),
-                preference_granted_at(c.id, x.preference_id).label("granted_at"),
+                preference_granted_at(d.tenant_id, c.id, x.preference_id).label("granted_at"),
             )
             .join(m.mailing_run, r.id == d.run_id)
             .join(m.mailing, x.id == d.mailing_id)

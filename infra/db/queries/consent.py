@@ -101,23 +101,30 @@ def grants(customer_id: Any, kind: PreferenceKind) -> Any:
     return granted_at(customer_id, kind).is_not(None)
 
 
-def preference_granted_at(customer_id: Any, preference_id: Any) -> Any:
+def preference_granted_at(tenant_id: Any, customer_id: Any, preference_id: Any) -> Any:
     """When the customer granted this one preference, if its current state is GRANTED;
-    NULL otherwise (withdrawn, or never asked)."""
+    NULL otherwise (withdrawn, or never asked). Named by organisation, so that it reads one
+    range of the ledger's (tenant, customer, preference, id) index per customer."""
     return _still_granted(
-        customer_id, select(func.max(e.recorded_at)).where(e.preference_id == preference_id)
+        customer_id,
+        select(func.max(e.recorded_at)).where(
+            e.tenant_id == tenant_id, e.preference_id == preference_id
+        ),
+        tenant_id,
     )
 
 
-def _still_granted(customer_id: Any, statement: Any) -> Any:
+def _still_granted(customer_id: Any, statement: Any, tenant_id: Any = None) -> Any:
     """`statement` over the customer's ledger entries that are GRANTED and the latest for
     their preference, as a scalar subquery."""
     later = c.consent_entry.alias("later")
+    same_tenant = [] if tenant_id is None else [later.c.tenant_id == tenant_id]
     return statement.where(
         e.customer_id == customer_id,
         e.state == ConsentState.GRANTED.value,
         ~select(later.c.id)
         .where(
+            *same_tenant,
             later.c.customer_id == e.customer_id,
             later.c.preference_id == e.preference_id,
             later.c.id > e.id,
