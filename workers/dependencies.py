@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,7 +31,11 @@ class WorkerDependencies:
     queue_prefix: str = "foyer"
     # Signs the links in mailings (the same secret as the API's, which checks them), and
     # where they point.
-    links: LinkSigner = field(default_factory=lambda: LinkSigner(uuid.uuid4().bytes))
+    # Read when a mailing first needs it: a worker whose files folder is unusable still
+    # runs every other job (and says why those fail).
+    link_signer: Callable[[], LinkSigner] = field(
+        default_factory=lambda: functools.cache(lambda: LinkSigner(uuid.uuid4().bytes))
+    )
     public_url: str = "http://127.0.0.1:8000"
     # Where a mailing's `mailto:` unsubscribe goes: the sender's address by default.
     unsubscribe_mailbox: str = "no-reply@foyer.invalid"
@@ -47,11 +53,19 @@ class WorkerDependencies:
             Shutdown(settings.shutdown_grace_seconds),
             RetrySchedule.from_settings(settings),
             settings.queue_prefix,
-            LinkSigner(link_secret(settings.link_secret.get_secret_value(), settings.files_dir)),
+            functools.cache(
+                lambda: LinkSigner(
+                    link_secret(settings.link_secret.get_secret_value(), settings.files_dir)
+                )
+            ),
             settings.base_url,
             settings.mail_from,
             settings.job_max_attempts,
         )
+
+    @property
+    def links(self) -> LinkSigner:
+        return self.link_signer()
 
     def holder(self) -> Holder:
         """The lease holder for the delivery being processed: its message id, which its
