@@ -25,6 +25,7 @@ import domain.consent.events
 import domain.customers.events
 import domain.customers.popup_notes
 import domain.fundraising.events
+import domain.mailings.events
 import domain.sales.events  # noqa: F401
 from domain.consent.erasure import scrub
 from domain.events import Fact, as_json

@@ -34,6 +34,7 @@ class JobKind(StrEnum):
     PARTNER_EXPORT = "PARTNER_EXPORT"
     DONOR_PROFILE = "DONOR_PROFILE"
     SEGMENT_EXPORT = "SEGMENT_EXPORT"
+    MAILING_SEND = "MAILING_SEND"
 
 
 class JobStatus(StrEnum):
@@ -54,6 +55,7 @@ TASK_FOR_KIND = {
     JobKind.PARTNER_EXPORT: "export_for_partner",
     JobKind.DONOR_PROFILE: "render_donor_profile",
     JobKind.SEGMENT_EXPORT: "export_segment",
+    JobKind.MAILING_SEND: "send_mailing",
 }
 
 
@@ -76,6 +78,8 @@ _NEEDED = {
     JobKind.PARTNER_EXPORT: frozenset({Role.INSIGHTS_ADMIN}),
     # A whole donor's record, pink notes and opportunities included.
     JobKind.DONOR_PROFILE: frozenset({FUNDRAISING_READER}),
+    # Mailings are insights work: asked for, followed and read with INSIGHTS.
+    JobKind.MAILING_SEND: frozenset({Role.INSIGHTS}),
 }
 
 

@@ -26,6 +26,8 @@ from domain.fundraising.opportunities import Opportunity
 from domain.fundraising.pledges import Pledge
 from domain.fundraising.reminders import ReminderPolicy
 from domain.jobs import Job
+from domain.mailings.mailing import Mailing
+from domain.mailings.runs import MailingRun
 from domain.sales.catalogue import (
     Event,
     EventInstance,
@@ -244,6 +246,25 @@ class SegmentRepository(Protocol):
     async def set_bands(self, bands: RfmBands) -> None: ...
 
 
+class MailingRepository(Protocol):
+    async def get(self, mailing_id: int) -> Mailing | None: ...
+    async def add(self, mailing: Mailing) -> None: ...
+    async def save(self, mailing: Mailing) -> None: ...
+    async def audience_exists(
+        self, *, segment_id: int | None = None, list_id: int | None = None
+    ) -> bool:
+        """Whether the segment or customer list is one of this organisation's that the
+        actor may use."""
+
+    async def active_run(self, mailing_id: int) -> MailingRun | None:
+        """The mailing's run that is scheduled or sending, if any."""
+
+    async def add_run(self, run: MailingRun) -> None: ...
+    async def cancel_run(self, run: MailingRun, reason: str) -> None:
+        """Store the run as cancelled, with what of it has not gone, and fail its job with
+        `reason`."""
+
+
 class UnitOfWork(Protocol):
     actor: Actor
     customers: CustomerRepository
@@ -272,6 +293,7 @@ class UnitOfWork(Protocol):
     consent: ConsentRepository
     erasures: ErasureRepository
     segments: SegmentRepository
+    mailings: MailingRepository
 
     def today(self) -> date: ...
     def now(self) -> datetime: ...

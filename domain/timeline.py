@@ -52,6 +52,7 @@ class TimelineEntryType(StrEnum):
     PINK_NOTE_ADDED = "PINK_NOTE_ADDED"
     PINK_NOTE_EDITED = "PINK_NOTE_EDITED"
     PINK_NOTE_DELETED = "PINK_NOTE_DELETED"
+    MAILING_SENT = "MAILING_SENT"
 
 
 # The role that reads the subject of each type of entry; None where whoever may read the
@@ -97,6 +98,8 @@ READER_OF: dict[TimelineEntryType, Role | None] = {
     TimelineEntryType.PINK_NOTE_ADDED: FUNDRAISING_READER,
     TimelineEntryType.PINK_NOTE_EDITED: FUNDRAISING_READER,
     TimelineEntryType.PINK_NOTE_DELETED: FUNDRAISING_READER,
+    # An entry shows its mailing (name, subject), which is read with INSIGHTS.
+    TimelineEntryType.MAILING_SENT: Role.INSIGHTS,
 }
 
 

@@ -1,4 +1,5 @@
-"""The scheduler: once a day, for every organisation, a pledge-reminder run.
+"""The scheduler: once a day, for every organisation, a pledge-reminder run; and every tick,
+the mailings scheduled for now.
 
 Each run is a job (so staff can follow it) started through the outbox. A row per
 organisation and day is written first under a unique key: a second scheduler started by
@@ -12,13 +13,15 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.actors import ActorKind
 from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus, roles_needed
+from domain.mailings.runs import RunStatus
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
+from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.unit_of_work import outbox_row
 
@@ -75,6 +78,26 @@ def start_daily_runs(engine: Engine, today: date) -> int:
     return started
 
 
+def start_due_mailings(engine: Engine) -> int:
+    """Send the job of every mailing run whose time has come; return how many. The update
+    that takes a run checks it is still SCHEDULED, so two schedulers start it once."""
+    r = m.mailing_run.c
+    with engine.begin() as db:
+        due = db.execute(
+            update(m.mailing_run)
+            .where(r.status == RunStatus.SCHEDULED.value, r.send_at <= utc_now())
+            .values(status=RunStatus.SENDING.value)
+            .returning(r.tenant_id, r.job_id)
+        ).all()
+        if due:
+            task = TASK_FOR_KIND[JobKind.MAILING_SEND]
+            db.execute(
+                insert(t.outbox_message),
+                [outbox_row(row.tenant_id, task, {"job_id": row.job_id}) for row in due],
+            )
+    return len(due)
+
+
 class Scheduler:
     def __init__(
         self, engine: Engine, hour_utc: int, on_start: Callable[[], None] | None = None
@@ -85,11 +108,13 @@ class Scheduler:
 
     def tick(self) -> int:
         now = utc_now()
-        if now.hour < self.hour_utc:
-            return 0
-        started = start_daily_runs(self.engine, now.date())
-        if started:
-            log.info("Started %d reminder runs for %s", started, now.date())
+        mailings = start_due_mailings(self.engine)
+        if mailings:
+            log.info("Started %d scheduled mailings", mailings)
+        started = start_daily_runs(self.engine, now.date()) if now.hour >= self.hour_utc else 0
+        if started or mailings:
+            if started:
+                log.info("Started %d reminder runs for %s", started, now.date())
             if self._wake_relay is not None:
                 self._wake_relay()
         return started

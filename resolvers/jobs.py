@@ -10,8 +10,10 @@ from domain.customers.search import CustomerCriteria
 from domain.donor_profile import RequestDonorProfile
 from domain.errors import PermissionDenied
 from domain.jobs import Job, JobKind, may_read, request_job, roles_needed
+from domain.mailings.runs import mailing_figures
 from domain.roles import Role
 from infra.db.queries.jobs import job_row, reminder_outcomes
+from infra.db.queries.mailings import run_counts_of_job
 from resolvers.context import RequestContext
 from resolvers.customers import SEES_INACTIVE
 from resolvers.global_ids import parse_global_id
@@ -56,8 +58,13 @@ async def request_customer_export(context: RequestContext, criteria: CustomerCri
 
 async def run_figures(context: RequestContext, row: Any) -> dict[str, int]:
     """What a finished job counted, and for a reminder run how its reminders have gone
-    since (they are sent after the run ends): `sent` and `failed`."""
+    since (they are sent after the run ends): `sent` and `failed`; for a mailing, its
+    deliveries by status as they stand (`queued`, `sent`, `skippedNoConsent`, …)."""
     figures = dict(getattr(row, "summary", None) or {})
+    if row.kind == JobKind.MAILING_SEND and row.id is not None:
+        tenant_id, job_id = context.caller.tenant_id, row.id
+        counts = await context.reads.run(lambda db: run_counts_of_job(db, tenant_id, job_id))
+        figures |= mailing_figures(counts)
     if row.kind == JobKind.PLEDGE_REMINDERS and row.id is not None:
         tenant_id, job_id = context.caller.tenant_id, row.id
         outcomes = await context.reads.run(lambda db: reminder_outcomes(db, tenant_id, job_id))

@@ -20,9 +20,10 @@ from domain.actors import Actor
 from domain.customers.popup_notes import readable_colours
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
+from infra.db import mailing_tables as m
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries import consent, details, fundraising, popup_notes, sales
+from infra.db.queries import consent, details, fundraising, mailings, popup_notes, sales
 from infra.db.queries.customers import customers_by_id
 from infra.db.snapshot import RequestReads
 
@@ -119,6 +120,9 @@ class Loaders:
     consents_by_customer = _of(consent.latest_by_customer, {})
     exports_by_partner = _by(c.partner_export, "partner_company_id", c.partner_export.c.id.desc())
     events_by_export = _by(c.partner_export_event, "export_id", c.partner_export_event.c.id)
+    mailing_by_id = _by_id(m.mailing)
+    runs_by_mailing = _of(mailings.runs_by_mailing, [])
+    counts_by_run = _of(mailings.counts_by_run, {})
 
     # Fundraising
     figures_by_opportunity = _made(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import PermissionDenied
-from domain.roles import FUNDRAISING_READER
+from domain.roles import FUNDRAISING_READER, Role
 from domain.timeline import CUSTOMER
 from resolvers.context import RequestContext
 from resolvers.customers import customer_by_global_id, customer_type_name
@@ -28,6 +28,9 @@ FUNDRAISING_TYPES = frozenset(
         "Invitation",
     }
 )
+
+# Mailings are read with INSIGHTS (schema/mailings/queries.py) by id too.
+INSIGHTS_TYPES = frozenset({"Mailing"})
 
 
 async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | None:
@@ -55,6 +58,8 @@ async def load_object(context: RequestContext, type_name: str, pk: int) -> tuple
     open an object by type and id. None when it names nothing of ours."""
     if type_name in FUNDRAISING_TYPES and not context.caller.has(FUNDRAISING_READER):
         raise PermissionDenied(f"A {type_name} needs the {FUNDRAISING_READER} role.", ("id",))
+    if type_name in INSIGHTS_TYPES and not context.caller.has(Role.INSIGHTS):
+        raise PermissionDenied(f"A {type_name} needs the {Role.INSIGHTS} role.", ("id",))
     loaders = context.loaders
     by_type = {
         "Household": loaders.household_by_id,
@@ -79,6 +84,7 @@ async def load_object(context: RequestContext, type_name: str, pk: int) -> tuple
         "Activity": loaders.activity_by_id,
         "Invitation": loaders.invitation_by_id,
         "ContactPreference": loaders.preference_by_id,
+        "Mailing": loaders.mailing_by_id,
         # Only the colours the caller may see: a pink note is missing to anyone else.
         "PopUpNote": loaders.pop_up_note_by_id,
     }

@@ -9,6 +9,7 @@ from domain.consent.ledger import ConsentEntry
 from domain.consent.preferences import ContactPreference
 from domain.consent.self_service import customer_actor, page_preferences, save_page
 from domain.errors import NotFound, UserFacingError
+from infra.auth.customer_links import PREFERENCES_PAGE, preferences_url
 from infra.auth.links import LinkRefused
 from infra.clock import utc_now
 from infra.db.queries.jobs import tenant_row
@@ -17,7 +18,7 @@ from resolvers.context import RequestContext, Services
 
 __all__ = ["LinkRefused", "create_link", "load_page", "submit_page"]
 
-PAGE = "preferences"
+PAGE = PREFERENCES_PAGE
 FORM = "preferences-form"
 
 
@@ -38,9 +39,10 @@ async def create_link(context: RequestContext, customer_id: int) -> tuple[str, s
             raise NotFound("Customer", ("customerId",))
     services = context.services
     expires = utc_now() + timedelta(days=services.settings.preference_link_days)
-    claims = {"t": context.caller.tenant_id, "c": customer_id}
-    token = services.links.sign(PAGE, claims, expires)
-    return f"{services.settings.base_url}/preferences/{token}", expires.isoformat()
+    url = preferences_url(
+        services.links, services.settings.base_url, context.caller.tenant_id, customer_id, expires
+    )
+    return url, expires.isoformat()
 
 
 def _unit_of_work(services: Services, tenant_id: int, customer_id: int) -> SqlUnitOfWork:

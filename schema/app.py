@@ -43,6 +43,7 @@ from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
 from schema.limits import Limits
 from schema.preference_page import preference_routes
+from schema.unsubscribe_page import unsubscribe_routes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {".xlsx": XLSX, ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
@@ -229,6 +230,7 @@ def create_app(
         Route("/downloads/partner/{token}", partner_download),
         *graphiql_routes("/graphql"),
         *preference_routes(services),
+        *unsubscribe_routes(services),
     ]
     return Starlette(
         routes=routes,

@@ -29,6 +29,8 @@ from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
 from schema.jobs import JobMutation, JobQuery
 from schema.limits import Limits, QueryLimits, Validator, cached_validator
+from schema.mailings.mutations import MailingMutation
+from schema.mailings.queries import MailingQuery
 from schema.masking import MaskUnexpectedErrors
 from schema.moments import MOMENT
 from schema.node import Node
@@ -58,6 +60,7 @@ class Query(
     AccountQuery,
     ConsentQuery,
     SegmentQuery,
+    MailingQuery,
 ):
     @strawberry.field(
         description="Any object by its global id; null when there is none (in your organisation).",
@@ -94,6 +97,7 @@ class Mutation(
     ConsentMutation,
     SharingMutation,
     SegmentMutation,
+    MailingMutation,
 ):
     pass
 

@@ -20,7 +20,7 @@ from resolvers.context import Services
 from resolvers.preference_page import LinkRefused, load_page, submit_page
 
 MAX_FORM_BYTES = 64_000
-_templates = Environment(
+page_templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
@@ -34,7 +34,9 @@ HEADERS = {
 
 
 def _render(status: int = 200, **values: Any) -> HTMLResponse:
-    html = _templates.get_template("preferences.html").render(title="Your preferences", **values)
+    html = page_templates.get_template("preferences.html").render(
+        title="Your preferences", **values
+    )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 

@@ -30,6 +30,7 @@ from schema.fundraising.records import (
 )
 from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
 from schema.jobs import Job
+from schema.mailings.types import Mailing
 from schema.sales.catalogue import Event, EventInstance, Fund, MembershipScheme, PartnerCompany
 from schema.sales.money import Money
 from schema.sales.orders import Order, OrderItem
@@ -102,6 +103,7 @@ _PRESENTERS: dict[str, Any] = {
     "Activity": _plain(Activity.from_record),
     "Invitation": _plain(Invitation.from_record),
     "ContactPreference": _plain(ContactPreference.from_record),
+    "Mailing": _plain(Mailing.from_record),
     "PopUpNote": lambda row, info: _today(PopUpNote.from_record, row, info),
     "Segment": _plain(Segment.from_read),
     "CustomerList": _plain(CustomerList.from_record),
@@ -124,12 +126,14 @@ TimelineSubject = Annotated[
     | Activity
     | Invitation
     | PopUpNote
-    | ContactPreference,
+    | ContactPreference
+    | Mailing,
     strawberry.union(
         "TimelineSubject",
         description="What a timeline entry is about: the customer record itself for a change "
         "to it, otherwise the order, reservation, visit, opportunity, pledge, instalment, "
-        "legacy, activity, invitation, pop-up note or the contact preference answered. Null "
+        "legacy, activity, invitation, pop-up note, the contact preference answered or the "
+        "mailing sent. Null "
         "when it is gone (a deleted note).",
     ),
 ]

@@ -37,6 +37,7 @@ _LINKS = {
     "invitationId": "Invitation",
     "preferenceId": "ContactPreference",
     "popUpNoteId": "PopUpNote",
+    "mailingId": "Mailing",
 }
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy import Engine
 
+from infra.auth.links import LinkSigner, link_secret
 from infra.db.job_progress import Holder
 from infra.mail import MailTransport
 from infra.settings import Settings
@@ -26,6 +29,17 @@ class WorkerDependencies:
     shutdown: Shutdown = field(default_factory=lambda: Shutdown(20.0))
     retries: RetrySchedule = field(default_factory=lambda: RetrySchedule.from_settings(Settings()))
     queue_prefix: str = "foyer"
+    # Signs the links in mailings (the same secret as the API's, which checks them), and
+    # where they point.
+    # Read when a mailing first needs it: a worker whose files folder is unusable still
+    # runs every other job (and says why those fail).
+    link_signer: Callable[[], LinkSigner] = field(
+        default_factory=lambda: functools.cache(lambda: LinkSigner(uuid.uuid4().bytes))
+    )
+    public_url: str = "http://127.0.0.1:8000"
+    # Where a mailing's `mailto:` unsubscribe goes: the sender's address by default.
+    unsubscribe_mailbox: str = "no-reply@foyer.invalid"
+    max_attempts: int = 10
 
     @classmethod
     def from_settings(
@@ -39,7 +53,19 @@ class WorkerDependencies:
             Shutdown(settings.shutdown_grace_seconds),
             RetrySchedule.from_settings(settings),
             settings.queue_prefix,
+            functools.cache(
+                lambda: LinkSigner(
+                    link_secret(settings.link_secret.get_secret_value(), settings.files_dir)
+                )
+            ),
+            settings.base_url,
+            settings.mail_from,
+            settings.job_max_attempts,
         )
+
+    @property
+    def links(self) -> LinkSigner:
+        return self.link_signer()
 
     def holder(self) -> Holder:
         """The lease holder for the delivery being processed: its message id, which its

@@ -8,6 +8,7 @@ from dramatiq.middleware import Retries
 from workers.customer_export import export_customers
 from workers.dependencies import WorkerDependencies
 from workers.donor_profile import render_donor_profile
+from workers.mailings import run_mailing, send_mailing_batch
 from workers.partner_export import export_for_partner
 from workers.pledge_reminders import run_pledge_reminders, send_pledge_reminders
 from workers.retry_policy import RetryPolicy
@@ -40,9 +41,17 @@ def declare_actors(broker: dramatiq.Broker, deps: WorkerDependencies) -> None:
     def export_segment_actor(job_id: int) -> None:
         export_segment(deps, job_id)
 
+    def send_mailing_actor(job_id: int) -> None:
+        run_mailing(deps, job_id)
+
+    def send_mailing_batch_actor(delivery_ids: list[int]) -> None:
+        send_mailing_batch(deps, delivery_ids)
+
     for function, name, queue, time_limit in (
         (run_pledge_reminders_actor, "run_pledge_reminders", "reminders", TIME_LIMIT_MS),
         (send_pledge_reminders_actor, "send_pledge_reminders", "mail", 5 * 60 * 1000),
+        (send_mailing_actor, "send_mailing", "reminders", TIME_LIMIT_MS),
+        (send_mailing_batch_actor, "send_mailing_batch", "mail", 5 * 60 * 1000),
         (export_customers_actor, "export_customers", "exports", TIME_LIMIT_MS),
         (export_for_partner_actor, "export_for_partner", "exports", TIME_LIMIT_MS),
         (render_donor_profile_actor, "render_donor_profile", "exports", TIME_LIMIT_MS),

@@ -25,7 +25,7 @@ import pika.exceptions
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa
 
-from infra.db import job_progress, reminder_leases
+from infra.db import job_progress, mailing_sending, reminder_leases
 from infra.mail import MailNotSent
 from infra.settings import Settings
 
@@ -126,6 +126,8 @@ class RetryPolicy(dramatiq.Middleware):
             self._quietly(job_progress.postpone, self.engine, int(job_id), holder, seconds)
         if reminder_ids := message.kwargs.get("reminder_ids"):
             self._quietly(reminder_leases.postpone, self.engine, reminder_ids, holder, seconds)
+        if delivery_ids := message.kwargs.get("delivery_ids"):
+            self._quietly(mailing_sending.postpone, self.engine, delivery_ids, holder, seconds)
 
     @staticmethod
     def _quietly(mark: Any, *arguments: Any) -> None:

@@ -24,10 +24,11 @@ if TYPE_CHECKING:
     from domain.ports import UnitOfWork
 
 PAGE_LABEL = "The customer, on their preferences page"
+UNSUBSCRIBE_LABEL = "The customer, through an unsubscribe link"
 
 
-def customer_actor(tenant_id: int, customer_id: int) -> Actor:
-    return Actor(ActorKind.CUSTOMER, customer_id, PAGE_LABEL, tenant_id, frozenset())
+def customer_actor(tenant_id: int, customer_id: int, label: str = PAGE_LABEL) -> Actor:
+    return Actor(ActorKind.CUSTOMER, customer_id, label, tenant_id, frozenset())
 
 
 def shown_preferences(
@@ -79,3 +80,19 @@ async def save_page(
     if not answers:
         return []
     return await record_consents(uow, customer_id, answers, ConsentSource.CUSTOMER_ACCOUNT)
+
+
+async def unsubscribe(uow: UnitOfWork, customer_id: int, preference_id: int) -> bool:
+    """Withdraw the preference a mailing was sent under, from its unsubscribe link; False
+    (and nothing written) when the customer does not grant it now, so a second click, or a
+    mail scanner's, changes nothing. A retired preference sends nothing any more: there is
+    nothing to withdraw."""
+    preference = await uow.consent.preference(preference_id)
+    entry = (await uow.consent.latest(customer_id)).get(preference_id)
+    if preference is None or preference.retired:
+        return False
+    if entry is None or entry.state is not ConsentState.GRANTED:
+        return False
+    answer = Answer(preference_id, False, preference.version)
+    await record_consents(uow, customer_id, (answer,), ConsentSource.UNSUBSCRIBE_LINK)
+    return True

@@ -8,7 +8,6 @@ re-run or a redelivered message finds the row there and queues nothing.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,9 +22,10 @@ from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
+from infra.db.marked_entries import mark_and_note, record_with_fact
 from infra.db.queries.consent import granted_at, grants
 from infra.db.reminder_limits import policy_for, reminder_history
-from infra.db.unit_of_work import change_row, entry_row, outbox_row
+from infra.db.unit_of_work import outbox_row
 
 ACTOR = "Foyer reminders"
 __all__ = ["policy_for", "queue_reminders", "record_outcome", "reminders_to_send"]
@@ -266,47 +266,7 @@ _MARK = (
         failure_reason=bindparam("failure_reason"),
     )
 )
-_ENTRY_COLUMNS = (
-    "tenant_id",
-    "customer_id",
-    "type",
-    "summary",
-    "details",
-    "actor",
-    "occurred_at",
-    "recorded_at",
-    "subject_type",
-    "subject_id",
-    "opportunity_id",
-)
-_CHANGE_COLUMNS = ("tenant_id", "kind", "facts", "actor", "recorded_at")
-
-
-def _parameters(table: Any, prefix: str, columns: tuple[str, ...]) -> list[Any]:
-    # Named apart from the columns: a parameter named like a column of the updated table
-    # would join the UPDATE's SET clause.
-    return [bindparam(f"{prefix}_{c}", type_=table.c[c].type) for c in columns]
-
-
-# Mark, fact and timeline entry as one statement, so atomic on its own: the fact and its
-# entry are written only with the mark. Built once: building it cost more than running it.
-_CHANGED = (
-    insert(t.record_change)
-    .from_select(
-        _CHANGE_COLUMNS,
-        select(*_parameters(t.record_change, "change", _CHANGE_COLUMNS)).select_from(
-            _MARK.returning(f.pledge_reminder.c.id).cte("marked")
-        ),
-    )
-    .returning(t.record_change.c.id)
-    .cte("changed")
-)
-_MARK_AND_NOTE = insert(t.timeline_entry).from_select(
-    (*_ENTRY_COLUMNS, "change_id"),
-    select(*_parameters(t.timeline_entry, "entry", _ENTRY_COLUMNS), _CHANGED.c.id).select_from(
-        _CHANGED
-    ),
-)
+_MARK_AND_NOTE = mark_and_note(_MARK, f.pledge_reminder.c.id)
 
 
 def record_outcome(
@@ -326,33 +286,5 @@ def record_outcome(
         "sent_at": now if outcome == "SENT" else None,
         "failure_reason": failure_reason,
     }
-    if sent is None:
-        with _transaction(db):
-            db.execute(_MARK, mark)
-        return
-    change = change_row(reminder.tenant_id, sent, ACTOR, now)
-    [timeline_entry] = sent.timeline_entries()
-    entry = entry_row(reminder.tenant_id, timeline_entry, ACTOR, now)
-    if db.dialect.name == "postgresql":
-        db.execute(
-            _MARK_AND_NOTE,
-            {
-                **mark,
-                **{f"change_{k}": change[k] for k in _CHANGE_COLUMNS},
-                **{f"entry_{k}": entry[k] for k in _ENTRY_COLUMNS},
-            },
-        )
-        return
-    with _transaction(db):
-        db.execute(_MARK, mark)
-        entry["change_id"] = db.scalar(
-            insert(t.record_change).values(change).returning(t.record_change.c.id)
-        )
-        db.execute(insert(t.timeline_entry), entry)
-
-
-def _transaction(db: Connection) -> Any:
-    """A transaction, unless the connection commits each statement itself (read from its
-    options: asking the database would cost a round trip per reminder)."""
-    autocommit = db.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    return nullcontext() if autocommit else db.begin()
+    done = None if sent is None else (reminder.tenant_id, sent, ACTOR, now)
+    record_with_fact(db, _MARK, _MARK_AND_NOTE, mark, done)

@@ -362,6 +362,7 @@ def all_tables() -> MetaData:
     import infra.db.fundraising_tables
     import infra.db.insights_tables
     import infra.db.login_tables
+    import infra.db.mailing_tables
     import infra.db.request_tables
     import infra.db.sales_tables  # noqa: F401
 

@@ -37,6 +37,7 @@ from infra.db.repositories.fundraising import (
 )
 from infra.db.repositories.households import SqlHouseholdRepository
 from infra.db.repositories.jobs import SqlJobRepository
+from infra.db.repositories.mailings import SqlMailingRepository
 from infra.db.repositories.memberships import (
     SqlMembershipRepository,
     SqlReservationRepository,
@@ -152,6 +153,7 @@ class SqlUnitOfWork:
         self.erasures = SqlErasureRepository(self._connection, tenant_id, self.actor.label)
         self.pop_up_notes = SqlPopUpNoteRepository(self._connection, tenant_id)
         self.segments = SqlSegmentRepository(self._connection, tenant_id)
+        self.mailings = SqlMailingRepository(self._connection, self.actor)
         self._sales_repositories(self._connection, tenant_id)
         return self
 

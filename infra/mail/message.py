@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.charset import QP, Charset
@@ -62,7 +63,10 @@ def build_message(
     text = _part(mail.text, "plain")
     message: Message = text
     if mail.html is not None:
-        message = MIMEMultipart("alternative")
+        # A boundary of 128 random bits cannot occur in the parts by chance; left to the
+        # generator, it compiles a regular expression per message to check that it does
+        # not, which cost more than building the rest of a mailing's message.
+        message = MIMEMultipart("alternative", boundary=f"=_foyer_{secrets.token_hex(16)}")
         message.attach(text)
         message.attach(_part(mail.html, "html"))
     message["From"] = formataddr(parseaddr(sender), "utf-8")

@@ -18,3 +18,8 @@ def test_fundraising_entries_are_read_only_with_opportunities() -> None:
         assert TimelineEntryType(kind) not in sales
         assert TimelineEntryType(kind) in fundraiser
     assert TimelineEntryType.TICKETS in sales
+
+
+def test_a_mailing_on_the_timeline_is_read_with_insights_as_the_mailing_is() -> None:
+    assert TimelineEntryType.MAILING_SENT in readable_types({Role.INSIGHTS})
+    assert TimelineEntryType.MAILING_SENT not in readable_types({Role.SALES, Role.OPPORTUNITIES})

@@ -92,31 +92,50 @@ def granted_at(customer_id: Any, kind: PreferenceKind) -> Any:
     """When the customer last granted a preference of this kind in use that they still
     grant (its latest ledger entry, the highest id: the ledger is append-only, is GRANTED);
     NULL when they grant none. A scalar subquery over the customer's range of the ledger."""
-    later = c.consent_entry.alias("later")
     p = c.contact_preference.c
-    return (
+    return _still_granted(
+        customer_id,
         select(func.max(e.recorded_at))
         .join(c.contact_preference, p.id == e.preference_id)
-        .where(
-            e.customer_id == customer_id,
-            e.state == ConsentState.GRANTED.value,
-            p.kind == kind.value,
-            p.retired.is_(False),
-            ~select(later.c.id)
-            .where(
-                later.c.customer_id == e.customer_id,
-                later.c.preference_id == e.preference_id,
-                later.c.id > e.id,
-            )
-            .exists(),
-        )
-        .scalar_subquery()
+        .where(p.kind == kind.value, p.retired.is_(False)),
     )
 
 
 def grants(customer_id: Any, kind: PreferenceKind) -> Any:
     """Whether the customer currently grants some preference of this kind in use."""
     return granted_at(customer_id, kind).is_not(None)
+
+
+def preference_granted_at(tenant_id: Any, customer_id: Any, preference_id: Any) -> Any:
+    """When the customer granted this one preference, if its current state is GRANTED;
+    NULL otherwise (withdrawn, or never asked). Named by organisation, so that it reads one
+    range of the ledger's (tenant, customer, preference, id) index per customer."""
+    return _still_granted(
+        customer_id,
+        select(func.max(e.recorded_at)).where(
+            e.tenant_id == tenant_id, e.preference_id == preference_id
+        ),
+        tenant_id,
+    )
+
+
+def _still_granted(customer_id: Any, statement: Any, tenant_id: Any = None) -> Any:
+    """`statement` over the customer's ledger entries that are GRANTED and the latest for
+    their preference, as a scalar subquery."""
+    later = c.consent_entry.alias("later")
+    same_tenant = [] if tenant_id is None else [later.c.tenant_id == tenant_id]
+    return statement.where(
+        e.customer_id == customer_id,
+        e.state == ConsentState.GRANTED.value,
+        ~select(later.c.id)
+        .where(
+            *same_tenant,
+            later.c.customer_id == e.customer_id,
+            later.c.preference_id == e.preference_id,
+            later.c.id > e.id,
+        )
+        .exists(),
+    ).scalar_subquery()
 
 
 # The parameters of the consent questions' statement.

@@ -1,7 +1,7 @@
 """segments, customer lists and RFM bands; order item indexes for segments
 
 Revision ID: 5e6d7a8b9c01
-Revises: 9a4c1e2d7b35
+Revises: 3f6b2d9e8c41
 Create Date: 2026-12-01 22:10:29.111324
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import infra.db.moment
 
 revision = "5e6d7a8b9c01"
-down_revision = "9a4c1e2d7b35"
+down_revision = "3f6b2d9e8c41"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,247 @@
+"""Sending a batch of a mailing run's deliveries, in the database: lease the batch to one
+delivery of its message, read what each mail needs, mark each delivery as it goes (with its
+timeline entry), count the run's progress, and finish the run when nothing is left.
+
+A delivery is marked SENT only after the mail server accepted it, in its own statement:
+killed at any point, a worker leaves at most the one mail it was handing over unmarked,
+and that one is sent again with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
+
+from domain.events import Fact
+from domain.mailings.runs import DeliveryStatus, RunStatus
+from infra.clock import utc_now
+from infra.db import mailing_tables as m
+from infra.db import sales_tables as s
+from infra.db import tables as t
+from infra.db.job_progress import Holder
+from infra.db.marked_entries import mark_and_note, record_with_fact
+from infra.db.queries.consent import preference_granted_at
+
+d = m.mailing_delivery.c
+QUEUED = DeliveryStatus.QUEUED.value
+
+
+def claim(db: Connection, delivery_ids: list[int], holder: Holder) -> list[int]:
+    """Lease to `holder` the QUEUED deliveries of the batch no other delivery holds."""
+    now = utc_now()
+    free = or_(
+        d.lease_holder.is_(None), d.lease_holder == holder.delivery, d.lease_expires_at < now
+    )
+    claimed = db.execute(
+        update(m.mailing_delivery)
+        .where(d.id.in_(delivery_ids), d.status == QUEUED, free)
+        .values(lease_expires_at=now + holder.lease, lease_holder=holder.delivery)
+        .returning(d.id)
+    )
+    return sorted(claimed.scalars())
+
+
+def renew(db: Connection, delivery_ids: list[int], holder: Holder, seconds: float = 0) -> None:
+    db.execute(
+        update(m.mailing_delivery)
+        .where(d.id.in_(delivery_ids), d.lease_holder == holder.delivery, d.status == QUEUED)
+        .values(lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds))
+    )
+
+
+def postpone(engine: Engine, delivery_ids: list[int], holder: Holder, seconds: float) -> None:
+    with engine.begin() as db:
+        renew(db, delivery_ids, holder, seconds)
+
+
+def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:
+    """What each mail of the batch needs, in id order, for those still QUEUED: the
+    recipient, the mailing and its run, and whether they grant its preference now (a
+    withdrawal since the run started counts)."""
+    x, r, c = m.mailing.c, m.mailing_run.c, t.customer.c
+    return list(
+        db.execute(
+            select(
+                d.id,
+                d.tenant_id,
+                d.run_id,
+                d.customer_id,
+                d.address,
+                r.status.label("run_status"),
+                r.job_id,
+                x.id.label("mailing_id"),
+                x.name.label("mailing_name"),
+                x.subject,
+                x.html_body,
+                x.text_body,
+                x.preference_id,
+                c.title,
+                c.first_name,
+                c.last_name,
+                c.name,
+                t.tenant.c.name.label("organisation"),
+                preference_granted_at(d.tenant_id, c.id, x.preference_id).label("granted_at"),
+            )
+            .join(m.mailing_run, r.id == d.run_id)
+            .join(m.mailing, x.id == d.mailing_id)
+            .join(t.customer, c.id == d.customer_id)
+            .join(t.tenant, t.tenant.c.id == d.tenant_id)
+            .where(d.id.in_(delivery_ids), d.status == QUEUED)
+            .order_by(d.id)
+        ).all()
+    )
+
+
+def memberships(db: Connection, tenant_id: int, customer_ids: list[int], today: date) -> dict:
+    """Each customer's current membership (the one ending last): scheme and end."""
+    x, scheme = s.membership.c, s.membership_scheme.c
+    rows = db.execute(
+        select(x.customer_id, scheme.name, x.ends_on)
+        .join(s.membership_scheme, scheme.id == x.scheme_id)
+        .where(
+            x.tenant_id == tenant_id,
+            x.customer_id.in_(customer_ids),
+            x.starts_on <= today,
+            x.ends_on >= today,
+        )
+        .order_by(x.customer_id, x.ends_on.desc())
+    )
+    found: dict[int, Any] = {}
+    for row in rows:
+        found.setdefault(row.customer_id, row)
+    return found
+
+
+def next_bookings(db: Connection, tenant_id: int, customer_ids: list[int], now: datetime) -> dict:
+    """Each customer's next booked performance still to come (tickets not returned)."""
+    o, i, instance, event = s.customer_order.c, s.order_item.c, s.event_instance.c, s.event.c
+    rows = db.execute(
+        select(o.owner_id, event.name, instance.starts_at)
+        .join(s.order_item, i.order_id == o.id)
+        .join(s.event_instance, instance.id == i.instance_id)
+        .join(s.event, event.id == instance.event_id)
+        .where(
+            o.tenant_id == tenant_id,
+            o.owner_id.in_(customer_ids),
+            i.kind == "TICKET",
+            i.returned_at.is_(None),
+            instance.starts_at > now,
+        )
+        .order_by(o.owner_id, instance.starts_at)
+    )
+    found: dict[int, Any] = {}
+    for row in rows:
+        found.setdefault(row.owner_id, row)
+    return found
+
+
+_MARK = (
+    update(m.mailing_delivery)
+    .where(d.id == bindparam("delivery_id"), d.status == QUEUED)
+    .values(
+        status=bindparam("outcome"),
+        sent_at=bindparam("sent_at"),
+        failure_reason=bindparam("reason"),
+        lease_holder=None,
+        lease_expires_at=None,
+    )
+)
+_MARK_AND_NOTE = mark_and_note(_MARK, d.id)
+
+
+def record(
+    db: Connection,
+    delivery_id: int,
+    outcome: DeliveryStatus,
+    sent: tuple[int, Fact, str, datetime] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Mark the delivery (a SENT one with its fact and timeline entry: `sent` is the
+    organisation, the fact, the actor and when): committed at once, so a worker that dies
+    on the next one has not lost this one."""
+    now = utc_now()
+    parameters = {
+        "delivery_id": delivery_id,
+        "outcome": outcome.value,
+        "sent_at": now if outcome is DeliveryStatus.SENT else None,
+        "reason": reason,
+    }
+    record_with_fact(db, _MARK, _MARK_AND_NOTE, parameters, sent)
+
+
+def cancel_held(db: Connection, delivery_ids: list[int], holder: Holder) -> int:
+    return db.execute(
+        update(m.mailing_delivery)
+        .where(d.id.in_(delivery_ids), d.lease_holder == holder.delivery, d.status == QUEUED)
+        .values(status=DeliveryStatus.CANCELLED.value, lease_holder=None, lease_expires_at=None)
+    ).rowcount
+
+
+def count_progress(db: Connection, job_id: int, done: int, lease: timedelta) -> None:
+    """The batch's deliveries done, and the run job's heartbeat: while batches finish, its
+    lease holds; when they all stop (lost), it runs out and the sweeper sends the run job
+    again, which hands over what is left."""
+    j = t.job.c
+    db.execute(
+        update(t.job)
+        .where(j.id == job_id, j.status == "RUNNING")
+        .values(progress=j.progress + done, lease_expires_at=utc_now() + lease)
+    )
+
+
+def counts_statement(run_id: int) -> Any:
+    return select(d.status, func.count()).where(d.run_id == run_id).group_by(d.status)
+
+
+def delivery_counts(db: Connection, run_id: int) -> dict[str, int]:
+    return {status: count for status, count in db.execute(counts_statement(run_id)).all()}
+
+
+def unfinished(db: Connection, run_id: int) -> bool:
+    return (
+        db.execute(select(d.id).where(d.run_id == run_id, d.status == QUEUED).limit(1)).first()
+        is not None
+    )
+
+
+def job_total(db: Connection, job_id: int) -> int:
+    """How many deliveries the run had to send when it was resolved."""
+    total = db.execute(select(t.job.c.total).where(t.job.c.id == job_id)).scalar()
+    return int(total or 0)
+
+
+def finish_run(db: Connection, run_id: int) -> bool:
+    """SENDING → SENT; whether the run is SENT now (False: it was cancelled)."""
+    r = m.mailing_run.c
+    db.execute(
+        update(m.mailing_run)
+        .where(r.id == run_id, r.status == RunStatus.SENDING.value)
+        .values(status=RunStatus.SENT.value, finished_at=utc_now())
+    )
+    status = db.execute(select(r.status).where(r.id == run_id)).scalar_one()
+    return bool(status == RunStatus.SENT.value)
+
+
+def reserve_pace(engine: Engine, tenant_id: int, messages: int) -> tuple[datetime, float] | None:
+    """When this batch may start and the seconds between its messages, under the
+    organisation's limit (messages per second; None: no limit). The window is reserved in
+    the organisation's row, so every worker sending for it keeps to one pace together."""
+    x = m.mail_settings.c
+    with engine.begin() as db:
+        statement = select(m.mail_settings).where(x.tenant_id == tenant_id)
+        if db.dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = db.execute(statement).first()
+        if row is None or not row.messages_per_second:
+            return None
+        now = utc_now()
+        start = max(now, row.next_send_at or now)
+        interval = 1 / row.messages_per_second
+        db.execute(
+            update(m.mail_settings)
+            .where(x.tenant_id == tenant_id)
+            .values(next_send_at=start + timedelta(seconds=interval * messages))
+        )
+        return start, interval

@@ -1,0 +1,1 @@
+"""Mailings in the API."""

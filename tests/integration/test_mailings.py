@@ -1,0 +1,274 @@
+"""A mailing to a thousand customers through a real SMTP server (aiosmtpd on loopback): each
+consenting one gets exactly one message, with its unsubscribe headers; everyone else is
+skipped and counted by why; each recipient's timeline shows it; a second run of the same
+mailing sends nobody anything twice; a run can be cancelled and scheduled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select, update
+
+from domain.consent.ledger import ConsentState
+from domain.segments.criteria import ConsentCriterion, to_json
+from infra.clock import utc_now
+from infra.composition import Runtime, build_runtime, start_worker
+from infra.db import insights_tables as i
+from infra.db import mailing_tables as m
+from infra.db import tables as t
+from infra.db.mailing_sending import reserve_pace
+from infra.scheduling import start_due_mailings
+from infra.settings import Settings
+from resolvers.global_ids import to_global_id
+from tests.conftest import Api
+from tests.integration.jobs import tenant_id
+from tests.integration.mailing_fixtures import (
+    CANCEL,
+    JOB,
+    audience,
+    create_mailing,
+    deliveries,
+    freeze_list,
+    job_finished,
+    job_pk,
+    send,
+    settle,
+)
+from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
+from tests.integration.test_pledge_reminders import delete_queues
+
+CUSTOMERS = 1_000
+TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [MAILING_SENT]) {
+  edges { node { summary subject { __typename ... on Mailing { name } } } } } } }"""
+DELIVERIES = """query($id: ID!, $s: [MailingDeliveryStatus!]) { mailing(id: $id) {
+  runs { status counts { status count } }
+  deliveries(status: $s, first: 100) { edges { node { status address messageId } }
+  pageInfo { hasNextPage } } } }"""
+
+
+@pytest.fixture(scope="module")
+def mailbox(settings: Settings) -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    with smtp_server(box, port):
+        yield box, port
+
+
+@pytest.fixture(scope="module")
+async def sender(settings: Settings, mailbox: tuple[Mailbox, int]) -> AsyncIterator[Runtime]:
+    prefix = settings.queue_prefix + "-mailings"
+    url = SecretStr(f"smtp://{HOST}:{mailbox[1]}")
+    built = build_runtime(settings.model_copy(update={"smtp_url": url, "queue_prefix": prefix}))
+    worker = start_worker(built, threads=2)
+    yield built
+    worker.stop()
+    await built.close()
+    delete_queues(settings, prefix)
+
+
+def arrived(mailbox: Mailbox, rows: list) -> Counter[str]:
+    ids = {f"<mailing-delivery-{r.id}@foyer>" for r in rows}
+    return Counter(
+        str(x.message["Message-ID"]) for x in mailbox.received if x.message["Message-ID"] in ids
+    )
+
+
+async def test_a_mailing_reaches_each_consenting_customer_exactly_once_and_counts_the_rest(
+    api: Api, sender: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, CUSTOMERS)
+    erased = next(iter(people.expected))
+    reference = (
+        engine.connect()
+        .execute(select(t.customer.c.reference).where(t.customer.c.id == erased))
+        .scalar_one()
+    )
+    erase = """mutation($id: ID!, $r: String!) { eraseCustomer(customerId: $id, reason: "asked",
+      confirmReference: $r) { errors { message } } }"""
+    gone = await api.data(erase, {"id": to_global_id("Individual", erased), "r": reference})
+    if gone["eraseCustomer"]["errors"]:  # an Organisation
+        gone = await api.data(erase, {"id": to_global_id("Organisation", erased), "r": reference})
+    assert gone["eraseCustomer"]["errors"] == []
+    expected = {k: v for k, v in people.expected.items() if k != erased}
+    mailing = await create_mailing(api, people.preference)
+
+    started = await send(api, mailing, people.list_id)
+    assert started["errors"] == [] and started["run"]["status"] == "SENDING"
+    job = job_pk(started["job"])
+    settle(sender, job_finished(engine, job))
+
+    rows = deliveries(engine, people.tenant_id)
+    sent = {r.customer_id: r.address for r in rows if r.status == "SENT"}
+    assert sent == expected
+    counts = arrived(mailbox[0], rows)
+    assert len(counts) == len(expected) and set(counts.values()) == {1}
+    statuses = Counter(r.status for r in rows)
+    assert statuses["SKIPPED_ERASED"] == 1 and statuses["SKIPPED_DECEASED"] > 0
+    assert statuses["SKIPPED_INACTIVE"] > 0 and statuses["SKIPPED_NO_EMAIL"] > 0
+    assert statuses["SKIPPED_NO_CONSENT"] > 0 and sum(statuses.values()) == CUSTOMERS
+    found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
+    figures = {f["name"]: f["value"] for f in found["summary"]}
+    assert found["status"] == "SUCCEEDED" and found["progress"] == found["total"] == len(expected)
+    assert figures["sent"] == len(expected) and figures["queued"] == 0
+    assert figures["skippedNoConsent"] == statuses["SKIPPED_NO_CONSENT"]
+
+    first_sent = next(r.id for r in rows if r.status == "SENT")
+    one = next(
+        x.message
+        for x in mailbox[0].received
+        if x.message["Message-ID"] == f"<mailing-delivery-{first_sent}@foyer>"
+    )
+    assert one["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https, mailto = [part.strip(" <>") for part in one["List-Unsubscribe"].split(",")]
+    assert "/unsubscribe/" in https and mailto.startswith("mailto:")
+    html = one.get_body(("html",)).get_content()
+    text = one.get_body(("plain",)).get_content()
+    assert "/preferences/" in html and "/preferences/" in text and "Dear " in text
+    customer = next(iter(expected))
+    kind = (
+        "Individual"
+        if engine.connect()
+        .execute(select(t.customer.c.kind).where(t.customer.c.id == customer))
+        .scalar_one()
+        == "INDIVIDUAL"
+        else "Organisation"
+    )
+    timeline = await api.data(TIMELINE, {"id": to_global_id(kind, customer)})
+    [entry] = [e["node"] for e in timeline["customer"]["timeline"]["edges"]]
+    assert entry["subject"] == {"__typename": "Mailing", "name": "Spring season"}
+    assert expected[customer] in entry["summary"]
+    listed = await api.data(DELIVERIES, {"id": mailing, "s": ["SKIPPED_DECEASED"]})
+    nodes = [e["node"] for e in listed["mailing"]["deliveries"]["edges"]]
+    assert {n["status"] for n in nodes} == {"SKIPPED_DECEASED"}
+    assert len(nodes) == statuses["SKIPPED_DECEASED"]
+
+    again = await send(api, mailing, people.list_id)  # the same mailing, the same people
+    settle(sender, job_finished(engine, job_pk(again["job"])))
+    second = [r for r in deliveries(engine, people.tenant_id) if r.run_id != rows[0].run_id]
+    assert Counter(r.status for r in second)["SKIPPED_ALREADY_SENT"] == len(expected)
+    assert not any(r.status == "SENT" for r in second)
+    assert set(arrived(mailbox[0], rows).values()) == {1}
+
+
+async def test_a_segment_is_resolved_when_the_run_starts(
+    api: Api, sender: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 60, seed=5)
+    criteria = ConsentCriterion(ConsentState.GRANTED, preference_id=people.preference["pk"])
+    now = utc_now()
+    with engine.begin() as db:
+        segment = db.execute(
+            i.segment.insert()
+            .values(
+                tenant_id=people.tenant_id,
+                name="Granting email",
+                description="",
+                criteria=to_json(criteria),
+                owner_kind="API_KEY",
+                owner_id=0,
+                owner="test",
+                shared=True,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(i.segment.c.id)
+        ).scalar_one()
+    mailing = await create_mailing(api, people.preference)
+
+    started = await send(api, mailing, s=to_global_id("Segment", segment))
+    settle(sender, job_finished(engine, job_pk(started["job"])))
+
+    rows = deliveries(engine, people.tenant_id)
+    assert {r.customer_id for r in rows if r.status == "SENT"} == set(people.expected)
+    assert set(arrived(mailbox[0], rows).values()) == {1}
+
+
+async def test_cancelling_stops_the_run_and_fails_its_job_with_who_cancelled(
+    api: Api, sender: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 30, seed=11)
+    mailing = await create_mailing(api, people.preference)
+    later = (utc_now() + timedelta(hours=1)).isoformat()
+    started = await send(api, mailing, people.list_id, at=later)
+    assert started["run"]["status"] == "SCHEDULED"
+
+    busy = await send(api, mailing, people.list_id)
+    cancelled = (await api.data(CANCEL, {"m": mailing}))["cancelMailing"]
+    again = (await api.data(CANCEL, {"m": mailing}))["cancelMailing"]
+
+    assert busy["errors"][0]["code"] == "CONFLICT"
+    assert cancelled["errors"] == []
+    assert cancelled["mailing"]["runs"][0]["status"] == "CANCELLED"
+    assert again["errors"][0]["code"] == "CONFLICT"
+    found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
+    assert found["status"] == "FAILED" and "Cancelled by" in found["error"]
+    sender.relay.relay_once()
+    assert start_due_mailings(engine) == 0
+    assert deliveries(engine, people.tenant_id) == []
+
+
+async def test_a_scheduled_run_waits_for_its_time_then_the_scheduler_starts_it(
+    api: Api, sender: Runtime, mailbox: tuple[Mailbox, int]
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 30, seed=13)
+    mailing = await create_mailing(api, people.preference)
+    started = await send(
+        api, mailing, people.list_id, at=(utc_now() + timedelta(hours=2)).isoformat()
+    )
+    job = job_pk(started["job"])
+
+    def handed_back() -> bool:  # the early message was taken, and the job handed back
+        with engine.connect() as db:
+            row = db.execute(select(t.job).where(t.job.c.id == job)).one()
+        return row.attempts >= 1 and row.status == "PENDING" and row.lease_holder is None
+
+    settle(sender, handed_back)
+
+    assert deliveries(engine, people.tenant_id) == []
+    r = m.mailing_run.c
+    with engine.begin() as db:  # two hours pass
+        db.execute(update(m.mailing_run).where(r.job_id == job).values(send_at=utc_now()))
+    assert start_due_mailings(engine) == 1
+    assert start_due_mailings(engine) == 0  # a second scheduler starts nothing
+    settle(sender, job_finished(engine, job))
+
+    rows = deliveries(engine, people.tenant_id)
+    assert {x.customer_id for x in rows if x.status == "SENT"} == set(people.expected)
+
+
+async def test_an_empty_list_finishes_at_once(api: Api, sender: Runtime) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 3, seed=17)
+    mailing = await create_mailing(api, people.preference)
+    empty = freeze_list(engine, people.tenant_id, [], "Nobody")
+
+    started = await send(api, mailing, empty)
+    settle(sender, job_finished(engine, job_pk(started["job"])))
+
+    found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
+    assert (found["status"], found["total"]) == ("SUCCEEDED", 0)
+
+
+async def test_workers_sending_for_one_organisation_share_its_pace(
+    api: Api, sender: Runtime
+) -> None:
+    engine, tenant = sender.sync_engine, tenant_id(sender.sync_engine, api.slug)
+    assert reserve_pace(engine, tenant, 100) is None  # no limit set
+    saved = await api.data(
+        "mutation { saveMailSettings(messagesPerSecond: 50) { errors { code } } }"
+    )
+    assert saved["saveMailSettings"]["errors"] == []
+
+    first = reserve_pace(engine, tenant, 100)  # as two workers' batches would
+    second = reserve_pace(engine, tenant, 100)
+
+    assert first is not None and second is not None
+    assert first[1] == second[1] == 1 / 50
+    assert (second[0] - first[0]).total_seconds() == pytest.approx(2.0, abs=0.01)
