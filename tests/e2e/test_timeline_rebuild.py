@@ -10,15 +10,21 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from domain.fundraising.events import PledgeReminderSent
+from domain.mailings.events import MailingSent
+from domain.mailings.runs import DeliveryStatus
 from domain.timeline import TimelineEntryType
+from infra.clock import utc_now
 from infra.db import fundraising_tables as f
+from infra.db import mailing_sending
+from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.reminder_queue import record_outcome, reminders_to_send, sending_connection
 from infra.db.timeline_rebuild import comparable, rebuild_timeline
 from infra.settings import Settings
+from resolvers.global_ids import parse_global_id
 from tests.conftest import Api
 from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.fundraising_fixtures import (
@@ -198,6 +204,82 @@ def send_the_reminders(api: Api) -> None:
             record_outcome(db, reminder, "SENT", sent)
 
 
+def pk(global_id: str) -> int:
+    parsed = parse_global_id(global_id)
+    assert parsed is not None
+    return parsed[1]
+
+
+def mail_the_donor(api: Api, donor: str, preference: dict[str, Any]) -> None:
+    """One mailing delivered to the donor and marked sent as the mailing worker marks it,
+    with its fact and timeline entry (workers/mailings.py; the sending itself is tested in
+    tests/integration/test_mailings.py)."""
+    now, tenant, customer = utc_now(), tenant_of(api), pk(donor)
+    with api.runtime.sync_engine.begin() as db:
+        job = db.execute(
+            insert(t.job)
+            .values(
+                tenant_id=tenant,
+                kind="MAILING_SEND",
+                status="RUNNING",
+                parameters={},
+                progress=0,
+                total=1,
+                requested_by="test",
+                attempts=1,
+                created_at=now,
+            )
+            .returning(t.job.c.id)
+        ).scalar_one()
+        mailing = db.execute(
+            insert(m.mailing)
+            .values(
+                tenant_id=tenant,
+                name="Spring season",
+                subject="Spring at the Playhouse",
+                html_body="<p>Hello</p>",
+                preference_id=pk(preference["id"]),
+                created_by="test",
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(m.mailing.c.id)
+        ).scalar_one()
+        run = db.execute(
+            insert(m.mailing_run)
+            .values(
+                tenant_id=tenant,
+                mailing_id=mailing,
+                job_id=job,
+                list_id=None,
+                send_at=now,
+                status="SENDING",
+                requested_by="test",
+                created_at=now,
+            )
+            .returning(m.mailing_run.c.id)
+        ).scalar_one()
+        delivery = db.execute(
+            insert(m.mailing_delivery)
+            .values(
+                tenant_id=tenant,
+                run_id=run,
+                mailing_id=mailing,
+                customer_id=customer,
+                status="QUEUED",
+                address="dora@example.org",
+                created_at=now,
+            )
+            .returning(m.mailing_delivery.c.id)
+        ).scalar_one()
+    fact = MailingSent(customer, mailing, "Spring season", "Spring at Dora's", "dora@example.org")
+    with sending_connection(api.runtime.sync_engine) as db:
+        mailing_sending.record(
+            db, delivery, DeliveryStatus.SENT, (tenant, fact, "Foyer mailings", utc_now())
+        )
+        db.commit()
+
+
 async def notes_and_consent(api: Api, donor: str) -> None:
     for colour in ("BLUE", "PINK"):
         values = {"customerId": donor, "colour": colour, "text": f"A {colour.lower()} note"}
@@ -207,6 +289,7 @@ async def notes_and_consent(api: Api, donor: str) -> None:
         ok(await mutate(api, DELETE, {"id": note["id"]}))
     news = await email_preference(api)
     assert (await answer(api, donor, (news, True)))["errors"] == []
+    mail_the_donor(api, donor, news)
     assert (await answer(api, donor, (news, False), source="PHONE"))["errors"] == []
 
 
