@@ -24,6 +24,7 @@ from schema.customers.types import (
     Organisation,
 )
 from schema.errors import read
+from schema.execution import PlainFieldsExecution
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
@@ -100,6 +101,7 @@ def build_schema(limits: Limits) -> FoyerSchema:
         mutation=Mutation,
         types=[Individual, Organisation],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: MOMENT}),
+        execution_context_class=PlainFieldsExecution,
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
