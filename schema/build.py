@@ -24,7 +24,7 @@ from schema.customers.types import (
     Organisation,
 )
 from schema.errors import read
-from schema.execution import PlainFieldsExecution
+from schema.execution import PlainFieldsExecution, call_plain_resolvers_directly
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
@@ -96,7 +96,7 @@ class FoyerSchema(strawberry.Schema):
 def build_schema(limits: Limits) -> FoyerSchema:
     # Built once: its cache of validation results is shared by every request.
     validator = cached_validator(limits.validation_budget)
-    return FoyerSchema(
+    schema = FoyerSchema(
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
@@ -112,3 +112,5 @@ def build_schema(limits: Limits) -> FoyerSchema:
             MaskUnexpectedErrors,
         ],
     )
+    call_plain_resolvers_directly(schema)
+    return schema

@@ -90,3 +90,44 @@ def _coerced(coerce: Any, value: Any) -> Any:
         return coerce(value)
     except Exception:
         return None
+
+
+def call_plain_resolvers_directly(schema: Any) -> None:
+    """Give each field whose resolver needs nothing of strawberry's wrapper (no argument,
+    no field extension such as a permission check, no exception handler) a resolver that
+    calls it straight away: `Opportunity.stage`, `Customer.emails`, `Node.id`…
+
+    Strawberry's own resolver converts arguments, works out by reflection which of
+    `self`, `info` and `root` the method takes, and chains field extensions, for every
+    value of every such field; for these there is nothing to convert or chain, so the
+    answer is the method's, with the same Info. Fields with extensions keep strawberry's
+    path, so every role check still runs."""
+    converter = schema.schema_converter
+    if getattr(converter, "_exception_handler_specs", None):
+        return
+    info_class = schema.config.info_class
+    for named in schema._schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for field in named.fields.values():
+            direct = _direct_resolver(field, info_class)
+            if direct is not None:
+                field.resolve = direct
+
+
+def _direct_resolver(field: GraphQLField, info_class: Any) -> Any:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    if resolver is None or definition.extensions or definition.arguments or field.args:
+        return None
+    if resolver.parent_parameter or resolver.root_parameter or resolver.self_parameter is None:
+        return None
+    method = resolver.wrapped_func
+    if resolver.info_parameter is None:
+        return lambda source, _info: method(source)
+    name = resolver.info_parameter.name
+
+    def resolve(source: Any, info: Any) -> Any:
+        return method(source, **{name: info_class(_raw_info=info, _field=definition)})
+
+    return resolve
