@@ -24,6 +24,7 @@ from schema.customers.types import (
 )
 from schema.documents import ParsedOnce
 from schema.errors import read
+from schema.execution import PlainFieldsExecution, call_plain_resolvers_directly
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
@@ -121,6 +122,7 @@ def build_schema(limits: Limits) -> FoyerSchema:
         mutation=Mutation,
         types=[Individual, Organisation],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: MOMENT}),
+        execution_context_class=PlainFieldsExecution,
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.
         extensions=[
@@ -132,4 +134,5 @@ def build_schema(limits: Limits) -> FoyerSchema:
         ],
     )
     validator = cached_validator(schema._schema, limits.validation_budget)
+    call_plain_resolvers_directly(schema)
     return schema

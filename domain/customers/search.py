@@ -4,6 +4,11 @@ A record is indexed under the folded words of its name, its emails, the digits o
 its postcodes without spaces and its reference. A query matches when every word is the
 prefix of one of a record's terms, or when the whole query, spaces and punctuation removed,
 is (so "SW1A 1AA", "020 7946 0000" and "C-104233" work as typed).
+
+Each term is also stored under its prefixes of up to SHORT_PREFIX characters, so a word that
+short is found by equality, in listing order, a page at a time, however many records start
+with it ("smi" at a million customers); a longer word is found through its first
+SHORT_PREFIX characters, in the same order, and then checked against the terms themselves.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ _COMPACT_DROP = re.compile(r"[\s\-().+/,]+")
 # Prefixes shorter than this match too much to be useful and cost a scan.
 MIN_TERM_LENGTH = 1
 MAX_QUERY_WORDS = 5
+SHORT_PREFIX = 8
 
 
 def compact(text: str) -> str:
@@ -38,6 +44,17 @@ def terms_for(customer: Customer) -> set[str]:
         terms.add(compact(customer.reference))
         terms.add(customer.reference.removeprefix("C-"))
     return {t for t in terms if t}
+
+
+def indexed_terms(customer: Customer) -> set[str]:
+    """What a record is stored under: its terms and their prefixes up to SHORT_PREFIX."""
+    terms = terms_for(customer)
+    return terms | {t[:n] for t in terms for n in range(1, min(len(t), SHORT_PREFIX) + 1)}
+
+
+def is_short(word: str) -> bool:
+    """Whether `word` is stored as it is (a term or a prefix), so equality finds it."""
+    return len(word) <= SHORT_PREFIX
 
 
 @dataclass(frozen=True)

@@ -173,18 +173,14 @@ customer_search_term = Table(
     metadata,
     Column("tenant_id", Id, ForeignKey("tenant.id"), primary_key=True),
     Column("term", Term, primary_key=True),
-    Column(
-        "customer_id",
-        Id,
-        ForeignKey("customer.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    Column("customer_id", Id, ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True),
     # The customer's sort key, copied onto each of its terms: a search page is then the
     # first rows of one index range sorted by this, without reading the customer row of
     # every match (tens of thousands for a common name at a million customers).
     Column("sort_key", Term, nullable=False),
     Index("ix_customer_search_term_listing", "tenant_id", "term", "sort_key", "customer_id"),
+    # One customer's terms, to check a word longer than the stored prefixes.
+    Index("ix_customer_search_term_customer_term", "customer_id", "term"),
 )
 
 relationship_type = Table(

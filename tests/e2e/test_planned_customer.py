@@ -29,6 +29,7 @@ FIELDS = {
     "household": "... on Individual { household { name } }",
     "individual": "... on Individual { title firstName lastName dateOfDeath }",
 }
+REFERENCE = "query($id: ID!) { node(id: $id) { ... on Customer { reference } } }"
 WITH_LISTS = """{ customers(first: 100) { edges { node { id
   relationships(includeEnded: true) { id } emails { address } phones { number }
   addresses { line1 } tags attributes { key } } } } }"""
@@ -46,12 +47,15 @@ async def related_customer(api: Api) -> str:
     return best["id"]  # type: ignore[no-any-return]
 
 
-def both_ways(fields: list[str]) -> tuple[str, str, str]:
-    """Planned by id, planned in a page, and through the dataloaders."""
+def both_ways(fields: list[str]) -> tuple[str, str, str, str]:
+    """Planned by id, planned in a page, planned in a searched page, and through the
+    dataloaders."""
     selection = "id " + " ".join(FIELDS[f] for f in fields)
     return (
         f"query($id: ID!) {{ customer(id: $id) {{ {selection} }} }}",
         f"{{ customers(first: 100) {{ edges {{ node {{ {selection} }} }} }} }}",
+        f"""query($search: String!) {{ customers(search: $search, first: 100) {{
+            edges {{ node {{ {selection} }} }} }} }}""",
         f"query($id: ID!) {{ node(id: $id) {{ ... on Customer {{ {selection} }} }} }}",
     )
 
@@ -60,13 +64,28 @@ async def test_customer_by_id_with_emails_addresses_and_relationships_is_one_sta
     api: Api, statements: StatementCounter
 ) -> None:
     customer = await related_customer(api)
-    planned, _, _ = both_ways(["emails", "addresses", "relationships"])
+    planned, _, _, _ = both_ways(["emails", "addresses", "relationships"])
     await api.data("{ viewer { name } }")  # the caller is known
     statements.count = 0
 
     found = (await api.data(planned, {"id": customer}))["customer"]
 
     assert found["relationships"] and found["emails"] is not None
+    assert statements.count == 1
+
+
+async def test_a_page_of_100_customers_with_emails_and_addresses_is_one_statement(
+    api: Api, statements: StatementCounter
+) -> None:
+    generate(api, 120)
+    _, listing, _, _ = both_ways(["reference", "displayName", "emails", "addresses"])
+    await api.data("{ __typename }")  # the caller is known
+    statements.count = 0
+
+    page = [e["node"] for e in (await api.data(listing))["customers"]["edges"]]
+
+    assert len(page) == 100
+    assert any(c["emails"] for c in page) and any(c["addresses"] for c in page)
     assert statements.count == 1
 
 
@@ -81,12 +100,17 @@ async def test_the_planned_customer_is_what_the_dataloaders_answer(
 ) -> None:
     if not hasattr(api, "related"):
         api.related = await related_customer(api)  # type: ignore[attr-defined]
-    by_id, in_page, loaded = both_ways(fields)
+        known = await api.data(REFERENCE, {"id": api.related})  # type: ignore[attr-defined]
+        api.related_reference = known["node"]["reference"]  # type: ignore[attr-defined]
+    by_id, in_page, in_search, loaded = both_ways(fields)
     variables: dict[str, Any] = {"id": api.related}  # type: ignore[attr-defined]
+    reference = {"search": api.related_reference}  # type: ignore[attr-defined]
 
     from_plan = (await api.data(by_id, variables))["customer"]
     page = [e["node"] for e in (await api.data(in_page))["customers"]["edges"]]
+    found = [e["node"] for e in (await api.data(in_search, reference))["customers"]["edges"]]
     from_loaders = (await api.data(loaded, variables))["node"]
 
     assert from_plan == from_loaders
     assert [c for c in page if c["id"] == api.related] == [from_loaders]  # type: ignore[attr-defined]
+    assert [c for c in found if c["id"] == api.related] == [from_loaders]  # type: ignore[attr-defined]

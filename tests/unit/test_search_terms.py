@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 
 from domain.customers.contact import Address, Email, Phone
 from domain.customers.customer import Customer, CustomerKind
-from domain.customers.search import SearchQuery, prefix_upper_bound, terms_for
+from domain.customers.search import (
+    SHORT_PREFIX,
+    SearchQuery,
+    indexed_terms,
+    is_short,
+    prefix_upper_bound,
+    terms_for,
+)
 from domain.text import fold
 
 
@@ -52,3 +59,18 @@ def test_a_query_of_several_words_also_matches_as_one_compact_term() -> None:
 def test_every_string_with_the_prefix_falls_inside_the_range(prefix: str, rest: str) -> None:
     bound = prefix_upper_bound(prefix)
     assert prefix <= prefix + rest < bound
+
+
+def test_a_record_is_stored_under_its_terms_and_their_short_prefixes() -> None:
+    person = Customer(CustomerKind.INDIVIDUAL, first_name="Li", last_name="Smith")
+    assert indexed_terms(person) == {"l", "li", "s", "sm", "smi", "smit", "smith"}
+
+
+@given(st.text(alphabet="abcdefgh", min_size=1, max_size=9))
+def test_every_word_a_term_starts_with_is_stored_or_starts_with_a_stored_short_prefix(
+    last_name: str,
+) -> None:
+    stored = indexed_terms(Customer(CustomerKind.INDIVIDUAL, last_name=last_name))
+    for length in range(1, len(last_name) + 1):
+        word = last_name[:length]
+        assert (word in stored) if is_short(word) else (word[:SHORT_PREFIX] in stored)

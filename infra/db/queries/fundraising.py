@@ -14,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, func, literal, select
+from sqlalchemy import Integer, Select, Table, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.fundraising.opportunities import DashboardFilter
@@ -101,6 +102,24 @@ async def figures_by_opportunity(
     return figures_from(ids, results)
 
 
+# The dashboard's filters, by the opportunity column each restricts.
+_FILTERS = ("owner_id", "stage_id", "campaign_id", "open", "customer_id")
+
+
+@cache
+def _opportunity_page(
+    filters: tuple[str, ...], after: bool, with_columns: tuple[Any, ...]
+) -> Select[Any]:
+    """The page's statement for this form (which filters, a cursor or none, which more
+    columns), built once per process; every value is a bound parameter."""
+    statement = select(f.opportunity, *with_columns).where(o.tenant_id == bindparam("tenant_id"))
+    for name in filters:
+        statement = statement.where(o[name] == bindparam(name))
+    if after:
+        statement = statement.where(o.id < bindparam("after_id", type_=Id))
+    return statement.order_by(o.id.desc()).limit(bindparam("size", type_=Integer))
+
+
 async def opportunity_page(
     db: AsyncConnection,
     tenant_id: int,
@@ -112,21 +131,15 @@ async def opportunity_page(
 ) -> Page[Any]:
     """Opportunities, newest first; `with_columns` (and the `parameters` they need): more
     of each one (infra/db/queries/dashboard.py)."""
-    statement = select(f.opportunity, *with_columns).where(o.tenant_id == tenant_id)
-    statement = statement.order_by(o.id.desc())
-    for column, value in (
-        (o.owner_id, where.owner_id),
-        (o.stage_id, where.stage_id),
-        (o.campaign_id, where.campaign_id),
-        (o.open, where.open),
-        (o.customer_id, where.customer_id),
-    ):
-        if value is not None:
-            statement = statement.where(column == value)
+    values = {"tenant_id": tenant_id, "size": first + 1, **(parameters or {})}
+    given = {name: getattr(where, name) for name in _FILTERS}
+    values |= {name: value for name, value in given.items() if value is not None}
     position = decode_cursor(after, (int,))
     if position is not None:
-        statement = statement.where(o.id < literal(position[0], Id))
-    rows = list((await db.execute(statement.limit(first + 1), parameters)).all())
+        values["after_id"] = position[0]
+    filters = tuple(name for name in _FILTERS if given[name] is not None)
+    statement = _opportunity_page(filters, position is not None, tuple(with_columns))
+    rows = list((await db.execute(statement, values)).all())
     page = rows[:first]
     return Page(page, [encode_cursor((r.id,)) for r in page], len(rows) > first)
 

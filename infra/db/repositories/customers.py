@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.contact import Address, Email, Phone
 from domain.customers.customer import Attribute, Customer, CustomerKind, format_reference
-from domain.customers.search import terms_for
+from domain.customers.search import indexed_terms
 from infra.clock import utc_now
 from infra.db import tables as t
 
@@ -71,7 +71,7 @@ def part_rows(
     sort_key = customer.sort_key
     rows[t.customer_search_term] = [
         {"tenant_id": tenant_id, "customer_id": customer_id, "term": term, "sort_key": sort_key}
-        for term in sorted(terms_for(customer))
+        for term in sorted(indexed_terms(customer))
     ]
     return rows
 
