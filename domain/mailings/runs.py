@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.jobs import Job, JobKind, request_job
 from domain.mailings.mailing import check_preference
+from domain.segments.segment import readable_segment
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -81,13 +82,10 @@ async def send_mailing(uow: UnitOfWork, command: SendMailing) -> tuple[MailingRu
     if mailing is None:
         raise NotFound("Mailing", ("mailingId",))
     check_preference(await uow.consent.preference(mailing.preference_id))
-    if command.segment_id is not None and not await uow.mailings.audience_exists(
-        segment_id=command.segment_id
-    ):
-        raise NotFound("Segment", ("segmentId",))
-    if command.list_id is not None and not await uow.mailings.audience_exists(
-        list_id=command.list_id
-    ):
+    if command.segment_id is not None:
+        # The one rule for reading a segment's members, as freezing and exporting it.
+        await readable_segment(uow, command.segment_id, ("segmentId",))
+    if command.list_id is not None and not await uow.mailings.list_exists(command.list_id):
         raise NotFound("Customer list", ("listId",))
     if await uow.mailings.active_run(command.mailing_id) is not None:
         raise Conflict("The mailing is being sent already: cancel that run first.", ("mailingId",))

@@ -142,7 +142,7 @@ async def save_segment(uow: UnitOfWork, command: SaveSegment) -> Segment:
         )
         await uow.segments.add(segment)
         return segment
-    segment = await _visible(uow, command.segment_id, ("segmentId",))
+    segment = await readable_segment(uow, command.segment_id, ("segmentId",))
     if not access.owns(actor, segment.owner_kind, segment.owner_id) and not actor.has(
         access.SHARING_ROLE
     ):
@@ -155,9 +155,9 @@ async def save_segment(uow: UnitOfWork, command: SaveSegment) -> Segment:
     return segment
 
 
-async def _visible(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> Segment:
-    """The segment if the caller may read its members; NotFound as for another
-    organisation's when they may not even see it."""
+async def readable_segment(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> Segment:
+    """The segment if the caller may read its members (freeze, export, mail it); NotFound as
+    for another organisation's when they may not even see it."""
     segment = await uow.segments.get(segment_id)
     actor = uow.actor
     if segment is None or not access.may_see(
@@ -173,7 +173,7 @@ async def _visible(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> 
 
 async def freeze_segment(uow: UnitOfWork, command: FreezeSegment) -> CustomerList:
     """A list of the segment's members at this moment, written in this one transaction."""
-    segment = await _visible(uow, command.segment_id, ("segmentId",))
+    segment = await readable_segment(uow, command.segment_id, ("segmentId",))
     problems = ProblemCollector()
     name = clean_text(problems, ("name",), command.name)
     problems.raise_if_any()

@@ -33,9 +33,9 @@ from infra.db import consent_tables as c
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.queries.consent import preference_granted_at
-from infra.db.segment_audience import members_select
 from infra.db.tables import Id, Moment
 from infra.db.unit_of_work import outbox_row
+from infra.segments.members import members_select
 
 SEND_TASK = "send_mailing_batch"
 # Deliveries per message to the senders: a batch is also how often a run looks at whether

@@ -237,7 +237,9 @@ async def test_a_segment_of_someone_else_not_shared_cannot_be_mailed(api: Api) -
             .returning(i.segment.c.id)
         ).scalar_one()
 
-    refused = await api.data(SEND, {"m": mailing, "s": to_global_id("Segment", private)})
+    # An insights admin sees every segment (they decide what is shared); a marketer does not.
+    marketer = await api.key_with(Role.INSIGHTS)
+    refused = await api.data(SEND, {"m": mailing, "s": to_global_id("Segment", private)}, marketer)
 
     assert [(e["code"], e["field"]) for e in refused["sendMailing"]["errors"]] == [
         ("NOT_FOUND", ["segmentId"])

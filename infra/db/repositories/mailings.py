@@ -12,9 +12,9 @@ from domain.jobs import JobStatus
 from domain.mailings.mailing import Mailing
 from domain.mailings.runs import DeliveryStatus, MailingRun, RunStatus
 from infra.clock import utc_now
+from infra.db import insights_tables as i
 from infra.db import mailing_tables as m
 from infra.db import tables as t
-from infra.db.segment_audience import audience_visible
 
 ACTIVE = (RunStatus.SCHEDULED.value, RunStatus.SENDING.value)
 
@@ -92,11 +92,10 @@ class SqlMailingRepository:
             .values(**self._columns(mailing))
         )
 
-    async def audience_exists(
-        self, *, segment_id: int | None = None, list_id: int | None = None
-    ) -> bool:
+    async def list_exists(self, list_id: int) -> bool:
+        x = i.customer_list.c
         found = await self._db.execute(
-            audience_visible(self._actor, segment_id=segment_id, list_id=list_id)
+            select(x.id).where(x.id == list_id, x.tenant_id == self._tenant_id)
         )
         return found.first() is not None
 
