@@ -17,7 +17,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.jobs import Job
 from domain.mailings import mailing as mailings
 from domain.mailings import runs
-from domain.mailings.values import Recipient, addressed_name, mailing_values, sample_values
+from domain.mailings.values import addressed_name, mailing_values, recipient_of, sample_values
 from infra.db import mailing_tables as m
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import mailings as queries
@@ -94,16 +94,7 @@ async def preview(
         raise NotFound("Customer", ("customerId",))
     customer, membership, booking, address = found
     organisation = await context.reads.run(lambda db: tenant_row(db, tenant_id))
-    recipient = Recipient(
-        customer.title,
-        customer.first_name,
-        customer.last_name,
-        customer.name,
-        membership.name if membership else None,
-        membership.ends_on if membership else None,
-        booking.name if booking else None,
-        booking.starts_at if booking else None,
-    )
+    recipient = recipient_of(customer, membership, booking)
     base = context.services.settings.base_url
     values = mailing_values(
         recipient, organisation.name, f"{base}/preferences/preview", f"{base}/unsubscribe/preview"

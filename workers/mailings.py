@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from domain.consent.erasure import email_hash, needs_fresh_answer
 from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus, mailing_figures
-from domain.mailings.values import Recipient, addressed_name, mailing_values
+from domain.mailings.values import Recipient, addressed_name, mailing_values, recipient_of
 from infra.auth.customer_links import (
     UNSUBSCRIBE_DAYS,
     preferences_url,
@@ -128,16 +128,7 @@ def _send(
 ) -> None:
     granted = row.granted_at is not None and not needs_fresh_answer(since, row.granted_at)
     membership, booking = members.get(row.customer_id), bookings.get(row.customer_id)
-    recipient = Recipient(
-        row.title,
-        row.first_name,
-        row.last_name,
-        row.name,
-        membership.name if membership else None,
-        membership.ends_on if membership else None,
-        booking.name if booking else None,
-        booking.starts_at if booking else None,
-    )
+    recipient = recipient_of(row, membership, booking)
     batch.send(row, recipient, granted)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Protocol
 
 from domain.text import SHORT_TEXT_LIMIT
 
@@ -42,6 +43,28 @@ class Recipient:
     membership_ends_on: date | None = None
     next_booking: str | None = None
     next_booking_at: datetime | None = None
+
+
+class Person(Protocol):
+    title: str | None
+    first_name: str | None
+    last_name: str | None
+    name: str | None
+
+
+def recipient_of(person: Person, membership: Any | None, booking: Any | None) -> Recipient:
+    """The recipient's values from their record, their current membership (a scheme's `name`
+    and `ends_on`) and their next booking (an event's `name` and `starts_at`), either None."""
+    return Recipient(
+        person.title,
+        person.first_name,
+        person.last_name,
+        person.name,
+        membership.name if membership else None,
+        membership.ends_on if membership else None,
+        booking.name if booking else None,
+        booking.starts_at if booking else None,
+    )
 
 
 def addressed_name(recipient: Recipient) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import signal
 import sys
 import threading
@@ -152,6 +153,10 @@ def serve(
             "what is listening there or choose another with --port."
         )
         raise typer.Exit(2)
+    # The address it is served at, for everything built from the settings from here on (the
+    # API processes of --workers too): links in mail and downloads name this port, not the
+    # default one, unless FOYER_PUBLIC_URL says where the public reaches it.
+    os.environ["FOYER_HOST"], os.environ["FOYER_PORT"] = address["host"], str(address["port"])
     if demo:
         upgrade(settings.database_url)
     else:

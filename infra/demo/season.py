@@ -6,7 +6,8 @@ events, performances either side of today, funds, two membership schemes, a thre
 capital campaign, stages, opportunities at several stages with pledges and payments,
 activities, invitations to a gala, members, a few thousand orders in bulk, contact
 preferences with customers' answers (some withdrawn later, one wording changed, partner
-companies asked about) and pop-up notes, blue and pink.
+companies asked about), pop-up notes, blue and pink, shared segments, a list frozen
+from one and a mailing sent to it.
 
 Each area after the catalogue is one function of `AREAS`, given the same `Loading`; a new
 area of Foyer adds its demo data by adding its function there.
@@ -24,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.actors import Actor, ActorKind
-from domain.consent.ledger import Answer, ConsentSource, record_consents
+from domain.consent.ledger import Answer, ConsentSource, ConsentState, record_consents
 from domain.consent.preferences import (
     ContactPreference,
     PartnerMode,
@@ -39,12 +40,16 @@ from domain.fundraising.invitations import Invitation, Reply, answer, invite
 from domain.fundraising.legacies import Legacy, record_legacy
 from domain.fundraising.opportunities import Opportunity, open_opportunity
 from domain.fundraising.pledging import PayInstalment, RecordPledge, pay_instalment, record_pledge
+from domain.mailings.mailing import Mailing, save_mailing
+from domain.mailings.runs import SendMailing, send_mailing
 from domain.ports import UnitOfWork
 from domain.roles import Role
 from domain.sales import catalogue
 from domain.sales.commands import ItemLine, RecordOrder
 from domain.sales.orders import Channel, ItemKind
 from domain.sales.recording import record_order
+from domain.segments import criteria as k
+from domain.segments.segment import FreezeSegment, SaveSegment, freeze_segment, save_segment
 from infra.db import tables as t
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.demo.orders import generate_orders
@@ -371,11 +376,84 @@ async def _pop_up_notes(loading: Loading) -> None:
     await _in_one(loading.perform, notes)
 
 
-# Every area of the season after the catalogue and the bulk orders, in order.
-# Segments and mailings add their demo data here (each an `async def (loading: Loading)`).
+async def _segments_and_mailings(loading: Loading) -> None:
+    """Segments a marketer and a development team keep (shared), one frozen into a list, and
+    a mailing under the email preference sent to that list: its run goes out (as `.eml`
+    files on the embedded default) once the server's workers start."""
+    perform = loading.perform
+    granted_email = k.ConsentCriterion(ConsentState.GRANTED, kind=PreferenceKind.EMAIL)
+    this_year = k.Period(within_last_days=365)
+    segments = (
+        (
+            "Email subscribers who saw a visiting company",
+            k.AllOf((granted_email, k.BookingCriterion(any_partner=True, performed=this_year))),
+        ),
+        (
+            "Donors over £100 this year",
+            k.DonationCriterion(given=this_year, total=k.Range(min=10_000)),
+        ),
+        (
+            "Members lapsing within 60 days",
+            k.MembershipCriterion(k.MembershipState.LAPSING, within_days=60),
+        ),
+        (
+            "Best customers (RFM 5)",
+            k.RfmCriterion(recency=frozenset({4, 5}), monetary=frozenset({5})),
+        ),
+        (
+            "Bookers never asked about email",
+            k.AllOf(
+                (
+                    k.BookingCriterion(),
+                    k.NoneOf(k.ConsentCriterion(ConsentState.GRANTED, kind=PreferenceKind.EMAIL)),
+                )
+            ),
+        ),
+    )
+    saved = [
+        await perform(lambda u, n=name, c=criteria: save_segment(u, SaveSegment(n, c, shared=True)))
+        for name, criteria in segments
+    ]
+    frozen = await perform(
+        lambda u: freeze_segment(u, FreezeSegment(saved[0].id or 0, "Visiting-company preview"))
+    )
+
+    async def email_preference(uow: UnitOfWork) -> int:
+        found = [p for p in await uow.consent.preferences() if p.kind is PreferenceKind.EMAIL]
+        return found[0].id or 0
+
+    preference = await perform(email_preference)
+    mailing = await perform(
+        lambda u: save_mailing(
+            u,
+            Mailing(
+                "Spring season preview",
+                "{{ name }}, a first look at the spring season",
+                MAILING_BODY,
+                preference,
+            ),
+        )
+    )
+    await perform(
+        lambda u: save_mailing(
+            u, Mailing("Draft: gala invitation", "The Spring Gala", MAILING_BODY, preference)
+        )
+    )
+    await perform(lambda u: send_mailing(u, SendMailing(mailing.id or 0, list_id=frozen.id)))
+
+
+MAILING_BODY = """<p>Dear {{ name }},</p>
+<p>Our spring season at {{ organisation }} opens soon{% if next_booking %}, and we look
+forward to seeing you at {{ next_booking }}{% endif %}.</p>
+{% if membership %}<p>As a {{ membership }} member you book first.</p>{% endif %}"""
+
+
+# Every area of the season after the catalogue and the bulk orders, in order; a new area of
+# Foyer adds its demo data here (each an `async def (loading: Loading)`).
 AREAS: tuple[Callable[[Loading], Awaitable[None]], ...] = (
     _members,
     _fundraising,
     _consent,
     _pop_up_notes,
+    _segments_and_mailings,
 )

@@ -223,6 +223,10 @@ def test_the_demo_holds_a_season_to_explore(tmp_path: Path) -> None:
         )
         assert one("select count(distinct colour) from pop_up_note") == 2
         assert one("select count(distinct customer_id) from pop_up_note") >= 20
+        assert one("select count(*) from segment where shared") == 5
+        assert one("select count(*) from customer_list_member") > 0
+        assert one("select count(*) from mailing") == 2
+        assert one("select count(*) from mailing_run") == 1
 
 
 def test_a_revoked_demo_key_is_replaced_and_the_reason_said(tmp_path: Path) -> None:

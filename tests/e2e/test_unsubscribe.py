@@ -6,20 +6,18 @@ organisations' links are refused; a second POST changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from infra.auth.customer_links import unsubscribe_token
 from infra.clock import utc_now
-from infra.composition import Runtime, build_app, build_runtime, start_worker
+from infra.composition import Runtime, build_app
 from infra.db import consent_tables as c
 from infra.db import tables as t
-from infra.settings import Settings
 from resolvers.context import Services
 from tests.conftest import Api
 from tests.e2e.served import serve
@@ -31,28 +29,11 @@ from tests.integration.mailing_fixtures import (
     job_pk,
     send,
     settle,
+    smtp_fixtures,
 )
-from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
-from tests.integration.test_pledge_reminders import delete_queues
+from tests.integration.test_mail_transport import Mailbox
 
-
-@pytest.fixture(scope="module")
-def mailbox(settings: Settings) -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    with smtp_server(box, port):
-        yield box, port
-
-
-@pytest.fixture(scope="module")
-async def sender(settings: Settings, mailbox: tuple[Mailbox, int]) -> AsyncIterator[Runtime]:
-    prefix = settings.queue_prefix + "-unsubscribe"
-    url = SecretStr(f"smtp://{HOST}:{mailbox[1]}")
-    built = build_runtime(settings.model_copy(update={"smtp_url": url, "queue_prefix": prefix}))
-    worker = start_worker(built, threads=2)
-    yield built
-    worker.stop()
-    await built.close()
-    delete_queues(settings, prefix)
+mailbox, sender = smtp_fixtures("unsubscribe")
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,28 @@ frozen customer list of them all, and a runtime sending through a loopback SMTP 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from infra.clock import utc_now
-from infra.composition import Runtime
+from infra.composition import Runtime, build_runtime, start_worker
 from infra.db import consent_tables as c
 from infra.db import insights_tables as i
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.demo.generator import generate_customers
+from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
 from tests.e2e.consent_fixtures import email_preference
 from tests.integration.jobs import tenant_id
+from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
+from tests.integration.test_pledge_reminders import delete_queues
 
 ERRORS = "errors { code message field }"
 CREATE = f"""mutation($i: MailingInput!) {{ createMailing(input: $i) {{
@@ -183,3 +188,28 @@ def job_finished(engine: Engine, job: int) -> Callable[[], bool]:
         return status in ("SUCCEEDED", "FAILED")
 
     return done
+
+
+def smtp_fixtures(suffix: str) -> tuple[Any, Any]:
+    """A module's `mailbox` (a real SMTP server on loopback, aiosmtpd) and `sender` (a
+    runtime mailing through it, with workers of its own on queues named by `suffix`)."""
+
+    @pytest.fixture(scope="module")
+    def mailbox(settings: Settings) -> Iterator[tuple[Mailbox, int]]:
+        box, port = Mailbox(), free_port()
+        with smtp_server(box, port):
+            yield box, port
+
+    @pytest.fixture(scope="module")
+    async def sender(settings: Settings, mailbox: tuple[Mailbox, int]) -> AsyncIterator[Runtime]:
+        prefix = f"{settings.queue_prefix}-{suffix}"
+        url = SecretStr(f"smtp://{HOST}:{mailbox[1]}")
+        changed = {"smtp_url": url, "queue_prefix": prefix}
+        built = build_runtime(settings.model_copy(update=changed))
+        worker = start_worker(built, threads=2)
+        yield built
+        worker.stop()
+        await built.close()
+        delete_queues(settings, prefix)
+
+    return mailbox, sender

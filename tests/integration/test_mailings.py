@@ -6,23 +6,20 @@ mailing sends nobody anything twice; a run can be cancelled and scheduled."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from domain.consent.ledger import ConsentState
 from domain.segments.criteria import ConsentCriterion, to_json
 from infra.clock import utc_now
-from infra.composition import Runtime, build_runtime, start_worker
+from infra.composition import Runtime
 from infra.db import insights_tables as i
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.mailing_sending import reserve_pace
 from infra.scheduling import start_due_mailings
-from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
 from tests.integration.jobs import tenant_id
@@ -37,9 +34,9 @@ from tests.integration.mailing_fixtures import (
     job_pk,
     send,
     settle,
+    smtp_fixtures,
 )
-from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
-from tests.integration.test_pledge_reminders import delete_queues
+from tests.integration.test_mail_transport import Mailbox
 
 CUSTOMERS = 1_000
 TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [MAILING_SENT]) {
@@ -50,23 +47,7 @@ DELIVERIES = """query($id: ID!, $s: [MailingDeliveryStatus!]) { mailing(id: $id)
   pageInfo { hasNextPage } } } }"""
 
 
-@pytest.fixture(scope="module")
-def mailbox(settings: Settings) -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    with smtp_server(box, port):
-        yield box, port
-
-
-@pytest.fixture(scope="module")
-async def sender(settings: Settings, mailbox: tuple[Mailbox, int]) -> AsyncIterator[Runtime]:
-    prefix = settings.queue_prefix + "-mailings"
-    url = SecretStr(f"smtp://{HOST}:{mailbox[1]}")
-    built = build_runtime(settings.model_copy(update={"smtp_url": url, "queue_prefix": prefix}))
-    worker = start_worker(built, threads=2)
-    yield built
-    worker.stop()
-    await built.close()
-    delete_queues(settings, prefix)
+mailbox, sender = smtp_fixtures("mailings")
 
 
 def arrived(mailbox: Mailbox, rows: list) -> Counter[str]:
