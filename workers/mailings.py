@@ -110,7 +110,11 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
         hashes = {r.id: email_hash(first.tenant_id, r.address) for r in batch}
         suppressed = suppressions(db, first.tenant_id, sorted(set(hashes.values())))
         db.commit()  # the claim and the reads' transaction; each mark commits its own
-        pace = sending.reserve_pace(deps.engine, first.tenant_id, len(batch))
+        pace = (
+            sending.reserve_pace(deps.engine, first.tenant_id, len(batch))
+            if first.messages_per_second
+            else None  # no pace set: nothing to reserve, no round trip for it
+        )
         batch_sender = _Batch(deps, db, holder, [r.id for r in batch], pace)
         done = 0
         try:

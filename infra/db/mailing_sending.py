@@ -58,8 +58,8 @@ def postpone(engine: Engine, delivery_ids: list[int], holder: Holder, seconds: f
 
 def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:
     """What each mail of the batch needs, in id order, for those still QUEUED: the
-    recipient, the mailing and its run, and whether they grant its preference now (a
-    withdrawal since the run started counts)."""
+    recipient, the mailing and its run, whether they grant its preference now (a
+    withdrawal since the run started counts), and the organisation's pace (None: none)."""
     x, r, c = m.mailing.c, m.mailing_run.c, t.customer.c
     return list(
         db.execute(
@@ -83,11 +83,13 @@ def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:
                 c.name,
                 t.tenant.c.name.label("organisation"),
                 preference_granted_at(d.tenant_id, c.id, x.preference_id).label("granted_at"),
+                m.mail_settings.c.messages_per_second,
             )
             .join(m.mailing_run, r.id == d.run_id)
             .join(m.mailing, x.id == d.mailing_id)
             .join(t.customer, c.id == d.customer_id)
             .join(t.tenant, t.tenant.c.id == d.tenant_id)
+            .outerjoin(m.mail_settings, m.mail_settings.c.tenant_id == d.tenant_id)
             .where(d.id.in_(delivery_ids), d.status == QUEUED)
             .order_by(d.id)
         ).all()

@@ -1,7 +1,10 @@
 """Transports: SMTP in production, `.eml` files in a folder in the embedded default.
 
-One transport is built per process and shared by the worker threads, so `SmtpTransport`
-keeps one connection, serialised by a lock, instead of a TCP and TLS handshake per email.
+One transport is built per process and shared by the worker threads. `SmtpTransport` keeps
+a small pool of open connections instead of a TCP and TLS handshake per email: a thread
+sending takes an idle one (or opens one) and puts it back when the server has answered, so
+threads send side by side, each over a session of its own, and the pool never holds more
+connections than threads sent at once.
 """
 
 from __future__ import annotations
@@ -94,37 +97,55 @@ class SmtpTransport:
         self.timeout = timeout
         # Tests pass a context trusting their own certificate; production uses the system's.
         self.ssl_context = ssl_context or ssl.create_default_context()
-        self._connection: smtplib.SMTP | None = None
+        self._idle: list[smtplib.SMTP] = []  # open connections no thread is using
         self._lock = threading.Lock()
 
     def send(self, mail: OutgoingMail) -> None:
         message = build_message(mail, self.sender)
-        with self._lock:
-            reused = self._connection is not None
+        kept = self._take()
+        try:
+            self._send_on(kept or self._connect(), message, mail.to_address)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            if kept is None:
+                raise MailNotSent(self._unreachable(error)) from error
+            # The kept connection went stale (idle timeout, server restart), so one more
+            # attempt on a fresh one. Should the server have kept the mail after all (cut
+            # after the final ".", before its reply), the Message-ID is the same.
             try:
-                self._deliver(message, mail.to_address)
-            except (smtplib.SMTPServerDisconnected, OSError) as error:
-                self._drop_connection()
-                if not reused:
-                    raise MailNotSent(self._unreachable(error)) from error
-                # The kept connection went stale (idle timeout, server restart), so one more
-                # attempt on a fresh one. Should the server have kept the mail after all (cut
-                # after the final ".", before its reply), the Message-ID is the same.
-                try:
-                    self._deliver(message, mail.to_address)
-                except (smtplib.SMTPServerDisconnected, OSError) as again:
-                    self._drop_connection()
-                    raise MailNotSent(self._unreachable(again)) from again
+                self._send_on(self._connect(), message, mail.to_address)
+            except (smtplib.SMTPServerDisconnected, OSError) as again:
+                raise MailNotSent(self._unreachable(again)) from again
 
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None:
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    self._connection.quit()
-                self._drop_connection()
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                connection.quit()
+            connection.close()
 
-    def _deliver(self, message: Message, to_address: str) -> None:
-        connection = self._connection or self._connect()
+    def _take(self) -> smtplib.SMTP | None:
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _send_on(self, connection: smtplib.SMTP, message: Message, to_address: str) -> None:
+        """Send over `connection`, then put it back in the pool; closed instead when it
+        was lost (the server hung up or the socket failed)."""
+        try:
+            self._deliver(connection, message, to_address)
+        except MailNotSent:
+            self._give_back(connection)  # refused: the server answered, the session goes on
+            raise
+        except BaseException:
+            connection.close()  # lost, or cut off mid-conversation: not usable again
+            raise
+        self._give_back(connection)
+
+    def _give_back(self, connection: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.append(connection)
+
+    def _deliver(self, connection: smtplib.SMTP, message: Message, to_address: str) -> None:
         try:
             connection.send_message(
                 message, from_addr=parseaddr(self.sender)[1], to_addrs=[to_address]
@@ -178,13 +199,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             connection.close()
             raise MailNotSent(self._unreachable(error)) from error
-        self._connection = connection
         return connection
-
-    def _drop_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
 
     def _unreachable(self, error: BaseException) -> str:
         detail = str(error) or type(error).__name__

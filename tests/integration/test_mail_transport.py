@@ -220,7 +220,10 @@ def test_several_mails_share_one_smtp_session() -> None:
     assert mailbox.sessions == 1
 
 
-def test_worker_threads_sending_at_once_share_the_session_and_lose_nothing() -> None:
+def test_worker_threads_sending_at_once_keep_a_session_each_and_lose_nothing() -> None:
+    # Was one session for every thread, serialised: threads sending side by side over a
+    # pool of kept sessions is what makes a mailing fast. Sessions are still kept, never
+    # more than one per thread sending at once.
     mailbox, port = Mailbox(), free_port()
     failures: list[BaseException] = []
 
@@ -240,7 +243,7 @@ def test_worker_threads_sending_at_once_share_the_session_and_lose_nothing() -> 
 
     assert failures == []
     assert len({r.message["Message-ID"] for r in mailbox.received}) == 20
-    assert mailbox.sessions == 1
+    assert 1 <= mailbox.sessions <= 4
 
 
 def test_the_transport_reconnects_after_the_server_drops_the_connection() -> None:
