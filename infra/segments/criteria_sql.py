@@ -157,6 +157,7 @@ def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
         .join(s.customer_order, o.id == i.order_id)
         .where(
             i.tenant_id == at.tenant_id,
+            o.tenant_id == at.tenant_id,
             i.kind == ItemKind.TICKET.value,
             i.returned_at.is_(None),
         )
@@ -207,6 +208,7 @@ def _donation(node: k.DonationCriterion, at: Evaluation) -> Any:
         .join(s.customer_order, o.id == i.order_id)
         .where(
             i.tenant_id == at.tenant_id,
+            o.tenant_id == at.tenant_id,
             i.kind == ItemKind.DONATION.value,
             i.returned_at.is_(None),
             *_moment_between(o.ordered_at, node.given, at.today),

@@ -24,6 +24,14 @@ def upgrade() -> None:
     with op.batch_alter_table("order_item", schema=None) as batch_op:
         batch_op.drop_index("ix_order_item_kind")
         batch_op.drop_index("ix_order_item_instance")
+        # A customer's spend (a breakdown's monetary band) sums their orders' items.
+        batch_op.drop_index("ix_order_item_order_id")
+        batch_op.create_index(
+            "ix_order_item_order_id",
+            ["order_id"],
+            unique=False,
+            postgresql_include=["price", "returned_at"],
+        )
         batch_op.create_index(
             "ix_order_item_kept_kind",
             ["tenant_id", "kind", "order_id"],
@@ -55,6 +63,8 @@ def downgrade() -> None:
     with op.batch_alter_table("order_item", schema=None) as batch_op:
         batch_op.drop_index("ix_order_item_kept_instance")
         batch_op.drop_index("ix_order_item_kept_kind")
+        batch_op.drop_index("ix_order_item_order_id")
+        batch_op.create_index("ix_order_item_order_id", ["order_id"], unique=False)
         batch_op.create_index(
             "ix_order_item_kind", ["tenant_id", "kind", "order_id", "price"], unique=False
         )
