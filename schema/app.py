@@ -22,6 +22,7 @@ from starlette.responses import (
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from resolvers import idempotency, partner_exports
@@ -37,7 +38,7 @@ from resolvers.downloads import job_file
 from resolvers.health import Readiness
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
-from schema.documents import needing_caller
+from schema.documents import needing_caller, typename_only
 from schema.graphiql import graphiql_routes
 from schema.http_limits import BodyLimit, decode_json, json_object
 from schema.http_refusals import Refused, refusal, refusal_of, starlette_refusal
@@ -60,6 +61,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, services: Services) -> None:
         super().__init__(build_schema(Limits.of(services.settings)), graphql_ide=None)
         self.services = services
+        self._query_type = self.schema._schema.query_type.name  # type: ignore[attr-defined]
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data, self.services.settings.max_json_depth)
@@ -132,10 +134,16 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
 
+        max_tokens = self.services.settings.max_tokens
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "http":
+            asked = typename_only(request_data.query, request_data.operation_name, max_tokens)
+            if asked is not None:
+                name, key = asked
+                if name is not None:
+                    context.name_operation(name)
+                return ExecutionResult(data={key: self._query_type}, errors=None)
         operation = (
-            needing_caller(
-                request_data.query, request_data.operation_name, self.services.settings.max_tokens
-            )
+            needing_caller(request_data.query, request_data.operation_name, max_tokens)
             if isinstance(request_data, GraphQLRequestData)
             else None
         )

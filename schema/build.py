@@ -24,7 +24,7 @@ from schema.customers.types import (
 )
 from schema.documents import ParsedOnce
 from schema.errors import read
-from schema.execution import PlainFieldsExecution, call_plain_resolvers_directly
+from schema.execution import PlainFieldsExecution, call_plain_resolvers_directly, know_exact_types
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
@@ -135,4 +135,5 @@ def build_schema(limits: Limits) -> FoyerSchema:
     )
     validator = cached_validator(schema._schema, limits.validation_budget)
     call_plain_resolvers_directly(schema)
+    know_exact_types(schema)
     return schema

@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 
 DOCUMENTS_KEPT = 256
@@ -87,3 +94,50 @@ def needing_caller(
         for selection in chosen[0].selection_set.selections
     )
     return None if meta_only else chosen[0]
+
+
+def _asks_only_typename(document: DocumentNode) -> tuple[str | None, str] | None:
+    """(operation name, response key) of a document that is one query selecting only
+    `__typename` once, plainly (no variable, directive or fragment); else None."""
+    if len(document.definitions) != 1:
+        return None
+    operation = document.definitions[0]
+    if not isinstance(operation, OperationDefinitionNode):
+        return None
+    if operation.operation is not OperationType.QUERY:
+        return None
+    if operation.variable_definitions or operation.directives:
+        return None
+    selections = operation.selection_set.selections
+    if len(selections) != 1:
+        return None
+    field = selections[0]
+    if not isinstance(field, FieldNode) or field.name.value != "__typename":
+        return None
+    if field.arguments or field.directives or field.selection_set is not None:
+        return None
+    name = operation.name.value if operation.name is not None else None
+    return name, (field.alias or field.name).value
+
+
+_typename_asked = KeptPerDocument(_asks_only_typename)
+
+
+def typename_only(
+    query: str | None, operation_name: str | None, max_tokens: int
+) -> tuple[str | None, str] | None:
+    """For `{ __typename }` (by any alias or operation name), what the answer needs: the
+    operation's name and the response key. Its answer is the query type's name whoever
+    asks, so the request needs no execution at all (no extension, no executor: graphql-
+    core and strawberry would spend ten times the HTTP floor on one constant). Anything
+    else, or a name the document does not have, is None and runs as usual."""
+    if not query:
+        return None
+    try:
+        document = parse_once(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+    asked = _typename_asked(document)
+    if asked is None or operation_name not in (None, asked[0]):
+        return None
+    return asked

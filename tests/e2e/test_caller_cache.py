@@ -54,6 +54,22 @@ async def test_meta_fields_alone_ask_the_database_nothing_whatever_the_key(
         assert statements.count == 0
 
 
+async def test_typename_alone_answers_as_graphql_would_by_any_alias_and_name(
+    api: Api, statements: StatementCounter
+) -> None:
+    async def post(body: dict[str, object]) -> dict[str, object]:
+        return (await api.client.post("/graphql", json=body)).json()  # type: ignore[no-any-return]
+
+    assert (await api.data("query Ping { kind: __typename }")) == {"kind": "Query"}
+    named = await post({"query": "query Ping { __typename }", "operationName": "Ping"})
+    assert named == {"data": {"__typename": "Query"}}
+    both = await api.data("{ __typename a: __typename }")
+    assert both == {"__typename": "Query", "a": "Query"}
+    refused = await post({"query": "query Ping { __typename }", "operationName": "Pong"})
+    assert refused.get("data") is None and "Pong" in str(refused["errors"])
+    assert statements.count == 0
+
+
 async def test_a_key_revoked_by_another_process_is_refused_at_once(
     api: Api, other_process: Runtime
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import DocumentNode, parse
 
-from schema.documents import KeptPerDocument, needing_caller, parse_once
+from schema.documents import KeptPerDocument, needing_caller, parse_once, typename_only
 
 TOKENS = 1000
 
@@ -79,3 +79,37 @@ def test_what_is_kept_of_a_document_is_found_once_per_document_and_bounded() -> 
     kept(parse("{ b }"))  # the third pushes out the least recently used: `first`
     kept(first)
     assert made[-1] is first and len(made) == 4
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "asked"),
+    [
+        ("{ __typename }", None, (None, "__typename")),
+        ("query Ping { kind: __typename }", None, ("Ping", "kind")),
+        ("query Ping { __typename }", "Ping", ("Ping", "__typename")),
+    ],
+)
+def test_typename_alone_is_answered_without_execution(
+    query: str, name: str | None, asked: tuple[str | None, str]
+) -> None:
+    assert typename_only(query, name, TOKENS) == asked
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("query Ping { __typename }", "Pong"),  # no such operation: refused as usual
+        ("mutation { __typename }", None),
+        ("{ __typename a: __typename }", None),
+        ("{ __typename @include(if: true) }", None),
+        ("query($x: Int) { __typename }", None),
+        ("{ __schema { queryType { name } } }", None),
+        ("{ ... on Query { __typename } }", None),
+        ("{ __typename } fragment F on Query { __typename }", None),  # invalid: unused
+        ("{ __typename(x: 1) }", None),  # invalid: no such argument
+        ("{ __typename ", None),
+        ("", None),
+    ],
+)
+def test_anything_else_runs_as_usual(query: str, name: str | None) -> None:
+    assert typename_only(query, name, TOKENS) is None
