@@ -150,18 +150,24 @@ def answered_members(node: k.ConsentCriterion, at: Evaluation) -> Any:
 o, i = s.customer_order.c, s.order_item.c
 
 
-def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
-    query = (
+def _kept_items(kind: ItemKind, at: Evaluation) -> Any:
+    """The owners of the organisation's items of `kind` that were not returned, an item a
+    row, for a criterion to narrow and group."""
+    return (
         select(o.owner_id)
         .select_from(s.order_item)
         .join(s.customer_order, o.id == i.order_id)
         .where(
             i.tenant_id == at.tenant_id,
             o.tenant_id == at.tenant_id,
-            i.kind == ItemKind.TICKET.value,
+            i.kind == kind.value,
             i.returned_at.is_(None),
         )
     )
+
+
+def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
+    query = _kept_items(ItemKind.TICKET, at)
     by_event = node.event_id is not None or node.partner_company_id is not None
     if by_event or node.any_partner or node.performed is not None:
         # The performances first, as a set: their kept tickets are then read by performance
@@ -202,18 +208,8 @@ def campaign_and_below(tenant_id: int, campaign_id: int) -> Any:
 
 
 def _donation(node: k.DonationCriterion, at: Evaluation) -> Any:
-    query = (
-        select(o.owner_id)
-        .select_from(s.order_item)
-        .join(s.customer_order, o.id == i.order_id)
-        .where(
-            i.tenant_id == at.tenant_id,
-            o.tenant_id == at.tenant_id,
-            i.kind == ItemKind.DONATION.value,
-            i.returned_at.is_(None),
-            *_moment_between(o.ordered_at, node.given, at.today),
-            *_within(i.price, node.gift),
-        )
+    query = _kept_items(ItemKind.DONATION, at).where(
+        *_moment_between(o.ordered_at, node.given, at.today), *_within(i.price, node.gift)
     )
     if node.fund_id is not None:
         query = query.where(i.fund_id == node.fund_id)
