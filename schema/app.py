@@ -94,8 +94,6 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         every outage as a 503 JSON answer, however far the request got (authenticating its
         caller is outside GraphQL's handling)."""
         settings = self.services.settings
-        # The request's reads, on one connection returned to the pool when it ends.
-        request.state.reads = self.services.request_reads()
         try:
             return await within(
                 settings.request_timeout_seconds, super().run(request, context, root_value)
@@ -111,8 +109,6 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         except Exception as error:
             if outage_reason(self.services, error) is None:
                 raise
-        finally:
-            await request.state.reads.end()
         body = {"data": None, "errors": [unavailable_error(self.services)]}
         return unavailable(self.services, JSONResponse(body))
 
@@ -165,6 +161,24 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         return await idempotency.run_once(
             self.services, actor, key, signature, execute, lambda r: self.process_result(request, r)
         )
+
+
+class EndingReads:
+    """The GraphQL endpoint with the request's reads (one connection, one snapshot), ended
+    once the answer is sent: the snapshot's ROLLBACK and the connection's return to the
+    pool cost the caller no round trip of their own. Ended whatever happened, a dropped
+    client included, so the connection always goes back."""
+
+    def __init__(self, services: Services, graphql: FoyerGraphQL) -> None:
+        self.services, self.graphql = services, graphql
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        reads = self.services.request_reads()
+        scope.setdefault("state", {})["reads"] = reads
+        try:
+            await self.graphql(scope, receive, send)
+        finally:
+            await reads.end()
 
 
 def create_app(
@@ -231,7 +245,7 @@ def create_app(
 
     routes = [
         Route("/", home),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", EndingReads(services, graphql), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/downloads/jobs/{token}", download),

@@ -1,9 +1,9 @@
 """The customer export: the matching customers as an Excel sheet.
 
-Streams rows from the database into openpyxl's write-only workbook, so memory stays flat
-however many customers match, and reports progress every batch (which renews the job's
-lease). Asked to stop (SIGTERM) with more left than the grace allows, it hands the job back
-between batches.
+Streams rows from the database into a plain workbook (infra/exports/plain_workbook.py),
+so memory stays flat however many customers match, and reports progress every batch (which
+renews the job's lease). Asked to stop (SIGTERM) with more left than the grace allows, it
+hands the job back between batches.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Connection, Engine, func, select
 
 from domain.customers.search import CustomerCriteria
@@ -26,8 +22,7 @@ from infra.db import tables as t
 from infra.db.job_progress import Holder
 from infra.db.queries.customers import matching_customers
 from infra.db.queries.details import detail_rows, group_by_customer
-from infra.exports.cells import xlsx_cell
-from infra.exports.sheets import remove_sheet_file
+from infra.exports.plain_workbook import PlainWorkbook
 from workers.dependencies import WorkerDependencies
 
 log = logging.getLogger("foyer.exports")
@@ -77,29 +72,26 @@ def export_customers(deps: WorkerDependencies, job_id: int) -> None:
 def _write(deps: WorkerDependencies, job: Any, holder: Holder, partial: Path) -> int | None:
     """The rows written, or None when the worker is stopping and the job was handed back."""
     criteria = CustomerCriteria.from_parameters(job.parameters)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Customers")
-    try:
-        with snapshot(deps.engine) as db:
-            matching = matching_customers(job.tenant_id, criteria)
-            total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-            job_progress.report_progress(deps.engine, job.id, 0, total, holder)
-            write_header(sheet)
-            done = 0
-            pace = deps.shutdown.pace(total)
-            for batch in _batches(db, job.tenant_id, criteria):
-                for row in customer_cells(db, job.tenant_id, batch):
-                    sheet.append([xlsx_cell(sheet, value) for value in row])
-                done += len(batch)
-                job_progress.report_progress(deps.engine, job.id, done, total, holder)
-                if pace.must_stop(done):
-                    job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
-                    log.info("Export %s handed back at row %d of %d", job.id, done, total)
-                    return None
-            workbook.save(partial)
-        return done
-    finally:
-        remove_sheet_file(sheet)
+    with (
+        snapshot(deps.engine) as db,
+        PlainWorkbook(partial, "Customers", WIDTHS, freeze_header=True) as book,
+    ):
+        matching = matching_customers(job.tenant_id, criteria)
+        total = db.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+        job_progress.report_progress(deps.engine, job.id, 0, total, holder)
+        book.header(COLUMNS)
+        done = 0
+        pace = deps.shutdown.pace(total)
+        for batch in _batches(db, job.tenant_id, criteria):
+            for row in customer_cells(db, job.tenant_id, batch):
+                book.append(row)
+            done += len(batch)
+            job_progress.report_progress(deps.engine, job.id, done, total, holder)
+            if pace.must_stop(done):
+                job_progress.release(deps.engine, job.id, holder.delivery, send_again=True)
+                log.info("Export %s handed back at row %d of %d", job.id, done, total)
+                return None
+    return done
 
 
 def snapshot(engine: Engine) -> Connection:
@@ -109,19 +101,6 @@ def snapshot(engine: Engine) -> Connection:
     if engine.dialect.name == "postgresql":
         return db.execution_options(isolation_level="REPEATABLE READ")
     return db
-
-
-def write_header(sheet: WriteOnlyWorksheet) -> None:
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    bold = Font(bold=True)
-    cells = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
 
 
 def _batches(db: Connection, tenant_id: int, criteria: CustomerCriteria) -> Iterator[Any]:

@@ -11,7 +11,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import Connection, select, update
 
 from domain.consent.preferences import PartnerMode
@@ -24,8 +23,7 @@ from infra.db import tables as t
 from infra.db.queries.partner_export import partner_purchases
 from infra.db.repositories.consent import preference_from_row
 from infra.exports.cells import write_csv_rows
-from infra.exports.plain_sheet import PlainSheet
-from infra.exports.sheets import remove_sheet_file
+from infra.exports.plain_workbook import PlainWorkbook
 from workers.dependencies import WorkerDependencies
 
 BATCH = 1000
@@ -147,17 +145,9 @@ def _write_csv(path: Path, rows: Iterator[list[Any]]) -> int:
 
 
 def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Customers")
-    plain = PlainSheet(sheet)
-    try:
-        plain.append(list(COLUMNS))
-        counted = _Counted(rows)
+    counted = _Counted(rows)
+    with PlainWorkbook(path, "Customers") as book:
+        book.header(COLUMNS)
         for row in counted:
-            plain.append(row)
-        plain.close()
-        workbook.save(path)
-    finally:
-        remove_sheet_file(sheet)
-        plain.release()
+            book.append(row)
     return counted.count

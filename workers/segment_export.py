@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Connection, func, or_, select
 
@@ -37,7 +39,7 @@ from infra.segments.breakdown_sql import breakdown_select, bucket_from_row
 from infra.segments.criteria_sql import Evaluation, members_condition
 from infra.segments.measures_sql import measures_now
 from infra.segments.rfm_sql import bands_of
-from workers.customer_export import COLUMNS, customer_cells, snapshot, write_header
+from workers.customer_export import COLUMNS, WIDTHS, customer_cells, snapshot
 from workers.dependencies import WorkerDependencies
 
 log = logging.getLogger("foyer.exports")
@@ -173,6 +175,21 @@ def _write_csv(out: IO[str], rows: Iterator[list[Any]]) -> int:
         writer.writerow([csv_field(value) for value in row])
         written += 1
     return written
+
+
+def write_header(sheet: WriteOnlyWorksheet) -> None:
+    """The customer export's header on openpyxl's sheet: the segment's workbook holds a
+    summary with native charts, which Foyer's own writer does not make."""
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    bold = Font(bold=True)
+    cells = []
+    for title in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
 
 
 class _Summary:

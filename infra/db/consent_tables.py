@@ -57,7 +57,16 @@ consent_entry = Table(
     Column("recorded_at", Moment, nullable=False),
     Column("order_id", Id, ForeignKey("customer_order.id")),
     Index("ix_consent_entry_customer", "tenant_id", "customer_id", "preference_id", "id"),
-    Index("ix_consent_entry_preference", "tenant_id", "preference_id", "customer_id"),
+    # What a partner export reads of each entry, so its consenting customers are one
+    # index-only range in customer order.
+    Index(
+        "ix_consent_entry_preference",
+        "tenant_id",
+        "preference_id",
+        "customer_id",
+        "id",
+        postgresql_include=["state", "recorded_at", "wording_version"],
+    ),
 )
 
 # Every export for a partner company: who asked, when, for which purchases, and how many

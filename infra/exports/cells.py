@@ -3,7 +3,9 @@
 A customer named `=HYPERLINK("http://evil.example", "Click")` must reach the sheet as that
 text. Spreadsheets run a value starting with `=`, `+`, `-` or `@` (and some a tab or
 carriage return followed by one) as a formula. In XLSX a cell typed as a string is never
-run, so the text is kept exactly; CSV has no types, so such a field gets a leading
+run, so the text is kept exactly (Foyer's own writer, infra/exports/plain_workbook.py,
+writes every text as such a cell; openpyxl's sheets get one for text it would take for a
+formula); CSV has no types, so such a field gets a leading
 apostrophe, as OWASP advises, which spreadsheets hide.
 """
 
@@ -13,6 +15,7 @@ import csv
 from collections.abc import Iterable
 from datetime import datetime
 from typing import IO, Any
+from xml.sax.saxutils import escape
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -37,6 +40,15 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     # Set after the value: openpyxl types any text starting with "=" as a formula.
     cell.data_type = "s"
     return cell
+
+
+def xlsx_text_cell(ref: str, value: str, attributes: str = "") -> str:
+    """The XML of a cell at `ref` holding `value` as text: an inline string, which a
+    spreadsheet shows and never runs, whatever it starts with. `attributes`: the cell's
+    others (its style)."""
+    text = escape(ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value))
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"{attributes}><is><t{space}>{text}</t></is></c>'
 
 
 def csv_field(value: Any) -> Any:
