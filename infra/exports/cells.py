@@ -36,7 +36,13 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
     if not text.startswith(FORMULA_TRIGGERS) and text not in ERROR_CODES:
         return text
-    cell = WriteOnlyCell(sheet, value=text)
+    return xlsx_string_cell(sheet, text)
+
+
+def xlsx_string_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """An openpyxl cell holding `value` as text, shown exactly and never run, whatever it
+    starts with (for a sheet that styles its cells)."""
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value))
     # Set after the value: openpyxl types any text starting with "=" as a formula.
     cell.data_type = "s"
     return cell

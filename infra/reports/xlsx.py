@@ -15,17 +15,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from domain.donor_profile import DonorProfile, ReportSection
 from domain.money import Money
+from infra.exports.cells import xlsx_string_cell
 
 DATE_FORMAT = "dd mmm yyyy"
 MOMENT_FORMAT = "dd mmm yyyy hh:mm"
-# Characters that make a spreadsheet read a cell as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe_text(text: str) -> str:
-    """User text as a cell shows it, never run as a formula: a leading character that would
-    start one gets an apostrophe in front (folds into infra/exports/cells.py at merge)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def money_format(currency: str) -> str:
@@ -84,7 +77,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, currency: str) -> WriteOnlyCell
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
     elif isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=formula_safe_text(value))
+        cell = xlsx_string_cell(sheet, value)
         cell.alignment = Alignment(wrap_text=len(value) > 60, vertical="top")
     else:
         cell = WriteOnlyCell(sheet, value=value)
