@@ -8,11 +8,14 @@ strawberry's wrapper, an awaitable check and a completion step; that is most of 
 request's time, more than its one SQL statement. This executor reads a field that
 strawberry itself marks as a plain attribute read (no resolver, no extension, no argument)
 of a scalar or enum type and coerces it at once. A field without arguments whose value is
-an object (or a list of objects) of a plain type, selected only for such leaves
-(`emails { address label }`, `target { amount }`), is answered as its dictionaries at
-once too. Anything else, and any value it cannot answer so (a null where none is allowed,
-a bad value, an awaitable), goes on graphql-core's own path with the value already
-resolved (no resolver runs twice), which answers exactly as before, errors included.
+an object (or a list of objects) selected only for fields answered so, in turn
+(`emails { address label }`, `target { amount }`, a whole page of the dashboard whose
+values the planned read handed over: schema/planned.py), is answered as its dictionaries
+at once too. Anything else, and any value it cannot answer so (a null where none is
+allowed, a bad value, an awaitable), goes on graphql-core's own path with the value
+already resolved, which answers exactly as before, errors included. Only inside such an
+object may a value be read again on that path: an attribute, a planned value or a method
+of the object alone (`id`), never a resolver that is given its resolve info.
 """
 
 from __future__ import annotations
@@ -34,12 +37,16 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
+from schema.planned import NOT_PLANNED, planned_first, takes_planned
+
 # How a field is answered in place, worked out once per field of the schema, or None where
 # graphql-core answers it:
-#   (LEAF, read or None, coerce, nullable, pure): a scalar or enum, `pure` where reading
-#   it is only an attribute read (so it may be read again);
-#   (OBJECTS, read or None, nullable, is_list, item_nullable, named type): an object or a
-#   list of objects; `read` is None where the resolver needs its resolve info.
+#   (LEAF, read or None, coerce, nullable, pure): a scalar or enum;
+#   (OBJECTS, read or None, nullable, is_list, item_nullable, named type, pure): an object
+#   or a list of objects.
+# `read` is None where the resolver needs its resolve info (a planned reader gives
+# NOT_PLANNED then); `pure` where reading is an attribute read, a planned value or a method
+# of the object alone (computed from it: `id`, `displayName`), so it may be read again.
 LEAF, OBJECTS = 0, 1
 _Step = tuple[Any, ...] | None
 _steps: dict[int, tuple[GraphQLField, _Step]] = {}
@@ -55,8 +62,12 @@ def _step(field: GraphQLField) -> _Step:
         nullable = not isinstance(kind, GraphQLNonNull)
         inner = kind if nullable else kind.of_type  # type: ignore[union-attr]
         read = _reader(field)
+        pure = read is not None and (
+            isinstance(read, attrgetter)
+            or read is getattr(field.resolve, "planned", None)
+            or read is getattr(field.resolve, "without_info", None)
+        )
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
-            pure = isinstance(read, attrgetter)
             step = (LEAF, read, inner.coerce_output_value, nullable, pure)
         else:
             is_list = isinstance(inner, GraphQLList)
@@ -64,7 +75,7 @@ def _step(field: GraphQLField) -> _Step:
             item_nullable = not isinstance(item, GraphQLNonNull)
             named = item if item_nullable else item.of_type
             if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
-                step = (OBJECTS, read, nullable, is_list, item_nullable, named)
+                step = (OBJECTS, read, nullable, is_list, item_nullable, named, pure)
     _steps[id(field)] = (field, step)
     return step
 
@@ -76,6 +87,9 @@ def _reader(field: GraphQLField) -> Any:
     resolve = field.resolve
     if resolve is None:
         return None
+    planned = getattr(resolve, "planned", None)
+    if planned is not None:
+        return planned
     without_info = getattr(resolve, "without_info", None)
     if without_info is not None:
         return without_info
@@ -198,9 +212,8 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         completed by graphql-core from the value resolved."""
         info, path = None, None
         try:
-            if step[1] is not None:
-                value = step[1](source)
-            else:
+            value = NOT_PLANNED if step[1] is None else step[1](source)
+            if value is NOT_PLANNED:
                 path = Path(parent_path, response_name, parent_type.name)
                 info = self.build_resolve_info(
                     field, to_nodes(field_details_list), parent_type, path
@@ -288,11 +301,17 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         if defer_usages:
             return Undefined
         answer = {}
-        for response_name, _details, _field, step in self._plan(runtime, grouped_field_set):
-            if step is None or step[0] != LEAF or not step[4]:
+        for response_name, details, _field, step in self._plan(runtime, grouped_field_set):
+            if step is None:
+                return Undefined
+            leaf = step[0] == LEAF
+            if not step[4 if leaf else 6]:
                 return Undefined
             try:
-                value = _coerced(step, step[1](item))
+                value = step[1](item)
+                if value is NOT_PLANNED:
+                    return Undefined
+                value = _coerced(step, value) if leaf else self._objects(step, details, value)
             except Exception:
                 return Undefined
             if value is Undefined:
@@ -381,6 +400,9 @@ def call_plain_resolvers_directly(schema: Any) -> None:
             direct = _direct_resolver(field, info_class)
             if direct is not None:
                 field.resolve = direct
+            name = takes_planned(field)
+            if name is not None and field.resolve is not None:
+                field.resolve = planned_first(name, field.resolve)
 
 
 def _direct_resolver(field: GraphQLField, info_class: Any) -> Any:

@@ -30,6 +30,7 @@ NOW = "dashboard_now"
 
 @dataclass
 class OpportunityRecord:
+    opportunity: Any  # its row
     rows: dict[str, Any] = field(default_factory=dict)  # by name in ROWS
     figures: Figures | None = None
 
@@ -83,7 +84,7 @@ def dashboard_columns(dialect: str, parts: frozenset[str]) -> tuple[Any, ...]:
 def record_of(found: Any, parts: frozenset[str]) -> OpportunityRecord:
     """A row of the page with `dashboard_columns(…, parts)` as a record."""
     mapping = found._mapping
-    record = OpportunityRecord()
+    record = OpportunityRecord(found)
     for name in sorted(parts & ROWS.keys()):
         value = parsed_object(mapping[f"row_{name}"])
         record.rows[name] = row_of(ROWS[name][0], value) if value else None
