@@ -37,11 +37,11 @@ async def opportunities(
     size = check_page_size(first)
     tenant_id = context.caller.tenant_id
     parts = frozenset(PLANNED[name] for name in selected if name in PLANNED)
-    columns = dashboard.dashboard_columns(context.services.engine.dialect.name, parts)
+    columns, joins = dashboard.dashboard_columns(parts), dashboard.dashboard_joins(parts)
     loaders = context.loaders
     now = {dashboard.NOW: loaders.now} if dashboard.FIGURES in parts else None
     page = await context.reads.run(
-        lambda db: queries.opportunity_page(db, tenant_id, where, size, after, columns, now)
+        lambda db: queries.opportunity_page(db, tenant_id, where, size, after, columns, now, joins)
     )
     records = [dashboard.record_of(row, parts) for row in page.rows]
     if context.known_currency is None:

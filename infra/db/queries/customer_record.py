@@ -44,7 +44,7 @@ class CustomerRecord:
 
 
 @cache
-def _row_type(table: Table) -> Any:
+def row_type(table: Table) -> Any:
     return namedtuple(f"{table.name}_row", list(table.c.keys()))  # type: ignore[misc]
 
 
@@ -67,7 +67,7 @@ def _reader(table: Table, prefix: str) -> Callable[[dict[str, Any]], Any]:
     """Turns a JSON object of `table`'s columns (keys after `prefix`) into a row. Worked
     out once per table: a page reads hundreds of them, and walking the table's columns
     for each costs more than the database takes to send them."""
-    make = _row_type(table)._make
+    make = row_type(table)._make
     values_of = itemgetter(*(prefix + c.key for c in table.c))
     converting = [(n, convert) for n, c in enumerate(table.c) if (convert := _converter(c))]
 
@@ -176,7 +176,7 @@ def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
     """A row of a statement with `list_columns(…, lists)` as a record."""
     mapping = found._mapping
     # The customer's columns come first, in the table's order (select(t.customer, …)).
-    record = CustomerRecord(_row_type(t.customer)._make(found[:_CUSTOMER_WIDTH]))
+    record = CustomerRecord(row_type(t.customer)._make(found[:_CUSTOMER_WIDTH]))
     for name in _sorted_lists(lists):
         items = parsed_list(mapping[name])
         if name in DETAILS:
