@@ -24,13 +24,16 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
@@ -41,7 +44,8 @@ from schema.planned import NOT_PLANNED, planned_first, takes_planned
 
 # How a field is answered in place, worked out once per field of the schema, or None where
 # graphql-core answers it:
-#   (LEAF, read or None, coerce, nullable, pure): a scalar or enum;
+#   (LEAF, read or None, coerce, nullable, pure, native): a scalar or enum; `native` the
+#   Python type graphql-core answers as it is (a str for a String), or None;
 #   (OBJECTS, read or None, nullable, is_list, item_nullable, named type, pure): an object
 #   or a list of objects.
 # `read` is None where the resolver needs its resolve info (a planned reader gives
@@ -68,7 +72,8 @@ def _step(field: GraphQLField) -> _Step:
             or read is getattr(field.resolve, "without_info", None)
         )
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
-            step = (LEAF, read, inner.coerce_output_value, nullable, pure)
+            native = _NATIVE.get(inner.name) if inner in _BUILT_IN else None
+            step = (LEAF, read, inner.coerce_output_value, nullable, pure, native)
         else:
             is_list = isinstance(inner, GraphQLList)
             item = inner.of_type if is_list else inner  # type: ignore[union-attr]
@@ -101,9 +106,16 @@ def _reader(field: GraphQLField) -> Any:
     return lambda source: resolve(source, None)
 
 
+# The built-in scalars whose output coercion gives a value of this exact type unchanged.
+_BUILT_IN = (GraphQLString, GraphQLID, GraphQLBoolean)
+_NATIVE = {"String": str, "ID": str, "Boolean": bool}
+
+
 def _coerced(step: tuple[Any, ...], value: Any) -> Any:
     """A leaf's coerced value, or Undefined where graphql-core must answer it (a null where
     none is allowed, a value it cannot coerce, an error, an awaitable)."""
+    if type(value) is step[5]:
+        return value
     if value is None:
         return None if step[3] else Undefined
     if isinstance(value, Exception):
@@ -125,6 +137,9 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         self._plain = manager is None or not manager.middlewares
         # Per selection of this request (graphql-core keeps each alive while it runs).
         self._plans: dict[int, tuple[Any, GraphQLObjectType, list[Any]]] = {}
+        # Per object type and field selected (kept alive with it, as graphql-core keeps
+        # its collected subfields): the plan of its subfields, None where one is deferred.
+        self._object_plans: dict[tuple[Any, int], tuple[Any, list[Any] | None]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
         plan = self._plans.get(id(grouped_field_set))
@@ -297,11 +312,11 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         runtime = _runtime_type(named, item)
         if runtime is None:
             return Undefined
-        grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
-        if defer_usages:
+        plan = self._object_plan(runtime, field_details_list)
+        if plan is None:
             return Undefined
         answer = {}
-        for response_name, details, _field, step in self._plan(runtime, grouped_field_set):
+        for response_name, details, _field, step in plan:
             if step is None:
                 return Undefined
             leaf = step[0] == LEAF
@@ -318,6 +333,18 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
             answer[response_name] = value
         return answer
+
+    def _object_plan(self, runtime: GraphQLObjectType, field_details_list: Any) -> Any:
+        """The plan of the subfields selected of an object of `runtime` (the same for every
+        item of a list), or None where one is deferred."""
+        key = (runtime, id(field_details_list))
+        known = self._object_plans.get(key)
+        if known is not None:
+            return known[1]
+        grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
+        plan = None if defer_usages else self._plan(runtime, grouped_field_set)
+        self._object_plans[key] = (field_details_list, plan)
+        return plan
 
     def complete_abstract_value(  # type: ignore[override]
         self,
