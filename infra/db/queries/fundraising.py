@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.fundraising.opportunities import DashboardFilter
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
-from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.keyset import Cursors, Page, decode_cursor
 from infra.db.tables import Id
 
 o = f.opportunity.c
@@ -154,7 +154,7 @@ async def opportunity_page(
     statement = _opportunity_page(filters, position is not None, tuple(with_columns), tuple(joins))
     rows = list((await db.execute(statement, values)).all())
     page = rows[:first]
-    return Page(page, [encode_cursor((r.id,)) for r in page], len(rows) > first)
+    return Page(page, Cursors([(r.id,) for r in page]), len(rows) > first)
 
 
 async def campaign_tree(db: AsyncConnection, tenant_id: int, campaign_id: int) -> list[int]:
