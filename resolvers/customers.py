@@ -73,12 +73,21 @@ async def _customer_with(context: RequestContext, pk: int, lists: frozenset[str]
     return record.customer
 
 
-def _prime(context: RequestContext, pk: int, record: CustomerRecord) -> None:
+# The lists of a page's customers still read through their loaders: attributes (what they
+# show depends on the caller) and relationships (on the field's argument).
+LOADED_LISTS = frozenset({"attributes", RELATIONSHIPS})
+
+
+def _prime(
+    context: RequestContext, pk: int, record: CustomerRecord, lists: frozenset[str] | None = None
+) -> None:
+    """The record's rows handed to the loaders (only `lists` of its lists, when given)."""
     loaders = context.loaders
     loaders.customer_by_id.prime(pk, record.customer)
     for name, rows in record.details.items():
-        getattr(loaders, f"{name}_by_customer").prime(pk, rows)
-    if record.relationships is not None:
+        if lists is None or name in lists:
+            getattr(loaders, f"{name}_by_customer").prime(pk, rows)
+    if record.relationships is not None and (lists is None or RELATIONSHIPS in lists):
         loaders.relationships_by_customer.prime(pk, record.relationships)
     for row in record.relationship_types:
         loaders.relationship_type_by_id.prime(row.id, row)
@@ -96,9 +105,9 @@ async def customers(
     first: int | None,
     after: str | None,
     selected: frozenset[str] = frozenset(),
-) -> Page[Any]:
+) -> Page[CustomerRecord]:
     """`selected`: the names of the fields asked for of each customer; the lists among them
-    are read with the page, in the same statement."""
+    are read with the page, in the same statement, and come with each customer's row."""
     if criteria.include_inactive and not context.caller.has(SEES_INACTIVE):
         raise PermissionDenied(
             "Listing inactive customers needs the OPPORTUNITIES role.", ("includeInactive",)
@@ -110,11 +119,14 @@ async def customers(
     page = await context.reads.run(
         lambda db: customer_page(db, tenant_id, criteria, size, after, columns)
     )
-    for row in page.rows:
-        if lists:
-            _prime(context, row.id, record_of(row, lists))
-        context.loaders.customer_by_id.prime(row.id, row)
-    return page
+    records = [record_of(row, lists) for row in page.rows]
+    # The lists the types take as planned values (schema/customers/types.py) need no
+    # loader; those that depend on the caller or on arguments are read from one.
+    primed = lists & LOADED_LISTS
+    for record in records:
+        if primed:
+            _prime(context, record.customer.id, record, primed)
+    return Page(records, page.cursors, page.has_next_page)
 
 
 async def timeline(

@@ -8,11 +8,14 @@ strawberry's wrapper, an awaitable check and a completion step; that is most of 
 request's time, more than its one SQL statement. This executor reads a field that
 strawberry itself marks as a plain attribute read (no resolver, no extension, no argument)
 of a scalar or enum type and coerces it at once. A field without arguments whose value is
-an object (or a list of objects) of a plain type, selected only for such leaves
-(`emails { address label }`, `target { amount }`), is answered as its dictionaries at
-once too. Anything else, and any value it cannot answer so (a null where none is allowed,
-a bad value, an awaitable), goes on graphql-core's own path with the value already
-resolved (no resolver runs twice), which answers exactly as before, errors included.
+an object (or a list of objects) selected only for fields answered so, in turn
+(`emails { address label }`, `target { amount }`, a whole page of the dashboard whose
+values the planned read handed over: schema/planned.py), is answered as its dictionaries
+at once too. Anything else, and any value it cannot answer so (a null where none is
+allowed, a bad value, an awaitable), goes on graphql-core's own path with the value
+already resolved, which answers exactly as before, errors included. Only inside such an
+object may a value be read again on that path: an attribute, a planned value or a method
+of the object alone (`id`), never a resolver that is given its resolve info.
 """
 
 from __future__ import annotations
@@ -21,25 +24,33 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
+from schema.planned import NOT_PLANNED, planned_first, takes_planned
+
 # How a field is answered in place, worked out once per field of the schema, or None where
 # graphql-core answers it:
-#   (LEAF, read or None, coerce, nullable, pure): a scalar or enum, `pure` where reading
-#   it is only an attribute read (so it may be read again);
-#   (OBJECTS, read or None, nullable, is_list, item_nullable, named type): an object or a
-#   list of objects; `read` is None where the resolver needs its resolve info.
+#   (LEAF, read or None, coerce, nullable, pure, native): a scalar or enum; `native` the
+#   Python type graphql-core answers as it is (a str for a String), or None;
+#   (OBJECTS, read or None, nullable, is_list, item_nullable, named type, pure): an object
+#   or a list of objects.
+# `read` is None where the resolver needs its resolve info (a planned reader gives
+# NOT_PLANNED then); `pure` where reading is an attribute read, a planned value or a method
+# of the object alone (computed from it: `id`, `displayName`), so it may be read again.
 LEAF, OBJECTS = 0, 1
 _Step = tuple[Any, ...] | None
 _steps: dict[int, tuple[GraphQLField, _Step]] = {}
@@ -55,16 +66,21 @@ def _step(field: GraphQLField) -> _Step:
         nullable = not isinstance(kind, GraphQLNonNull)
         inner = kind if nullable else kind.of_type  # type: ignore[union-attr]
         read = _reader(field)
+        pure = read is not None and (
+            isinstance(read, attrgetter)
+            or read is getattr(field.resolve, "planned", None)
+            or read is getattr(field.resolve, "without_info", None)
+        )
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
-            pure = isinstance(read, attrgetter)
-            step = (LEAF, read, inner.coerce_output_value, nullable, pure)
+            native = _NATIVE.get(inner.name) if inner in _BUILT_IN else None
+            step = (LEAF, read, inner.coerce_output_value, nullable, pure, native)
         else:
             is_list = isinstance(inner, GraphQLList)
             item = inner.of_type if is_list else inner  # type: ignore[union-attr]
             item_nullable = not isinstance(item, GraphQLNonNull)
             named = item if item_nullable else item.of_type
             if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
-                step = (OBJECTS, read, nullable, is_list, item_nullable, named)
+                step = (OBJECTS, read, nullable, is_list, item_nullable, named, pure)
     _steps[id(field)] = (field, step)
     return step
 
@@ -76,6 +92,9 @@ def _reader(field: GraphQLField) -> Any:
     resolve = field.resolve
     if resolve is None:
         return None
+    planned = getattr(resolve, "planned", None)
+    if planned is not None:
+        return planned
     without_info = getattr(resolve, "without_info", None)
     if without_info is not None:
         return without_info
@@ -87,9 +106,16 @@ def _reader(field: GraphQLField) -> Any:
     return lambda source: resolve(source, None)
 
 
+# The built-in scalars whose output coercion gives a value of this exact type unchanged.
+_BUILT_IN = (GraphQLString, GraphQLID, GraphQLBoolean)
+_NATIVE = {"String": str, "ID": str, "Boolean": bool}
+
+
 def _coerced(step: tuple[Any, ...], value: Any) -> Any:
     """A leaf's coerced value, or Undefined where graphql-core must answer it (a null where
     none is allowed, a value it cannot coerce, an error, an awaitable)."""
+    if type(value) is step[5]:
+        return value
     if value is None:
         return None if step[3] else Undefined
     if isinstance(value, Exception):
@@ -111,6 +137,9 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         self._plain = manager is None or not manager.middlewares
         # Per selection of this request (graphql-core keeps each alive while it runs).
         self._plans: dict[int, tuple[Any, GraphQLObjectType, list[Any]]] = {}
+        # Per object type and field selected (kept alive with it, as graphql-core keeps
+        # its collected subfields): the plan of its subfields, None where one is deferred.
+        self._object_plans: dict[tuple[Any, int], tuple[Any, list[Any] | None]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
         plan = self._plans.get(id(grouped_field_set))
@@ -198,9 +227,8 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         completed by graphql-core from the value resolved."""
         info, path = None, None
         try:
-            if step[1] is not None:
-                value = step[1](source)
-            else:
+            value = NOT_PLANNED if step[1] is None else step[1](source)
+            if value is NOT_PLANNED:
                 path = Path(parent_path, response_name, parent_type.name)
                 info = self.build_resolve_info(
                     field, to_nodes(field_details_list), parent_type, path
@@ -284,21 +312,39 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         runtime = _runtime_type(named, item)
         if runtime is None:
             return Undefined
-        grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
-        if defer_usages:
+        plan = self._object_plan(runtime, field_details_list)
+        if plan is None:
             return Undefined
         answer = {}
-        for response_name, _details, _field, step in self._plan(runtime, grouped_field_set):
-            if step is None or step[0] != LEAF or not step[4]:
+        for response_name, details, _field, step in plan:
+            if step is None:
+                return Undefined
+            leaf = step[0] == LEAF
+            if not step[4 if leaf else 6]:
                 return Undefined
             try:
-                value = _coerced(step, step[1](item))
+                value = step[1](item)
+                if value is NOT_PLANNED:
+                    return Undefined
+                value = _coerced(step, value) if leaf else self._objects(step, details, value)
             except Exception:
                 return Undefined
             if value is Undefined:
                 return Undefined
             answer[response_name] = value
         return answer
+
+    def _object_plan(self, runtime: GraphQLObjectType, field_details_list: Any) -> Any:
+        """The plan of the subfields selected of an object of `runtime` (the same for every
+        item of a list), or None where one is deferred."""
+        key = (runtime, id(field_details_list))
+        known = self._object_plans.get(key)
+        if known is not None:
+            return known[1]
+        grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
+        plan = None if defer_usages else self._plan(runtime, grouped_field_set)
+        self._object_plans[key] = (field_details_list, plan)
+        return plan
 
     def complete_abstract_value(  # type: ignore[override]
         self,
@@ -381,6 +427,9 @@ def call_plain_resolvers_directly(schema: Any) -> None:
             direct = _direct_resolver(field, info_class)
             if direct is not None:
                 field.resolve = direct
+            name = takes_planned(field)
+            if name is not None and field.resolve is not None:
+                field.resolve = planned_first(name, field.resolve)
 
 
 def _direct_resolver(field: GraphQLField, info_class: Any) -> Any:

@@ -24,7 +24,14 @@ class PageInfo:
 @strawberry.type(description="One item of a list, with its cursor.")
 class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
-    cursor: str = strawberry.field(description="Opaque position of this item in the list.")
+    # The page's cursors and this item's place among them: a cursor is encoded only when
+    # it is asked for (infra/db/keyset.py).
+    cursors: strawberry.Private[Sequence[str]]
+    index: strawberry.Private[int]
+
+    @strawberry.field(description="Opaque position of this item in the list.")
+    def cursor(self) -> str:
+        return self.cursors[self.index]
 
 
 @strawberry.type(description="A page of a list, in a stable order, read with keyset cursors.")
@@ -40,9 +47,10 @@ class Connection(Generic[T]):
         has_next_page: bool,
         to_node: Callable[[Any], T],
     ) -> Connection[T]:
+        if len(rows) != len(cursors):
+            raise ValueError("A page has one cursor for each of its rows.")
         edges = [
-            Edge(node=to_node(row), cursor=cursor)
-            for row, cursor in zip(rows, cursors, strict=True)
+            Edge(node=to_node(row), cursors=cursors, index=index) for index, row in enumerate(rows)
         ]
         return cls(
             edges=edges,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from domain.errors import InvalidInput
 
@@ -67,8 +68,36 @@ def check_page_size(first: int | None) -> int:
     return first
 
 
+class Cursors(Sequence[str]):
+    """The cursors of a page's rows, each encoded when it is first asked for: a client
+    reading a page of 100 asks for its end cursor, rarely for every row's."""
+
+    def __init__(self, positions: list[tuple[Any, ...]]) -> None:
+        self._positions = positions
+        self._encoded: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._positions)
+        found = self._encoded.get(index)
+        if found is None:
+            found = self._encoded[index] = encode_cursor(self._positions[index])
+        return found
+
+
 @dataclass(frozen=True)
 class Page(Generic[Row]):
     rows: list[Row]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next_page: bool

@@ -12,7 +12,12 @@ from domain.customers.customer import CustomerKind as DomainCustomerKind
 from domain.customers.search import CustomerCriteria
 from resolvers import customers as customer_reads
 from resolvers.relationship_types import all_relationship_types
-from schema.customers.types import Customer, RelationshipType, customer_from_record
+from schema.customers.types import (
+    Customer,
+    RelationshipType,
+    customer_from_record,
+    planned_customer,
+)
 from schema.errors import read
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
@@ -98,7 +103,7 @@ class CustomerQuery:
         criteria = criteria_from(search, filter, include_inactive)
         selected = selected_names(info, "edges", "node")
         page = await read(customer_reads.customers(info.context, criteria, first, after, selected))
-        return Connection.of(page.rows, page.cursors, page.has_next_page, customer_from_record)
+        return Connection.of(page.rows, page.cursors, page.has_next_page, planned_customer)
 
     @strawberry.field(
         description="The organisation's relationship types, by name.", extensions=requires()

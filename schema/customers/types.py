@@ -23,6 +23,7 @@ from schema.loaded import loaded
 from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
+from schema.planned import with_planned
 from schema.sales.enums import ItemKind, OrderInvolvement
 from schema.timeline import TimelineEntry, TimelineEntryType
 
@@ -348,6 +349,26 @@ def customer_from_record(record: Any) -> Individual | Organisation:
             **common,
         )
     return Organisation(display_name=record.name or "", name=record.name or "", **common)
+
+
+def planned_customer(record: Any) -> Individual | Organisation:
+    """The API type for a customer record of a planned read, its lists as planned values
+    (schema/planned.py): what the fields' resolvers would make of the loaders' rows."""
+    customer = customer_from_record(record.customer)
+    details = record.details
+    if not details:
+        return customer
+    values: dict[str, Any] = {}
+    if "emails" in details:
+        values["emails"] = Email.from_rows(details["emails"])
+    if "phones" in details:
+        values["phones"] = Phone.from_rows(details["phones"])
+    if "addresses" in details:
+        addresses = values["addresses"] = Address.from_rows(details["addresses"])
+        values["primary_address"] = next((a for a in addresses if a.primary), None)
+    if "tags" in details:
+        values["tags"] = [r.tag for r in details["tags"]]
+    return with_planned(customer, values)
 
 
 async def load_customer(info: Info, pk: int) -> Individual | Organisation:

@@ -13,7 +13,13 @@ from domain.roles import FUNDRAISING_READER
 from resolvers import fundraising as reads
 from schema.errors import read
 from schema.fundraising.inputs import pk
-from schema.fundraising.types import Campaign, Opportunity, OpportunityStage, StaffUser
+from schema.fundraising.types import (
+    Campaign,
+    Opportunity,
+    OpportunityStage,
+    StaffUser,
+    planned_opportunity,
+)
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
 from schema.selection import selected_names
@@ -51,8 +57,12 @@ class FundraisingQuery:
             )
             selected = selected_names(info, "edges", "node")
             page = await reads.opportunities(info.context, where, first, after, selected)
+            currency = info.context.known_currency
             return Connection.of(
-                page.rows, page.cursors, page.has_next_page, Opportunity.from_record
+                page.rows,
+                page.cursors,
+                page.has_next_page,
+                lambda record: planned_opportunity(record, currency),
             )
 
         return await read(work())

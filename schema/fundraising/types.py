@@ -13,6 +13,7 @@ from resolvers import fundraising as reads
 from schema.customers.types import Customer, customer_from_record
 from schema.loaded import loaded, with_currency
 from schema.node import Node
+from schema.planned import with_planned
 from schema.sales.money import Money
 
 
@@ -204,3 +205,28 @@ class Opportunity(Node):
             owner_pk=record.owner_id,
             stage_pk=record.stage_id,
         )
+
+
+# The planned rows of the dashboard (infra/db/queries/dashboard.py), by the field each is.
+_PLANNED_ROWS: dict[str, Callable[[Any], Any]] = {
+    "customer": customer_from_record,
+    "stage": OpportunityStage.from_record,
+    "owner": StaffUser.from_record,
+}
+
+
+def planned_opportunity(record: Any, currency: str | None) -> Opportunity:
+    """An opportunity of the dashboard's planned read, what it read with the opportunity as
+    planned values (schema/planned.py): what the fields' resolvers would make of the
+    loaders' rows. Money needs the currency; without it the figures are left to them."""
+    opportunity = Opportunity.from_record(record.opportunity)
+    values = {name: _PLANNED_ROWS[name](row) for name, row in record.rows.items() if row}
+    if currency is not None:
+        values["target"] = Money.of(opportunity.target_amount, currency)
+        values["asked"] = Money.of(opportunity.asked_amount, currency)
+        figures = record.figures
+        if figures is not None:
+            values["received"] = Money.of(figures.received, currency)
+            values["pledged"] = Money.of(figures.pledged, currency)
+            values["reserved"] = Money.of(figures.reserved, currency)
+    return with_planned(opportunity, values)

@@ -34,7 +34,7 @@ from domain.customers.search import (
     prefix_upper_bound,
 )
 from infra.db import tables as t
-from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.keyset import Cursors, Page, decode_cursor
 from infra.db.queries.erased import not_erased
 from infra.db.tables import Id, Term
 
@@ -239,7 +239,7 @@ async def customer_page(
     statement = _page(form, tuple(with_columns))
     rows = list((await db.execute(statement, values | {"size": first + 1})).all())
     page = rows[:first]
-    return Page(page, [encode_cursor((r.sort_key, r.id)) for r in page], len(rows) > first)
+    return Page(page, Cursors([(r.sort_key, r.id) for r in page]), len(rows) > first)
 
 
 async def customers_by_id(db: AsyncConnection, tenant_id: int, ids: list[int]) -> dict[int, Any]:

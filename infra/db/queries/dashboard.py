@@ -1,7 +1,8 @@
 """The opportunities dashboard in one statement: each opportunity of the page with its
-customer, stage and owner (as JSON objects) and its Received, Pledged and Reserved (as
-correlated subqueries over the same rows the figures loader reads), whichever of them a
-request asks for."""
+customer, stage and owner (joined, their columns beside the opportunity's: one row each,
+and the driver's own types, so nothing to decode from JSON) and its Received, Pledged and
+Reserved (as correlated subqueries over the same rows the figures loader reads),
+whichever of them a request asks for."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam, func, select
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.queries.customer_record import json_object, parsed_object, row_of
+from infra.db.queries.customer_record import row_type
 from infra.db.queries.fundraising import Figures
 
 # The opportunity rows the dashboard can be read with: by name, the table and the key.
@@ -30,6 +31,7 @@ NOW = "dashboard_now"
 
 @dataclass
 class OpportunityRecord:
+    opportunity: Any  # its row
     rows: dict[str, Any] = field(default_factory=dict)  # by name in ROWS
     figures: Figures | None = None
 
@@ -61,33 +63,50 @@ def _figures() -> list[Any]:
     ]
 
 
+_JOINED = {name: table.alias(f"planned_{name}") for name, (table, _) in ROWS.items()}
+
+
 @cache
-def dashboard_columns(dialect: str, parts: frozenset[str]) -> tuple[Any, ...]:
-    """Columns to add to the page of opportunities for `parts` (names in PARTS); built once
-    per process. The statement then needs the request's moment as the NOW parameter."""
-    o = f.opportunity.c
+def _rows(parts: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(parts & ROWS.keys()))
+
+
+@cache
+def dashboard_columns(parts: frozenset[str]) -> tuple[Any, ...]:
+    """Columns to add to the page of opportunities for `parts` (names in PARTS), from the
+    tables `dashboard_joins(parts)` joins; built once per process. The statement then
+    needs the request's moment as the NOW parameter."""
     columns: list[Any] = []
-    for name in sorted(parts & ROWS.keys()):
-        table, key = ROWS[name]
-        columns.append(
-            select(json_object(dialect, [(c.key, c) for c in table.c]))
-            .where(table.c.id == o[key])
-            .scalar_subquery()
-            .label(f"row_{name}")
-        )
+    for name in _rows(parts):
+        columns += [c.label(f"planned_{name}_{c.key}") for c in _JOINED[name].c]
     if FIGURES in parts:
         columns += _figures()
     return tuple(columns)
 
 
+@cache
+def dashboard_joins(parts: frozenset[str]) -> tuple[tuple[Any, Any], ...]:
+    """The tables to join to the opportunity (outer joins), each with its condition."""
+    o = f.opportunity.c
+    return tuple((_JOINED[name], _JOINED[name].c.id == o[ROWS[name][1]]) for name in _rows(parts))
+
+
+_OPPORTUNITY_WIDTH = len(f.opportunity.c)
+
+
 def record_of(found: Any, parts: frozenset[str]) -> OpportunityRecord:
-    """A row of the page with `dashboard_columns(…, parts)` as a record."""
-    mapping = found._mapping
-    record = OpportunityRecord()
-    for name in sorted(parts & ROWS.keys()):
-        value = parsed_object(mapping[f"row_{name}"])
-        record.rows[name] = row_of(ROWS[name][0], value) if value else None
+    """A row of the page with `dashboard_columns(parts)` as a record."""
+    record = OpportunityRecord(found)
+    start = _OPPORTUNITY_WIDTH
+    for name in _rows(parts):
+        table = ROWS[name][0]
+        end = start + len(table.c)
+        values = found[start:end]
+        # An outer join's missing row: every column null, its id among them.
+        record.rows[name] = None if values[0] is None else row_type(table)._make(values)
+        start = end
     if FIGURES in parts:
+        mapping = found._mapping
         received, pledged, reserved = (
             int(mapping[f"figure_{n}"] or 0) for n in ("received", "pledged", "reserved")
         )

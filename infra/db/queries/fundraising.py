@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.fundraising.opportunities import DashboardFilter
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
-from infra.db.keyset import Page, decode_cursor, encode_cursor
+from infra.db.keyset import Cursors, Page, decode_cursor
 from infra.db.tables import Id
 
 o = f.opportunity.c
@@ -108,11 +108,22 @@ _FILTERS = ("owner_id", "stage_id", "campaign_id", "open", "customer_id")
 
 @cache
 def _opportunity_page(
-    filters: tuple[str, ...], after: bool, with_columns: tuple[Any, ...]
+    filters: tuple[str, ...],
+    after: bool,
+    with_columns: tuple[Any, ...],
+    joins: tuple[tuple[Any, Any], ...],
 ) -> Select[Any]:
     """The page's statement for this form (which filters, a cursor or none, which more
-    columns), built once per process; every value is a bound parameter."""
-    statement = select(f.opportunity, *with_columns).where(o.tenant_id == bindparam("tenant_id"))
+    columns from which joined tables), built once per process; every value is a bound
+    parameter."""
+    joined: Any = f.opportunity
+    for table, condition in joins:
+        joined = joined.outerjoin(table, condition)
+    statement = (
+        select(f.opportunity, *with_columns)
+        .select_from(joined)
+        .where(o.tenant_id == bindparam("tenant_id"))
+    )
     for name in filters:
         statement = statement.where(o[name] == bindparam(name))
     if after:
@@ -128,9 +139,11 @@ async def opportunity_page(
     after: str | None,
     with_columns: Sequence[Any] = (),
     parameters: dict[str, Any] | None = None,
+    joins: Sequence[tuple[Any, Any]] = (),
 ) -> Page[Any]:
-    """Opportunities, newest first; `with_columns` (and the `parameters` they need): more
-    of each one (infra/db/queries/dashboard.py)."""
+    """Opportunities, newest first; `with_columns` (and the `parameters` they need, and
+    the tables `joins` joins for them, each with its condition): more of each one
+    (infra/db/queries/dashboard.py)."""
     values = {"tenant_id": tenant_id, "size": first + 1, **(parameters or {})}
     given = {name: getattr(where, name) for name in _FILTERS}
     values |= {name: value for name, value in given.items() if value is not None}
@@ -138,10 +151,10 @@ async def opportunity_page(
     if position is not None:
         values["after_id"] = position[0]
     filters = tuple(name for name in _FILTERS if given[name] is not None)
-    statement = _opportunity_page(filters, position is not None, tuple(with_columns))
+    statement = _opportunity_page(filters, position is not None, tuple(with_columns), tuple(joins))
     rows = list((await db.execute(statement, values)).all())
     page = rows[:first]
-    return Page(page, [encode_cursor((r.id,)) for r in page], len(rows) > first)
+    return Page(page, Cursors([(r.id,) for r in page]), len(rows) > first)
 
 
 async def campaign_tree(db: AsyncConnection, tenant_id: int, campaign_id: int) -> list[int]:
