@@ -36,7 +36,7 @@ from domain.sales.catalogue import (
     PartnerCompany,
 )
 from domain.sales.memberships import Membership
-from domain.sales.orders import Order, OrderItem
+from domain.sales.orders import NamedRecords, Order, OrderItem
 from domain.sales.reservations import Reservation
 from domain.sales.visits import Visit
 from domain.segments.rfm import RfmBands
@@ -108,9 +108,10 @@ class FundRepository(CatalogueRepository[Fund], Protocol):
 class OrderRepository(Protocol):
     async def get(self, order_id: int) -> Order | None: ...
     async def with_external_reference(self, reference: str) -> Order | None: ...
-    async def add(self, order: Order) -> None:
-        """Store a new order and its items, giving each its id; raises AlreadyRecorded when
-        another request recorded the same external reference first."""
+    async def add(self, order: Order, what: str) -> None:
+        """Store a new order and its items, giving each its id, with `what` as the first
+        line of its history; raises AlreadyRecorded when another request recorded the same
+        external reference first."""
 
     async def add_items(self, order: Order, items: list[OrderItem]) -> None: ...
     async def mark_returned(self, order: Order, item_ids: list[int]) -> None: ...
@@ -118,6 +119,16 @@ class OrderRepository(Protocol):
         """Add to the order's history (who and when are the unit of work's)."""
 
     async def of_item(self, item_id: int) -> Order | None: ...
+    async def named(
+        self,
+        customer_ids: Collection[int],
+        instance_ids: Collection[int],
+        fund_ids: Collection[int],
+        scheme_ids: Collection[int],
+    ) -> NamedRecords:
+        """Which of the records an order names exist, in one look-up: an order is checked
+        before it is written, and each look-up of its own would be one more round trip."""
+
     async def link_items(self, item_ids: Collection[int], opportunity_id: int) -> None: ...
 
 

@@ -127,7 +127,11 @@ class RequestContext:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(
-            self.services.engine, self.caller, self.services.wake_relay, self.known_currency
+            self.services.engine,
+            self.caller,
+            self.services.wake_relay,
+            self.known_currency,
+            self.reads.take_writer(),
         )
 
     async def perform(self, operation: Callable[[UnitOfWork], Awaitable[T]]) -> T:
@@ -137,8 +141,9 @@ class RequestContext:
         at the same moment; the database's unique constraints then refuse the second, which
         is a conflict to report, not a failure to mask."""
         # One connection at a time per request: the reads' goes back before the write's is
-        # taken (twenty writes at once must not hold forty).
-        await self.reads.end()
+        # taken (twenty writes at once must not hold forty). The write's may be the one the
+        # caller's check began its transaction on (infra/db/snapshot.py).
+        await self.reads.end(keep_writer=True)
         try:
             uow = self.unit_of_work()
             try:

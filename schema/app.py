@@ -158,6 +158,9 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         )
         if signature is None:  # not a mutation: the header means nothing
             return await execute()
+        # The key is claimed on a connection of its own: the one the caller's check began
+        # goes back first, so that the request never holds two.
+        await context.reads.end()
         return await idempotency.run_once(
             self.services, actor, key, signature, execute, lambda r: self.process_result(request, r)
         )

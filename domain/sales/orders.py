@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.customers.customer import CustomerKind
 from domain.money import Money, total
 
 
@@ -104,6 +105,17 @@ class Order:
             involved[self.facilitator_id] = Involvement.FACILITATOR
         involved[self.owner_id] = Involvement.OWNER
         return involved
+
+
+@dataclass(frozen=True)
+class NamedRecords:
+    """Which of the records an order names are the organisation's: the kind of each
+    customer found, and the event instances, funds and membership schemes found."""
+
+    customer_kinds: dict[int, CustomerKind]
+    instance_ids: frozenset[int]
+    fund_ids: frozenset[int]
+    scheme_ids: frozenset[int]
 
 
 def format_order_reference(order_id: int) -> str:

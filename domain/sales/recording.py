@@ -42,7 +42,9 @@ async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bo
             return replayed(existing, command), False
     order = await validate_order(uow, command, reference)
     order.fingerprint = command.fingerprint() if reference is not None else None
-    await uow.orders.add(order)
+    await uow.orders.add(
+        order, f"Recorded through {order.channel.value.lower()}, {len(order.items)} items."
+    )
     assert order.id is not None
     order.reference = format_order_reference(order.id)
     await _start_memberships(uow, order, command.items)
@@ -50,9 +52,6 @@ async def record_order(uow: UnitOfWork, command: RecordOrder) -> tuple[Order, bo
         await record_consents(
             uow, order.owner_id, command.consents, _consent_source(command), order.id, ("consents",)
         )
-    await uow.orders.note(
-        order.id, f"Recorded through {order.channel.value.lower()}, {len(order.items)} items."
-    )
     uow.record(OrderRecorded(order))
     return order, True
 
@@ -159,10 +158,18 @@ def _attributes(problems: ProblemCollector, pairs: tuple[tuple[str, str], ...]) 
 
 async def _check_references(uow: UnitOfWork, command: RecordOrder) -> None:
     """Every id must name a row of this organisation; reported on the field that holds it.
-    One look-up per kind of row, however many the order names."""
+    One look-up for every row the order names, of whatever kind."""
     named = {command.owner_id, *command.soft_credit_ids}
     named |= {pk for pk in (command.facilitator_id, command.booked_for_id) if pk is not None}
-    kinds = await uow.customers.kinds(named)
+    lines = command.items
+    references = (
+        ("instanceId", "Event instance", [x.instance_id for x in lines]),
+        ("fundId", "Fund", [x.fund_id for x in lines]),
+        ("schemeId", "Membership scheme", [x.scheme_id for x in lines]),
+    )
+    instances, funds, schemes = ({pk for pk in ids if pk is not None} for *_, ids in references)
+    found = await uow.orders.named(named, instances, funds, schemes)
+    kinds = found.customer_kinds
 
     def check(pk: int | None, field: str, kind: CustomerKind | None = None) -> None:
         if pk is not None and (pk not in kinds or kind not in (None, kinds[pk])):
@@ -182,22 +189,10 @@ async def _check_references(uow: UnitOfWork, command: RecordOrder) -> None:
         raise Conflict(f"At most {MAX_SOFT_CREDITS} soft credits.", ("softCreditIds",))
     for credited in command.soft_credit_ids:
         check(credited, "softCreditIds")
-    await _check_catalogue_references(uow, command.items)
-
-
-async def _check_catalogue_references(uow: UnitOfWork, lines: tuple[ItemLine, ...]) -> None:
-    references = (
-        ("instanceId", "Event instance", uow.event_instances, [x.instance_id for x in lines]),
-        ("fundId", "Fund", uow.funds, [x.fund_id for x in lines]),
-        ("schemeId", "Membership scheme", uow.membership_schemes, [x.scheme_id for x in lines]),
-    )
-    found = [
-        await repository.existing({pk for pk in ids if pk is not None})
-        for *_, repository, ids in references
-    ]
+    existing = (found.instance_ids, found.fund_ids, found.scheme_ids)
     for i in range(len(lines)):
-        for (field, what, _, ids), existing in zip(references, found, strict=True):
-            if ids[i] is not None and ids[i] not in existing:
+        for (field, what, ids), there in zip(references, existing, strict=True):
+            if ids[i] is not None and ids[i] not in there:
                 raise NotFound(what, ("items", str(i), field))
 
 

@@ -53,6 +53,8 @@ class RequestReads:
         self._engine = engine
         self._begin = _BEGIN[engine.dialect.name]
         self._db: AsyncConnection | None = None
+        # A mutation's connection, its transaction begun, until its unit of work takes it.
+        self._writer: AsyncConnection | None = None
         self._turn = asyncio.Lock()
 
     async def run(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
@@ -88,28 +90,61 @@ class RequestReads:
                 return await self._open(query)
 
     async def value_alone(self, query: str) -> Any:
-        """`value`, for a request that is about to write (a mutation, whose unit of work
-        takes a connection of its own): the query goes alone, outside any snapshot, so
-        there is no transaction to end afterwards (one round trip, not two)."""
+        """`value`, for a request that is about to write (a mutation): no snapshot is
+        opened. On PostgreSQL the query travels with the BEGIN of the transaction the
+        request's first unit of work then writes in (`take_writer`), so that the check,
+        the checkout and the BEGIN cost one round trip, not three; on SQLite, whose writes
+        begin on their own, it goes alone."""
         async with self._turn:
             if self._db is not None:
                 return (await self._db.exec_driver_sql(query)).scalar()
+            await self._release_writer()
             for attempt in (1, 2):
                 db = await self._engine.connect()
                 try:
+                    # The driver's own transaction handling off: the BEGIN goes with the query.
                     await db.execution_options(isolation_level="AUTOCOMMIT")
-                    return (await db.exec_driver_sql(query)).scalar()
-                except DBAPIError as error:
+                    if self._engine.dialect.name != "postgresql":
+                        return (await db.exec_driver_sql(query)).scalar()
+                    value = await self._begin_writing(db, query)
+                    self._writer, db = db, None
+                    return value
+                except (DBAPIError, _StaleConnection) as error:
                     # A pooled connection that died with the server: one more try.
-                    if not error.connection_invalidated or attempt == 2:
-                        raise
+                    stale = isinstance(error, _StaleConnection) or error.connection_invalidated
+                    if stale and attempt == 1:
+                        continue
+                    if isinstance(error, _StaleConnection) and error.__cause__ is not None:
+                        raise error.__cause__ from None  # the driver's own error
+                    raise
                 finally:
-                    await db.close()
+                    if db is not None:
+                        await db.close()
 
-    async def end(self) -> None:
-        """Give the connection back; a later read starts a new snapshot."""
+    async def _begin_writing(self, db: AsyncConnection, query: str) -> Any:
+        raw = await db.get_raw_connection()
+        try:
+            return await _begin_and_select(raw.driver_connection, "BEGIN", query, False)
+        except Exception as error:
+            if self._stale(raw, error):
+                await db.invalidate()
+                raise _StaleConnection from error
+            raise
+
+    def take_writer(self) -> AsyncConnection | None:
+        """The connection `value_alone` began a transaction on, for the unit of work that
+        writes in it (once); None when there is none."""
+        writer, self._writer = self._writer, None
+        return writer
+
+    async def end(self, keep_writer: bool = False) -> None:
+        """Give the connection back; a later read starts a new snapshot. An untaken
+        writer's goes back too (its transaction, which wrote nothing, rolled back) unless
+        `keep_writer`: a unit of work is about to take it."""
         async with self._turn:
             await self._release()
+            if not keep_writer:
+                await self._release_writer()
 
     def _connection(self) -> AsyncConnection:
         assert self._db is not None
@@ -117,6 +152,9 @@ class RequestReads:
 
     async def _open(self, query: str | None = None) -> Any:
         """Check out the connection and BEGIN; with `query`, its value."""
+        # One connection at a time per request: a mutation reading before it writes gives
+        # back the writer (its unit of work then checks out one of its own).
+        await self._release_writer()
         db = await self._engine.connect()
         self._db = db
         # The driver's own transaction handling off, so that BEGIN says what this one is.
@@ -129,23 +167,38 @@ class RequestReads:
             sqlite = self._engine.dialect.name == "sqlite"
             return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
         except Exception as error:
-            if self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
-                # What SQLAlchemy does with a disconnect it sees itself: every pooled
-                # connection older than this one is replaced at its next checkout, so the
-                # one retry does not meet another connection that died with the server.
-                self._engine.sync_engine.pool._invalidate(raw, error)
+            if self._stale(raw, error):
                 await db.invalidate()
                 raise _StaleConnection from error
             raise
 
+    def _stale(self, raw: Any, error: Exception) -> bool:
+        """Whether `error` says the pooled connection died with the server."""
+        if not self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
+            return False
+        # What SQLAlchemy does with a disconnect it sees itself: every pooled connection
+        # older than this one is replaced at its next checkout, so the one retry does not
+        # meet another connection that died with the server.
+        self._engine.sync_engine.pool._invalidate(raw, error)
+        return True
+
+    async def _release_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await _give_back(writer)
+
     async def _release(self) -> None:
         db, self._db = self._db, None
-        if db is None:
-            return
-        try:
-            if not db.invalidated:
-                await db.exec_driver_sql("ROLLBACK")
-        except DBAPIError:
-            pass  # nothing was written; the pool discards a broken connection
-        finally:
-            await db.close()
+        if db is not None:
+            await _give_back(db)
+
+
+async def _give_back(db: AsyncConnection) -> None:
+    """End the read-only (or unwritten) transaction on `db` and return it to the pool."""
+    try:
+        if not db.invalidated:
+            await db.exec_driver_sql("ROLLBACK")
+    except DBAPIError:
+        pass  # nothing was written; the pool discards a broken connection
+    finally:
+        await db.close()

@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -188,6 +189,13 @@ def order_inputs(
     return inputs
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user and system, all its threads): per order, the
+    figure a machine shared with other work disturbs least."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _from_graphql(data: dict[str, Any]) -> list[Any]:
     return [
         [
@@ -219,7 +227,9 @@ async def measure(
     record_inputs: list[list[dict[str, Any]]],
     arguments: Any,
     baseline_url: str | None = None,
+    pids: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """`pids`: each writer's API process, for its CPU time per order."""
     reader = GraphQLClient(server_url, api_key, 1)
     writer = GraphQLClient(server_url, api_key, arguments.concurrency)
     writers = {"foyer": writer}
@@ -243,17 +253,23 @@ async def measure(
             )
             names = list(writers)
             names = names[number % len(names) :] + names[: number % len(names)]
-            recorded = {}
+            recorded, cpu = {}, {}
             for share, name in enumerate(names):
                 # Each way its own orders: the same customers, never the same inputs.
                 inputs = record_inputs[number][share :: len(names)]
+                used = cpu_seconds(pids[name]) if pids else 0.0
                 recorded[name], answers = await writers[name].run(RECORD_ORDER, inputs)
+                if pids:
+                    cpu[name] = 1000 * (cpu_seconds(pids[name]) - used) / len(inputs)
                 bad = [a for a in answers if a["recordOrder"]["errors"]]
                 if bad:
                     raise RuntimeError(f"recordOrder errors ({name}): {bad[0]}")
             figures = {
                 "orders read": {w: t.summary() for w, t in ways.items()},
-                "recordOrder": {name: t.summary() for name, t in recorded.items()},
+                "recordOrder": {
+                    name: {**t.summary(), "cpu_ms": cpu.get(name, 0.0)}
+                    for name, t in recorded.items()
+                },
             }
             print(
                 f"round {number + 1}: orders read Foyer p50 {figures['orders read']['foyer']['p50']:.2f}"
@@ -262,6 +278,7 @@ async def measure(
                 "; recordOrder "
                 + ", ".join(
                     f"{name} {t.per_second:.0f}/s p50 {t.percentile(50):.1f} ms"
+                    f" CPU {cpu.get(name, 0.0):.1f} ms/order"
                     for name, t in recorded.items()
                 ),
                 flush=True,
@@ -316,15 +333,17 @@ def print_report(arguments: Any, sizes: dict[str, int], made: dict[str, Any], m:
     )
     print(f"\nrecordOrder, {arguments.orders} orders, {arguments.concurrency} clients, {topology}")
     print(
-        f"  {w['rps']:.0f} orders/s  (latency p50 {w['p50']:.1f}  p95 {w['p95']:.1f} ms)   "
+        f"  {w['rps']:.0f} orders/s  (latency p50 {w['p50']:.1f}  p95 {w['p95']:.1f} ms; "
+        f"API process CPU {w['cpu_ms']:.2f} ms/order)   "
         f"target >= 300/s: {'met' if w['rps'] >= 300 else 'MISSED'}"
     )
     if "baseline" in m["recordOrder"]:
         b = m["recordOrder"]["baseline"]
         print(
             f"  baseline ({arguments.baseline}): {b['rps']:.0f} orders/s  (latency p50 "
-            f"{b['p50']:.1f}  p95 {b['p95']:.1f} ms); this code ÷ baseline "
-            f"{w['rps'] / b['rps']:.2f}x orders/s"
+            f"{b['p50']:.1f}  p95 {b['p95']:.1f} ms; CPU {b['cpu_ms']:.2f} ms/order); this "
+            f"code ÷ baseline {w['rps'] / b['rps']:.2f}x orders/s, "
+            f"{w['cpu_ms'] / b['cpu_ms']:.2f}x CPU per order"
         )
 
 
@@ -363,12 +382,14 @@ def main(argv: list[str] | None = None) -> int:
                     FoyerServer(env, scratch / "serve.log", arguments.server_workers)
                 )
                 baseline_url = None
+                pids = {"foyer": server.pid}
                 if arguments.baseline:
                     baseline_env = {**env, "PYTHONPATH": str(arguments.baseline.resolve())}
                     baseline = FoyerServer(
                         baseline_env, scratch / "baseline.log", arguments.server_workers
                     )
                     baseline_url = servers.enter_context(baseline).base_url
+                    pids["baseline"] = baseline.pid
                 rounds = asyncio.run(
                     measure(
                         server.base_url,
@@ -380,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                         record_inputs,
                         arguments,
                         baseline_url,
+                        pids,
                     )
                 )
         finally:

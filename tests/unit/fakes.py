@@ -17,7 +17,7 @@ from domain.events import DomainEvent
 from domain.fundraising.pledges import Pledge
 from domain.roles import Role
 from domain.sales.memberships import Membership
-from domain.sales.orders import Order, OrderItem
+from domain.sales.orders import NamedRecords, Order, OrderItem
 
 
 @dataclass
@@ -78,15 +78,19 @@ class FakeOrders(Store):
 
     history: dict[int, list[str]] = field(default_factory=dict)
     item_ids: Any = field(default_factory=lambda: count(1))
+    # The unit of work whose customers and catalogue `named` looks in.
+    uow: Any = None
 
     async def with_external_reference(self, reference: str) -> Order | None:
         found = (o for o in self.rows.values() if o.external_reference == reference)
         return copy.deepcopy(next(found, None))
 
-    async def add(self, order: Order) -> None:
+    async def add(self, order: Order, what: str) -> None:
         for item in order.items:
             item.id = next(self.item_ids)
         await super().add(order)
+        assert order.id is not None
+        await self.note(order.id, what)
 
     async def add_items(self, order: Order, items: list[OrderItem]) -> None:
         for item in items:
@@ -103,6 +107,17 @@ class FakeOrders(Store):
     async def of_item(self, item_id: int) -> Order | None:
         found = (o for o in self.rows.values() if any(i.id == item_id for i in o.items))
         return copy.deepcopy(next(found, None))
+
+    async def named(
+        self, customer_ids: Any, instance_ids: Any, fund_ids: Any, scheme_ids: Any
+    ) -> NamedRecords:
+        uow = self.uow
+        return NamedRecords(
+            await uow.customers.kinds(customer_ids),
+            frozenset(await uow.event_instances.existing(instance_ids)),
+            frozenset(await uow.funds.existing(fund_ids)),
+            frozenset(await uow.membership_schemes.existing(scheme_ids)),
+        )
 
     async def link_items(self, item_ids: Any, opportunity_id: int) -> None:
         for order in self.rows.values():
@@ -184,7 +199,7 @@ class FakeUnitOfWork:
         self.event_instances = Store()
         self.funds = FakeFunds()
         self.membership_schemes = Store()
-        self.orders = FakeOrders()
+        self.orders = FakeOrders(uow=self)
         self.memberships = FakeMemberships()
         self.reservations = Store()
         self.visits = Store()
