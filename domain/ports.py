@@ -234,9 +234,30 @@ class ErasureRepository(Protocol):
 
 
 class SegmentRepository(Protocol):
-    async def get(self, segment_id: int) -> Segment | None: ...
+    async def get(self, segment_id: int, *, to_delete: bool = False) -> Segment | None:
+        """The segment, held until the transaction ends against being deleted (so a run or
+        a list made from it in the meantime cannot lose it), or with `to_delete` against
+        any other change."""
+
     async def add(self, segment: Segment) -> None: ...
-    async def save(self, segment: Segment) -> None: ...
+    async def save(self, segment: Segment) -> None:
+        """Store its fields; the lists frozen from it follow its sharing."""
+
+    async def delete(self, segment: Segment) -> None:
+        """Remove it; its lists stay, naming no segment."""
+
+    async def get_list(self, list_id: int, *, to_delete: bool = False) -> CustomerList | None:
+        """The list, held as `get` holds a segment."""
+
+    async def save_list(self, frozen: CustomerList) -> None: ...
+    async def delete_list(self, frozen: CustomerList) -> None:
+        """Remove it and its members."""
+
+    async def mailing_under_way(
+        self, *, segment_id: int | None = None, list_id: int | None = None
+    ) -> bool:
+        """Whether a mailing run to the segment or list is scheduled or sending."""
+
     async def missing(self, references: list[Reference]) -> list[Reference]:
         """Those of `references` that name no row of the organisation."""
 
