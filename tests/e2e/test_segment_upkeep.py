@@ -6,6 +6,7 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -273,6 +274,30 @@ async def test_deleting_a_segment_waits_for_its_mailing_and_keeps_lists_and_hist
     assert runs == [{"status": "CANCELLED", "segmentId": segment, "listId": None}]
     again = (await api.data(DELETE, {"id": segment}, admin))["deleteSegment"]
     assert errors(again) == [("NOT_FOUND", ["segmentId"])]
+
+
+async def test_a_segment_mailed_and_deleted_at_once_is_either_mailed_or_gone(
+    api: Api, runtime: Runtime
+) -> None:
+    build_world(runtime.sync_engine, api.slug)
+    later = (utc_now() + timedelta(days=3)).isoformat()
+    for _ in range(5):
+        preference = await email_preference(api)
+        mailing = (await create(api, mailing_input(preference)))["mailing"]["id"]
+        segment = await saved(api, VIP)
+
+        sent, deleted = await asyncio.gather(
+            api.data(SEND, {"m": mailing, "s": segment, "at": later}),
+            api.data(DELETE, {"id": segment}),
+        )
+
+        outcome = (errors(sent["sendMailing"]), errors(deleted["deleteSegment"]))
+        assert outcome in (
+            ([], [("CONFLICT", ["segmentId"])]),
+            ([("NOT_FOUND", ["segmentId"])], []),
+        ), outcome
+        runs = (await api.data(RUNS, {"id": mailing}))["mailing"]["runs"]
+        assert (runs != []) == (outcome[0] == [])
 
 
 async def test_deleting_a_list_waits_for_its_mailing_and_is_for_its_owner_or_an_admin(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select, update
+from sqlalchemy import Select, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.mailings.runs import RunStatus
@@ -128,16 +128,21 @@ class SqlSegmentRepository:
             .values(shared=segment.shared)
         )
 
-    async def delete(self, segment: Segment) -> None:
+    async def delete(self, segment: Segment) -> bool:
         g, cl = n.segment.c, n.customer_list.c
         await self._db.execute(
             update(n.customer_list)
             .where(cl.tenant_id == self._tenant_id, cl.segment_id == segment.id)
             .values(segment_id=None)
         )
-        await self._db.execute(
-            delete(n.segment).where(g.tenant_id == self._tenant_id, g.id == segment.id)
+        gone = await self._db.execute(
+            delete(n.segment).where(
+                g.tenant_id == self._tenant_id,
+                g.id == segment.id,
+                ~self._under_way(m.mailing_run.c.segment_id == segment.id),
+            )
         )
+        return bool(gone.rowcount)
 
     async def get_list(self, list_id: int, *, to_delete: bool = False) -> CustomerList | None:
         cl = n.customer_list.c
@@ -162,8 +167,24 @@ class SqlSegmentRepository:
                 lm.tenant_id == self._tenant_id, lm.list_id == frozen.id
             )
         )
-        await self._db.execute(
-            delete(n.customer_list).where(cl.tenant_id == self._tenant_id, cl.id == frozen.id)
+        gone = await self._db.execute(
+            delete(n.customer_list).where(
+                cl.tenant_id == self._tenant_id,
+                cl.id == frozen.id,
+                ~self._under_way(m.mailing_run.c.list_id == frozen.id),
+            )
+        )
+        return bool(gone.rowcount)
+
+    def _under_way(self, audience: Any) -> Any:
+        """Whether a run to `audience` (a condition on the run) is scheduled or sending:
+        checked inside the DELETE too, so that a run stored after a first look (SQLite holds
+        no row meanwhile) keeps what it is for."""
+        r = m.mailing_run.c
+        return exists().where(
+            r.tenant_id == self._tenant_id,
+            audience,
+            r.status.in_((RunStatus.SCHEDULED.value, RunStatus.SENDING.value)),
         )
 
     async def mailing_under_way(
@@ -171,16 +192,8 @@ class SqlSegmentRepository:
     ) -> bool:
         r = m.mailing_run.c
         audience = r.segment_id == segment_id if segment_id is not None else r.list_id == list_id
-        found = await self._db.execute(
-            select(r.id)
-            .where(
-                r.tenant_id == self._tenant_id,
-                audience,
-                r.status.in_((RunStatus.SCHEDULED.value, RunStatus.SENDING.value)),
-            )
-            .limit(1)
-        )
-        return found.first() is not None
+        found = await self._db.execute(select(self._under_way(audience)))
+        return bool(found.scalar())
 
     async def missing(self, references: list[Reference]) -> list[Reference]:
         """One look-up per kind of id named (ten kinds at most)."""
