@@ -76,7 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropped in place (SQLite 3.35 and later can), for the reason columns were added.
     op.drop_index("ix_customer_list_listing", table_name="customer_list")
-    with op.batch_alter_table("customer_list", schema=None) as batch_op:
-        batch_op.drop_column("reads")
-        batch_op.drop_column("shared")
+    op.drop_column("customer_list", "reads")
+    op.drop_column("customer_list", "shared")
