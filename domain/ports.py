@@ -254,11 +254,6 @@ class SegmentRepository(Protocol):
     async def delete_list(self, frozen: CustomerList) -> bool:
         """Remove it and its members; False, as `delete`, while a run to it is under way."""
 
-    async def mailing_under_way(
-        self, *, segment_id: int | None = None, list_id: int | None = None
-    ) -> bool:
-        """Whether a mailing run to the segment or list is scheduled or sending."""
-
     async def missing(self, references: list[Reference]) -> list[Reference]:
         """Those of `references` that name no row of the organisation."""
 

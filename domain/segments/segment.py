@@ -217,13 +217,11 @@ async def delete_segment(uow: UnitOfWork, segment_id: int) -> Segment:
     stay, as shared as it was; runs already sent keep naming it."""
     segment = await seen_segment(uow, segment_id, ("segmentId",), to_delete=True)
     _check_may_change(uow.actor, segment, ("segmentId",))
-    busy = Conflict(
-        "A mailing is scheduled or being sent to this segment: cancel it first.", ("segmentId",)
-    )
-    if await uow.segments.mailing_under_way(segment_id=segment_id):
-        raise busy
     if not await uow.segments.delete(segment):
-        raise busy  # a run to it was stored after the check above
+        raise Conflict(
+            "A mailing is scheduled or being sent to this segment: cancel it first.",
+            ("segmentId",),
+        )
     return segment
 
 
@@ -253,13 +251,10 @@ async def delete_customer_list(uow: UnitOfWork, list_id: int) -> CustomerList:
     naming it and their deliveries."""
     frozen = await seen_list(uow, list_id, ("listId",), to_delete=True)
     _check_may_change(uow.actor, frozen, ("listId",))
-    busy = Conflict(
-        "A mailing is scheduled or being sent to this list: cancel it first.", ("listId",)
-    )
-    if await uow.segments.mailing_under_way(list_id=list_id) or not (
-        await uow.segments.delete_list(frozen)
-    ):
-        raise busy
+    if not await uow.segments.delete_list(frozen):
+        raise Conflict(
+            "A mailing is scheduled or being sent to this list: cancel it first.", ("listId",)
+        )
     return frozen
 
 

@@ -158,7 +158,7 @@ class SqlSegmentRepository:
             .values(name=frozen.name)
         )
 
-    async def delete_list(self, frozen: CustomerList) -> None:
+    async def delete_list(self, frozen: CustomerList) -> bool:
         cl, lm = n.customer_list.c, n.customer_list_member.c
         # Said outright, not left to ON DELETE CASCADE: SQLite applies it only with its
         # foreign keys on, which a connection made elsewhere may not have.
@@ -178,22 +178,14 @@ class SqlSegmentRepository:
 
     def _under_way(self, audience: Any) -> Any:
         """Whether a run to `audience` (a condition on the run) is scheduled or sending:
-        checked inside the DELETE too, so that a run stored after a first look (SQLite holds
-        no row meanwhile) keeps what it is for."""
+        checked inside the DELETE, so that a run stored after the segment or list was read
+        (SQLite holds no row meanwhile) keeps what it is for."""
         r = m.mailing_run.c
         return exists().where(
             r.tenant_id == self._tenant_id,
             audience,
             r.status.in_((RunStatus.SCHEDULED.value, RunStatus.SENDING.value)),
         )
-
-    async def mailing_under_way(
-        self, *, segment_id: int | None = None, list_id: int | None = None
-    ) -> bool:
-        r = m.mailing_run.c
-        audience = r.segment_id == segment_id if segment_id is not None else r.list_id == list_id
-        found = await self._db.execute(select(self._under_way(audience)))
-        return bool(found.scalar())
 
     async def missing(self, references: list[Reference]) -> list[Reference]:
         """One look-up per kind of id named (ten kinds at most)."""
