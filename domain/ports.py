@@ -245,9 +245,26 @@ class ErasureRepository(Protocol):
 
 
 class SegmentRepository(Protocol):
-    async def get(self, segment_id: int) -> Segment | None: ...
+    async def get(self, segment_id: int, *, to_delete: bool = False) -> Segment | None:
+        """The segment, held until the transaction ends against being deleted (so a run or
+        a list made from it in the meantime cannot lose it), or with `to_delete` against
+        any other change."""
+
     async def add(self, segment: Segment) -> None: ...
-    async def save(self, segment: Segment) -> None: ...
+    async def save(self, segment: Segment) -> None:
+        """Store its fields; the lists frozen from it follow its sharing."""
+
+    async def delete(self, segment: Segment) -> bool:
+        """Remove it; its lists stay, naming no segment. False, removing nothing, when a
+        mailing run to it is scheduled or sending by then."""
+
+    async def get_list(self, list_id: int, *, to_delete: bool = False) -> CustomerList | None:
+        """The list, held as `get` holds a segment."""
+
+    async def save_list(self, frozen: CustomerList) -> None: ...
+    async def delete_list(self, frozen: CustomerList) -> bool:
+        """Remove it and its members; False, as `delete`, while a run to it is under way."""
+
     async def missing(self, references: list[Reference]) -> list[Reference]:
         """Those of `references` that name no row of the organisation."""
 
@@ -268,7 +285,9 @@ class MailingRepository(Protocol):
     async def active_run(self, mailing_id: int) -> MailingRun | None:
         """The mailing's run that is scheduled or sending, if any."""
 
-    async def add_run(self, run: MailingRun) -> None: ...
+    async def add_run(self, run: MailingRun) -> bool:
+        """Store the run; False, storing nothing, when its segment or list is gone."""
+
     async def cancel_run(self, run: MailingRun, reason: str) -> None:
         """Store the run as cancelled, with what of it has not gone, and fail its job with
         `reason`."""

@@ -12,7 +12,7 @@ from resolvers.customers import customer_by_global_id, customer_type_name
 from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
 from resolvers.sales import reservation_through_loaders
-from resolvers.segments import customer_list, segment_by_global_id
+from resolvers.segments import segment_by_global_id, visible_list
 
 # Fundraising objects need the fundraising role by id as much as through any list of them.
 FUNDRAISING_TYPES = frozenset(
@@ -46,7 +46,7 @@ async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | Non
     elif type_name == "Segment":
         row = await segment_by_global_id(context, global_id)
     elif type_name == "CustomerList":
-        row = await customer_list(context, pk)
+        row = await visible_list(context, pk)
     else:
         return await load_object(context, type_name, pk)
     return (type_name, row) if row is not None else None

@@ -1,9 +1,11 @@
-"""Segments: reading them with their visibility, evaluating their criteria, saving,
-freezing and exporting them, the RFM bands and the audience measures.
+"""Segments and frozen lists: reading them with their visibility, evaluating their
+criteria, saving, freezing, renaming, deleting and exporting them, the RFM bands and the
+audience measures.
 
 The one read check of a segment (`visible_segment`) is used by its field, `node`, the list,
 every evaluation, freezing and export; export jobs are then their requester's alone
-(domain/jobs.py), so the download route applies the same rule.
+(domain/jobs.py), so the download route applies the same rule. A list's (`visible_list`)
+is the same rule (domain/segments/access.py) over the list's creator and sharing.
 """
 
 from __future__ import annotations
@@ -21,16 +23,26 @@ from domain.segments.rfm import RfmBands
 from domain.segments.segment import (
     CustomerList,
     FreezeSegment,
+    RenameCustomerList,
+    RenameSegment,
     SaveSegment,
     Segment,
     checked_criteria,
+    delete_customer_list,
+    delete_segment,
     freeze_segment,
+    rename_customer_list,
+    rename_segment,
     save_segment,
     set_rfm_bands,
 )
 from infra.db.keyset import Page, check_page_size
 from infra.db.queries import segments as queries
-from infra.db.repositories.segments import SqlSegmentRepository, segment_from_row
+from infra.db.repositories.segments import (
+    SqlSegmentRepository,
+    customer_list_from_row,
+    segment_from_row,
+)
 from infra.segments.measures_sql import measures
 from infra.segments.rfm_sql import bands_of_async
 from resolvers.context import RequestContext
@@ -69,9 +81,14 @@ def _members_of(read: SegmentRead) -> k.Criterion:
     return read.segment.criteria
 
 
+def _owner_filter(context: RequestContext) -> tuple[str, int | None] | None:
+    """Whose unshared segments and lists the caller lists: their own, or all (None)."""
+    actor = context.caller
+    return None if access.sees_all(actor) else (actor.kind.value, actor.id)
+
+
 async def segments(context: RequestContext, first: int | None, after: str | None) -> Page[Any]:
-    size, actor = check_page_size(first), context.caller
-    owner = None if access.sees_all(actor) else (actor.kind.value, actor.id)
+    size, actor, owner = check_page_size(first), context.caller, _owner_filter(context)
     page = await context.reads.run(
         lambda db: queries.segments_page(db, actor.tenant_id, owner, size, after)
     )
@@ -171,17 +188,64 @@ async def request_export(context: RequestContext, pk: int, file_format: str) -> 
     return await context.perform(lambda uow: request_job(uow, JobKind.SEGMENT_EXPORT, parameters))
 
 
-async def customer_list(context: RequestContext, pk: int) -> Any | None:
-    """The list, when the caller sees the segment it was frozen from (or made it)."""
+async def rename(context: RequestContext, command: RenameSegment) -> Segment:
+    return await context.perform(lambda uow: rename_segment(uow, command))
+
+
+async def delete(context: RequestContext, pk: int) -> Segment:
+    return await context.perform(lambda uow: delete_segment(uow, pk))
+
+
+async def visible_list(context: RequestContext, pk: int) -> CustomerList | None:
+    """The list, when the caller sees it: they froze it, or it is shared."""
     actor, tenant_id = context.caller, context.caller.tenant_id
     row = await context.reads.run(lambda db: queries.customer_list_row(db, tenant_id, pk))
-    if row is None or not actor.has(access.USER_ROLE):
+    if row is None:
         return None
-    if access.owns(actor, row.created_by_kind, row.created_by_id):
-        return row
-    if row.segment_id is not None and await visible_segment(context, row.segment_id):
-        return row
-    return None
+    frozen = customer_list_from_row(row)
+    if not access.may_see(actor, frozen.created_by_kind, frozen.created_by_id, frozen.shared):
+        return None
+    return frozen
+
+
+async def customer_lists(
+    context: RequestContext, first: int | None, after: str | None
+) -> Page[CustomerList]:
+    size, tenant_id, owner = (
+        check_page_size(first),
+        context.caller.tenant_id,
+        _owner_filter(context),
+    )
+    page = await context.reads.run(
+        lambda db: queries.customer_lists_page(db, tenant_id, owner, size, after)
+    )
+    return Page([customer_list_from_row(r) for r in page.rows], page.cursors, page.has_next_page)
+
+
+async def list_members(
+    context: RequestContext, frozen: CustomerList, first: int | None, after: str | None
+) -> Page[Any]:
+    """A list's members, for those holding what its segment's criteria took to read."""
+    missing = access.missing_of(context.caller, frozen.reads)
+    if missing:
+        names = ", ".join(sorted(r.value for r in frozen.reads))
+        raise PermissionDenied(f"This list's members need the {names} roles.")
+    size, tenant_id, pk = check_page_size(first), context.caller.tenant_id, frozen.id
+    assert pk is not None
+    page = await context.reads.run(
+        lambda db: queries.list_members_page(db, tenant_id, pk, size, after)
+    )
+    for row in page.rows:
+        context.loaders.customer_by_id.prime(row.id, row)
+    return page
+
+
+async def rename_list(context: RequestContext, command: RenameCustomerList) -> CustomerList:
+    return await context.perform(lambda uow: rename_customer_list(uow, command))
+
+
+async def delete_list(context: RequestContext, pk: int) -> CustomerList:
+    return await context.perform(lambda uow: delete_customer_list(uow, pk))
 
 
 async def rfm_bands(context: RequestContext) -> RfmBands:

@@ -104,7 +104,10 @@ async def send_mailing(uow: UnitOfWork, command: SendMailing) -> tuple[MailingRu
         command.list_id,
         uow.actor.label,
     )
-    await uow.mailings.add_run(run)
+    if not await uow.mailings.add_run(run):
+        # Deleted since it was read above, by a change that committed in between.
+        field = "segmentId" if command.segment_id is not None else "listId"
+        raise NotFound("Segment" if command.segment_id is not None else "Customer list", (field,))
     return run, job
 
 

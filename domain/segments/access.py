@@ -8,6 +8,11 @@ Its criteria may need more: a criterion over opportunities or invitations reads 
 criteria need cannot save, count, list, break down, freeze or export the segment: the same
 rule on every path, so a shared segment does not reveal through its members what its reader
 could not ask directly.
+
+A frozen customer list follows the same rules: its creator is its owner, it is shared while
+the segment it was frozen from is (and stays as it was when that segment is deleted), and
+reading its members takes the roles its segment's criteria took when it was frozen.
+Changing or deleting either is for its owner, or for an INSIGHTS_ADMIN.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ def roles_to_read(root: k.Criterion) -> frozenset[Role]:
 
 
 def missing_roles(actor: Actor, root: k.Criterion) -> frozenset[Role]:
-    return frozenset(role for role in roles_to_read(root) if not actor.has(role))
+    return missing_of(actor, roles_to_read(root))
 
 
 def owns(actor: Actor, owner_kind: str, owner_id: int) -> bool:
@@ -52,6 +57,17 @@ def may_see(actor: Actor, owner_kind: str, owner_id: int, shared: bool) -> bool:
     if not actor.has(USER_ROLE):
         return False
     return shared or sees_all(actor) or owns(actor, owner_kind, owner_id)
+
+
+def may_change(actor: Actor, owner_kind: str, owner_id: int) -> bool:
+    """Whether `actor` may rename, change (and so share) or delete a segment or list: its
+    owner, or an INSIGHTS_ADMIN, who sees them all and decides what is shared. Others see
+    only shared ones of colleagues, so for them this is "not a colleague's shared one"."""
+    return owns(actor, owner_kind, owner_id) or actor.has(SHARING_ROLE)
+
+
+def missing_of(actor: Actor, needed: frozenset[Role]) -> frozenset[Role]:
+    return frozenset(role for role in needed if not actor.has(role))
 
 
 def may_read_members(

@@ -1,4 +1,5 @@
-"""Saved segments and frozen customer lists: saving, sharing, freezing, the RFM bands."""
+"""Saved segments and frozen customer lists: saving, sharing, freezing, renaming, deleting,
+the RFM bands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.actors import Actor
-from domain.errors import NotFound, PermissionDenied, ProblemCollector
+from domain.errors import Conflict, NotFound, PermissionDenied, ProblemCollector
+from domain.roles import Role
 from domain.segments import access
 from domain.segments import criteria as k
 from domain.segments.rfm import RfmBands, check_bands
@@ -41,6 +43,10 @@ class CustomerList:
     created_by_id: int
     size: int = 0
     id: int | None = None
+    # Shared while its segment is; kept as it was when the segment is deleted.
+    shared: bool = False
+    # What reading its members takes: what its segment's criteria took when it was frozen.
+    reads: frozenset[Role] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,18 @@ class SaveSegment:
 class FreezeSegment:
     segment_id: int
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class RenameSegment:
+    segment_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameCustomerList:
+    list_id: int
+    name: str
 
 
 # What each kind of id a criterion names is, for NotFound messages and for look-ups.
@@ -143,32 +161,108 @@ async def save_segment(uow: UnitOfWork, command: SaveSegment) -> Segment:
         await uow.segments.add(segment)
         return segment
     segment = await readable_segment(uow, command.segment_id, ("segmentId",))
-    if not access.owns(actor, segment.owner_kind, segment.owner_id) and not actor.has(
-        access.SHARING_ROLE
-    ):
-        raise PermissionDenied(
-            "Changing a colleague's shared segment needs the INSIGHTS_ADMIN role.", ("segmentId",)
-        )
+    _check_may_change(actor, segment, ("segmentId",))
     segment.name, segment.description, segment.criteria = name or "", description or "", criteria
     segment.shared, segment.updated_at = command.shared, now
     await uow.segments.save(segment)
     return segment
 
 
-async def readable_segment(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> Segment:
-    """The segment if the caller may read its members (freeze, export, mail it); NotFound as
-    for another organisation's when they may not even see it."""
-    segment = await uow.segments.get(segment_id)
-    actor = uow.actor
+async def seen_segment(
+    uow: UnitOfWork, segment_id: int, field: tuple[str, ...], *, to_delete: bool = False
+) -> Segment:
+    """The segment if the caller sees it; NotFound, as for another organisation's, when they
+    do not. Held against deletion (deleting: against every other change) until the unit of
+    work ends."""
+    segment = await uow.segments.get(segment_id, to_delete=to_delete)
     if segment is None or not access.may_see(
-        actor, segment.owner_kind, segment.owner_id, segment.shared
+        uow.actor, segment.owner_kind, segment.owner_id, segment.shared
     ):
         raise NotFound("Segment", field)
-    missing = access.missing_roles(actor, segment.criteria)
+    return segment
+
+
+async def readable_segment(uow: UnitOfWork, segment_id: int, field: tuple[str, ...]) -> Segment:
+    """The segment if the caller may read its members (freeze, export, mail it)."""
+    segment = await seen_segment(uow, segment_id, field)
+    missing = access.missing_roles(uow.actor, segment.criteria)
     if missing:
         names = ", ".join(sorted(r.value for r in missing))
         raise PermissionDenied(f"This segment's criteria need the {names} role.", field)
     return segment
+
+
+def _check_may_change(actor: Actor, owned: Segment | CustomerList, field: tuple[str, ...]) -> None:
+    if isinstance(owned, Segment):
+        kind, owner_id, what = owned.owner_kind, owned.owner_id, "segment"
+    else:
+        kind, owner_id, what = owned.created_by_kind, owned.created_by_id, "list"
+    if not access.may_change(actor, kind, owner_id):
+        raise PermissionDenied(
+            f"Changing a colleague's shared {what} needs the INSIGHTS_ADMIN role.", field
+        )
+
+
+async def rename_segment(uow: UnitOfWork, command: RenameSegment) -> Segment:
+    segment = await seen_segment(uow, command.segment_id, ("segmentId",))
+    _check_may_change(uow.actor, segment, ("segmentId",))
+    segment.name = _required_name(command.name)
+    segment.updated_at = uow.now()
+    await uow.segments.save(segment)
+    return segment
+
+
+async def delete_segment(uow: UnitOfWork, segment_id: int) -> Segment:
+    """Delete a segment no scheduled or sending mailing run is for. Lists frozen from it
+    stay, as shared as it was; runs already sent keep naming it."""
+    segment = await seen_segment(uow, segment_id, ("segmentId",), to_delete=True)
+    _check_may_change(uow.actor, segment, ("segmentId",))
+    if not await uow.segments.delete(segment):
+        raise Conflict(
+            "A mailing is scheduled or being sent to this segment: cancel it first.",
+            ("segmentId",),
+        )
+    return segment
+
+
+async def seen_list(
+    uow: UnitOfWork, list_id: int, field: tuple[str, ...], *, to_delete: bool = False
+) -> CustomerList:
+    """The list if the caller sees it (the segment rule, with its creator as owner);
+    NotFound as for another organisation's when they do not."""
+    frozen = await uow.segments.get_list(list_id, to_delete=to_delete)
+    if frozen is None or not access.may_see(
+        uow.actor, frozen.created_by_kind, frozen.created_by_id, frozen.shared
+    ):
+        raise NotFound("CustomerList", field)
+    return frozen
+
+
+async def rename_customer_list(uow: UnitOfWork, command: RenameCustomerList) -> CustomerList:
+    frozen = await seen_list(uow, command.list_id, ("listId",))
+    _check_may_change(uow.actor, frozen, ("listId",))
+    frozen.name = _required_name(command.name)
+    await uow.segments.save_list(frozen)
+    return frozen
+
+
+async def delete_customer_list(uow: UnitOfWork, list_id: int) -> CustomerList:
+    """Delete a list no scheduled or sending mailing run is for; runs already sent keep
+    naming it and their deliveries."""
+    frozen = await seen_list(uow, list_id, ("listId",), to_delete=True)
+    _check_may_change(uow.actor, frozen, ("listId",))
+    if not await uow.segments.delete_list(frozen):
+        raise Conflict(
+            "A mailing is scheduled or being sent to this list: cancel it first.", ("listId",)
+        )
+    return frozen
+
+
+def _required_name(name: str) -> str:
+    problems = ProblemCollector()
+    cleaned = clean_text(problems, ("name",), name, required=True)
+    problems.raise_if_any()
+    return cleaned or ""
 
 
 async def freeze_segment(uow: UnitOfWork, command: FreezeSegment) -> CustomerList:
@@ -185,6 +279,8 @@ async def freeze_segment(uow: UnitOfWork, command: FreezeSegment) -> CustomerLis
         uow.actor.label,
         uow.actor.kind.value,
         uow.actor.id or 0,
+        shared=segment.shared,
+        reads=access.roles_to_read(segment.criteria),
     )
     await uow.segments.freeze(segment, frozen)
     return frozen

@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 
 from infra.db.tables import Id, Moment, id_column, metadata, tenant_column
@@ -50,6 +52,13 @@ customer_list = Table(
     Column("created_by_kind", String(20), nullable=False),
     Column("created_by_id", Id, nullable=False),
     Column("size", Integer, nullable=False),
+    # Shared while its segment is (saving the segment sets it); as it was once the segment
+    # is deleted, which leaves `segment_id` null.
+    Column("shared", Boolean, nullable=False, server_default=false()),
+    # The roles reading its members takes: its segment's criteria's when it was frozen
+    # (domain/segments/access.py), so changing or deleting the segment changes nothing.
+    Column("reads", JSON, nullable=False, server_default=text("'[]'")),
+    Index("ix_customer_list_listing", "tenant_id", "id"),
 )
 
 customer_list_member = Table(

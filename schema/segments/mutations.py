@@ -1,5 +1,6 @@
-"""Segment mutations: save, freeze, export, and the RFM bands. Each returns its payload with
-`errors`; on any error nothing is written."""
+"""Segment mutations: save, rename, delete, freeze, export; renaming and deleting frozen
+lists; the RFM bands. Each returns its payload with `errors`; on any error nothing is
+written."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from strawberry.types import Info
 from domain.consent.sharing import ExportFormat as DomainExportFormat
 from domain.roles import Role
 from domain.segments.rfm import RfmBands as DomainRfmBands
-from domain.segments.segment import FreezeSegment, SaveSegment
+from domain.segments.segment import (
+    FreezeSegment,
+    RenameCustomerList,
+    RenameSegment,
+    SaveSegment,
+)
 from resolvers import segments as segment_writes
 from resolvers.global_ids import pk_of
 from schema.consent.sharing import ExportFormat
-from schema.errors import payload, payload_type
+from schema.errors import ERRORS_DESCRIPTION, UserError, payload, payload_type
 from schema.jobs import Job, JobPayload
 from schema.permissions import requires
 from schema.segments.inputs import SegmentCriterionInput, criterion_from
@@ -28,6 +34,22 @@ CustomerListPayload = payload_type(
     "CustomerListPayload", "customer_list", CustomerList, "The frozen list."
 )
 RfmBandsPayload = payload_type("RfmBandsPayload", "bands", RfmBands, "The bands now.")
+
+
+@strawberry.type(description="Result of `deleteSegment`.")
+class DeleteSegmentPayload:
+    deleted_segment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the segment deleted; null on error."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type(description="Result of `deleteCustomerList`.")
+class DeleteCustomerListPayload:
+    deleted_customer_list_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the list deleted; null on error."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
 
 
 @strawberry.input(description="A segment to save: new without `segmentId`, changed with it.")
@@ -45,6 +67,15 @@ class SaveSegmentInput:
 
 def _segment_pk(global_id: Any, field: str) -> int:
     return pk_of(str(global_id), ("Segment",), "Segment", (field,))
+
+
+def _list_pk(global_id: Any) -> int:
+    return pk_of(str(global_id), ("CustomerList",), "CustomerList", ("listId",))
+
+
+SEGMENT_ID = strawberry.argument(description="The segment.")
+LIST_ID = strawberry.argument(description="The customer list.")
+NEW_NAME = strawberry.argument(description="Its new name (200 characters at most).")
 
 
 @strawberry.type
@@ -78,6 +109,75 @@ class SegmentMutation:
             return {"segment": Segment.from_read(found) if found else None}
 
         return await payload(SegmentPayload, work())
+
+    @strawberry.mutation(
+        description="Rename a segment, leaving its criteria and sharing as they are. Its "
+        "owner, or an INSIGHTS_ADMIN.",
+        extensions=INSIGHTS,
+    )
+    async def rename_segment(
+        self,
+        info: Info,
+        segment_id: Annotated[strawberry.ID, SEGMENT_ID],
+        name: Annotated[str, NEW_NAME],
+    ) -> SegmentPayload:  # type: ignore[valid-type]
+        async def work() -> dict[str, Any]:
+            command = RenameSegment(_segment_pk(segment_id, "segmentId"), name)
+            segment = await segment_writes.rename(info.context, command)
+            assert segment.id is not None
+            found = await segment_writes.visible_segment(info.context, segment.id)
+            return {"segment": Segment.from_read(found) if found else None}
+
+        return await payload(SegmentPayload, work())
+
+    @strawberry.mutation(
+        description="Delete a segment. Its owner, or an INSIGHTS_ADMIN; "
+        "CONFLICT while a mailing run to it is scheduled or sending (cancel it first). Lists "
+        "frozen from it stay, as shared as it was; runs already sent keep their deliveries "
+        "and the segment's id.",
+        extensions=INSIGHTS,
+    )
+    async def delete_segment(
+        self, info: Info, segment_id: Annotated[strawberry.ID, SEGMENT_ID]
+    ) -> DeleteSegmentPayload:
+        async def work() -> dict[str, Any]:
+            await segment_writes.delete(info.context, _segment_pk(segment_id, "segmentId"))
+            return {"deleted_segment_id": segment_id}
+
+        return await payload(DeleteSegmentPayload, work())
+
+    @strawberry.mutation(
+        description="Rename a frozen list; its members stay as they are. Whoever froze it, "
+        "or an INSIGHTS_ADMIN.",
+        extensions=INSIGHTS,
+    )
+    async def rename_customer_list(
+        self,
+        info: Info,
+        list_id: Annotated[strawberry.ID, LIST_ID],
+        name: Annotated[str, NEW_NAME],
+    ) -> CustomerListPayload:  # type: ignore[valid-type]
+        async def work() -> dict[str, Any]:
+            command = RenameCustomerList(_list_pk(list_id), name)
+            renamed = await segment_writes.rename_list(info.context, command)
+            return {"customer_list": CustomerList.from_record(renamed)}
+
+        return await payload(CustomerListPayload, work())
+
+    @strawberry.mutation(
+        description="Delete a frozen list and its members. Whoever froze it, or an "
+        "INSIGHTS_ADMIN; CONFLICT while a mailing run to it is scheduled or "
+        "sending (cancel it first). Runs already sent keep their deliveries and the list's id.",
+        extensions=INSIGHTS,
+    )
+    async def delete_customer_list(
+        self, info: Info, list_id: Annotated[strawberry.ID, LIST_ID]
+    ) -> DeleteCustomerListPayload:
+        async def work() -> dict[str, Any]:
+            await segment_writes.delete_list(info.context, _list_pk(list_id))
+            return {"deleted_customer_list_id": list_id}
+
+        return await payload(DeleteCustomerListPayload, work())
 
     @strawberry.mutation(
         description="Freeze a segment's members into a CustomerList: the members of this "

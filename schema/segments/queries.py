@@ -55,7 +55,7 @@ class SegmentQuery:
 
     @strawberry.field(
         description="A frozen list by id; null when there is none you see (you froze it, or "
-        "you see its segment).",
+        "it is shared).",
         extensions=INSIGHTS,
     )
     async def customer_list(
@@ -64,8 +64,22 @@ class SegmentQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="Its global id.")],
     ) -> CustomerList | None:
         pk = _pk(id, "CustomerList")
-        row = await segment_reads.customer_list(info.context, pk) if pk is not None else None
-        return CustomerList.from_record(row) if row else None
+        found = await segment_reads.visible_list(info.context, pk) if pk is not None else None
+        return CustomerList.from_record(found) if found else None
+
+    @strawberry.field(
+        description="The frozen lists you see: those you froze and the shared ones (every "
+        "one with INSIGHTS_ADMIN), newest first.",
+        extensions=INSIGHTS,
+    )
+    async def customer_lists(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> Connection[CustomerList]:
+        page = await read(segment_reads.customer_lists(info.context, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, CustomerList.from_record)
 
     @strawberry.field(
         description="Count and first page of criteria without saving them; bad criteria are "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,12 +13,14 @@ from domain.segments import breakdown as domain_breakdown
 from domain.segments import criteria as k
 from domain.segments import measures as m
 from domain.segments.rfm import RfmBands as DomainRfmBands
+from domain.segments.segment import CustomerList as DomainCustomerList
 from resolvers import segments as segment_reads
 from schema.customers.types import Customer, customer_from_record
 from schema.errors import read
 from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.sales.money import Money
+from schema.segments.criteria import SegmentCriterion, criterion_of
 
 BreakdownBy = strawberry.enum(
     domain_breakdown.BreakdownBy,
@@ -54,11 +56,19 @@ class Segment(Node):
     read_: strawberry.Private[segment_reads.SegmentRead]
 
     @strawberry.field(
-        description="The criteria as JSON text, in the shape of `SegmentCriterionInput` (send "
-        "it back as a variable to change them)."
+        description="The criteria as JSON text, in the shape of `SegmentCriterionInput`.",
+        deprecation_reason="Read `criteriaTree`, the same tree typed.",
     )
     def criteria(self) -> str:
         return json.dumps(k.to_json(self.read_.segment.criteria), sort_keys=True)
+
+    @strawberry.field(
+        description="Who is in it: the criteria tree as saved, typed node for node as "
+        "`SegmentCriterionInput` sends it (ids global, amounts Money). A tree nests at most 8 "
+        "levels of all / any / not; a query reads as many levels as it selects."
+    )
+    async def criteria_tree(self, info: Info) -> SegmentCriterion:
+        return criterion_of(self.read_.segment.criteria, await info.context.currency())
 
     @strawberry.field(description="How many customers match now (one SQL statement).")
     async def count(self, info: Info) -> int:
@@ -117,30 +127,53 @@ class Segment(Node):
         )
 
 
-@strawberry.type(description="A segment's members frozen at one moment.")
+@strawberry.type(
+    description="A segment's members frozen at one moment: it never changes with the segment."
+)
 class CustomerList(Node):
     name: str = strawberry.field(description="Its name.")
     frozen_at: datetime = strawberry.field(description="The moment its members were taken.")
-    size: int = strawberry.field(description="How many customers it holds.")
+    size: int = strawberry.field(
+        description="How many customers it held when frozen (those erased since included)."
+    )
     created_by: str = strawberry.field(description="Who froze it.")
-    segment_pk: strawberry.Private[int | None]
+    shared: bool = strawberry.field(
+        description="Seen by everyone with INSIGHTS: while its segment is shared, and as it "
+        "was once that segment is deleted."
+    )
+    frozen_: strawberry.Private[DomainCustomerList]
 
-    @strawberry.field(description="The segment it was frozen from, when you see it.")
+    @strawberry.field(description="The segment it was frozen from, when you see it and it exists.")
     async def segment(self, info: Info) -> Segment | None:
-        if self.segment_pk is None:
+        if self.frozen_.segment_id is None:
             return None
-        found = await segment_reads.visible_segment(info.context, self.segment_pk)
+        found = await segment_reads.visible_segment(info.context, self.frozen_.segment_id)
         return Segment.from_read(found) if found else None
 
+    @strawberry.field(
+        description="Its members, in surname order, erased customers left out. Needs the roles "
+        "its segment's criteria needed when it was frozen, as the segment's `customers` does."
+    )
+    async def customers(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> Connection[Customer]:
+        page = await read(segment_reads.list_members(info.context, self.frozen_, first, after))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, customer_from_record)
+
     @classmethod
-    def from_record(cls, record: Any) -> CustomerList:
+    def from_record(cls, frozen: DomainCustomerList) -> CustomerList:
+        assert frozen.id is not None
         return cls(
-            pk=record.id,
-            name=record.name,
-            frozen_at=record.frozen_at,
-            size=record.size,
-            created_by=record.created_by,
-            segment_pk=record.segment_id,
+            pk=frozen.id,
+            name=frozen.name,
+            frozen_at=frozen.frozen_at,
+            size=frozen.size,
+            created_by=frozen.created_by,
+            shared=frozen.shared,
+            frozen_=frozen,
         )
 
 

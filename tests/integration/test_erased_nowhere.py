@@ -20,6 +20,7 @@ from domain.roles import Role
 from infra.clock import utc_now
 from infra.db import tables as t
 from infra.reports.donor_profile import read_donor_profile
+from resolvers.global_ids import to_global_id
 from tests.conftest import Api
 from tests.e2e.consent_fixtures import answer, partner_with_instance, save_preference, set_mode
 from tests.e2e.sales_fixtures import record
@@ -28,6 +29,7 @@ from tests.e2e.test_households import household_of
 from tests.e2e.test_relationships import add, create_type
 from tests.e2e.test_returns_reservations_visits import pk
 from tests.integration.jobs import tenant_id
+from tests.integration.mailing_fixtures import freeze_list
 from tests.integration.test_erasure import ERASE
 from tests.integration.test_partner_export import IN_RANGE, run_export, ticket_for
 from workers.customer_export import export_customers
@@ -54,6 +56,8 @@ mutation($id: ID!) { requestDonorProfile(customerId: $id) { errors { code field 
 QUESTIONS = """
 query($c: ID!) { consentQuestions(customerId: $c, eventInstanceIds: []) { reason } }"""
 PREFERENCES = "{ contactPreferences { id wordingVersion } }"
+LIST_MEMBERS = """query($id: ID!) { customerList(id: $id) {
+  customers(first: 100) { edges { node { reference } } } } }"""
 REACTIVATE = """
 mutation($id: ID!) { reactivateCustomer(input: {customerId: $id}) { errors { code } } }"""
 
@@ -64,6 +68,8 @@ class Couple:
     will: dict[str, Any]
     partner: str
     household: str
+    # A list frozen with both in it, before the erasure.
+    frozen: str
 
 
 async def couple(api: Api) -> Couple:
@@ -88,7 +94,10 @@ async def couple(api: Api) -> Couple:
     spouse = await create_type(api, "Spouse")
     related = await add(api, typeId=spouse["id"], fromCustomerId=ada["id"], toCustomerId=will["id"])
     assert related["errors"] == []
-    return Couple(ada, will, partner, household["id"])
+    engine = api.runtime.sync_engine
+    both = [pk(ada["id"]), pk(will["id"])]
+    frozen = to_global_id("CustomerList", freeze_list(engine, tenant_id(engine, api.slug), both))
+    return Couple(ada, will, partner, household["id"], frozen)
 
 
 async def listed(api: Api, search: str | None = None, kind: str | None = None) -> list[Any]:
@@ -159,6 +168,9 @@ async def every_path(api: Api, people: Couple) -> dict[str, set[str]]:
         "search by reference": references_in(await listed(api, people.ada["reference"])),
         "the record's lists": references_in(await api.data(RECORD, {"id": will["id"]})),
         "household members": references_in(await api.data(HOUSEHOLD, {"id": people.household})),
+        "a frozen list's members": references_in(
+            await api.data(LIST_MEMBERS, {"id": people.frozen})
+        ),
         "customer export": {row[0] for row in await customer_export(api)},
         "partner export": await partner_exports(api, people.partner),
         "donor profile": {

@@ -106,6 +106,21 @@ def test_a_segment_is_its_owners_until_shared_and_its_criteria_set_what_reading_
     )
 
 
+def test_a_segment_or_list_is_changed_by_its_owner_or_an_insights_admin() -> None:
+    owner, colleague, admin = (
+        actor(Role.INSIGHTS),
+        actor(Role.INSIGHTS, pk=2),
+        actor(Role.INSIGHTS_ADMIN, pk=3),
+    )
+    assert access.may_change(owner, "USER", 1)
+    assert not access.may_change(colleague, "USER", 1)
+    assert access.may_change(admin, "USER", 1)
+    api_key = Actor(ActorKind.API_KEY, 1, "k", 1, effective_roles((Role.INSIGHTS,)))
+    assert not access.may_change(api_key, "USER", 1)
+    needed = frozenset({Role.INSIGHTS, Role.PROTECTED_DATA})
+    assert access.missing_of(colleague, needed) == {Role.PROTECTED_DATA}
+
+
 def test_every_id_a_tree_names_is_found_with_its_path() -> None:
     tree = k.AllOf((k.DonationCriterion(fund_id=7, campaign_id=8), k.InvitationCriterion(9)))
     assert [(r.kind, r.id, r.path) for r in references(tree)] == [

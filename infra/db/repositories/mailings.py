@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.actors import Actor
@@ -94,8 +94,11 @@ class SqlMailingRepository:
 
     async def list_exists(self, list_id: int) -> bool:
         x = i.customer_list.c
+        # Held until the run is stored: deleting the list waits, then sees the run.
         found = await self._db.execute(
-            select(x.id).where(x.id == list_id, x.tenant_id == self._tenant_id)
+            select(x.id)
+            .where(x.id == list_id, x.tenant_id == self._tenant_id)
+            .with_for_update(key_share=True)
         )
         return found.first() is not None
 
@@ -112,24 +115,32 @@ class SqlMailingRepository:
         ).first()
         return run_from_row(row) if row else None
 
-    async def add_run(self, run: MailingRun) -> None:
-        run.id = (
-            await self._db.execute(
-                insert(m.mailing_run)
-                .values(
-                    tenant_id=self._tenant_id,
-                    mailing_id=run.mailing_id,
-                    job_id=run.job_id,
-                    segment_id=run.segment_id,
-                    list_id=run.list_id,
-                    send_at=run.send_at,
-                    status=run.status.value,
-                    requested_by=run.requested_by,
-                    created_at=utc_now(),
-                )
-                .returning(m.mailing_run.c.id)
-            )
-        ).scalar_one()
+    async def add_run(self, run: MailingRun) -> bool:
+        values = {
+            "tenant_id": self._tenant_id,
+            "mailing_id": run.mailing_id,
+            "job_id": run.job_id,
+            "segment_id": run.segment_id,
+            "list_id": run.list_id,
+            "send_at": run.send_at,
+            "status": run.status.value,
+            "requested_by": run.requested_by,
+            "created_at": utc_now(),
+        }
+        # Written only while its audience is there, in the one statement: a segment or list
+        # deleted since it was read (on SQLite nothing holds the row meanwhile) gets no run.
+        audience = i.segment if run.segment_id is not None else i.customer_list
+        audience_id = run.segment_id if run.segment_id is not None else run.list_id
+        there = exists().where(
+            audience.c.tenant_id == self._tenant_id, audience.c.id == audience_id
+        )
+        columns = list(values)
+        row = select(*(literal(values[c], m.mailing_run.c[c].type) for c in columns)).where(there)
+        found = await self._db.execute(
+            insert(m.mailing_run).from_select(columns, row).returning(m.mailing_run.c.id)
+        )
+        run.id = found.scalar()
+        return run.id is not None
 
     async def cancel_run(self, run: MailingRun, reason: str) -> None:
         r, d, j = m.mailing_run.c, m.mailing_delivery.c, t.job.c

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Select, delete, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.mailings.runs import RunStatus
+from domain.roles import Role
 from domain.segments.criteria import from_json, to_json
 from domain.segments.rfm import RfmBands
 from domain.segments.segment import CustomerList, Reference, Segment
@@ -15,6 +17,7 @@ from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
 from infra.db import insights_tables as n
+from infra.db import mailing_tables as m
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.segments.criteria_sql import Evaluation
@@ -51,18 +54,36 @@ def segment_from_row(row: Any) -> Segment:
     )
 
 
+def customer_list_from_row(row: Any) -> CustomerList:
+    return CustomerList(
+        row.name,
+        row.segment_id,
+        row.frozen_at,
+        row.created_by,
+        row.created_by_kind,
+        row.created_by_id,
+        row.size,
+        row.id,
+        row.shared,
+        frozenset(Role(role) for role in row.reads),
+    )
+
+
+def _held(statement: Select[Any], to_delete: bool) -> Select[Any]:
+    """FOR UPDATE to delete; otherwise FOR KEY SHARE, which other changes to the row do not
+    wait for but deleting it does (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    return statement.with_for_update() if to_delete else statement.with_for_update(key_share=True)
+
+
 class SqlSegmentRepository:
     def __init__(self, db: AsyncConnection, tenant_id: int) -> None:
         self._db = db
         self._tenant_id = tenant_id
 
-    async def get(self, segment_id: int) -> Segment | None:
+    async def get(self, segment_id: int, *, to_delete: bool = False) -> Segment | None:
         g = n.segment.c
-        row = (
-            await self._db.execute(
-                select(n.segment).where(g.tenant_id == self._tenant_id, g.id == segment_id)
-            )
-        ).first()
+        statement = select(n.segment).where(g.tenant_id == self._tenant_id, g.id == segment_id)
+        row = (await self._db.execute(_held(statement, to_delete))).first()
         return segment_from_row(row) if row is not None else None
 
     def _values(self, segment: Segment) -> dict[str, Any]:
@@ -91,11 +112,79 @@ class SqlSegmentRepository:
         ).scalar_one()
 
     async def save(self, segment: Segment) -> None:
-        g = n.segment.c
+        g, cl = n.segment.c, n.customer_list.c
         await self._db.execute(
             update(n.segment)
             .where(g.tenant_id == self._tenant_id, g.id == segment.id)
             .values(**self._values(segment))
+        )
+        await self._db.execute(
+            update(n.customer_list)
+            .where(
+                cl.tenant_id == self._tenant_id,
+                cl.segment_id == segment.id,
+                cl.shared.is_not(segment.shared),
+            )
+            .values(shared=segment.shared)
+        )
+
+    async def delete(self, segment: Segment) -> bool:
+        g, cl = n.segment.c, n.customer_list.c
+        await self._db.execute(
+            update(n.customer_list)
+            .where(cl.tenant_id == self._tenant_id, cl.segment_id == segment.id)
+            .values(segment_id=None)
+        )
+        gone = await self._db.execute(
+            delete(n.segment).where(
+                g.tenant_id == self._tenant_id,
+                g.id == segment.id,
+                ~self._under_way(m.mailing_run.c.segment_id == segment.id),
+            )
+        )
+        return bool(gone.rowcount)
+
+    async def get_list(self, list_id: int, *, to_delete: bool = False) -> CustomerList | None:
+        cl = n.customer_list.c
+        statement = select(n.customer_list).where(cl.tenant_id == self._tenant_id, cl.id == list_id)
+        row = (await self._db.execute(_held(statement, to_delete))).first()
+        return customer_list_from_row(row) if row is not None else None
+
+    async def save_list(self, frozen: CustomerList) -> None:
+        cl = n.customer_list.c
+        await self._db.execute(
+            update(n.customer_list)
+            .where(cl.tenant_id == self._tenant_id, cl.id == frozen.id)
+            .values(name=frozen.name)
+        )
+
+    async def delete_list(self, frozen: CustomerList) -> bool:
+        cl, lm = n.customer_list.c, n.customer_list_member.c
+        # Said outright, not left to ON DELETE CASCADE: SQLite applies it only with its
+        # foreign keys on, which a connection made elsewhere may not have.
+        await self._db.execute(
+            delete(n.customer_list_member).where(
+                lm.tenant_id == self._tenant_id, lm.list_id == frozen.id
+            )
+        )
+        gone = await self._db.execute(
+            delete(n.customer_list).where(
+                cl.tenant_id == self._tenant_id,
+                cl.id == frozen.id,
+                ~self._under_way(m.mailing_run.c.list_id == frozen.id),
+            )
+        )
+        return bool(gone.rowcount)
+
+    def _under_way(self, audience: Any) -> Any:
+        """Whether a run to `audience` (a condition on the run) is scheduled or sending:
+        checked inside the DELETE, so that a run stored after the segment or list was read
+        (SQLite holds no row meanwhile) keeps what it is for."""
+        r = m.mailing_run.c
+        return exists().where(
+            r.tenant_id == self._tenant_id,
+            audience,
+            r.status.in_((RunStatus.SCHEDULED.value, RunStatus.SENDING.value)),
         )
 
     async def missing(self, references: list[Reference]) -> list[Reference]:
@@ -137,6 +226,8 @@ class SqlSegmentRepository:
                     created_by_kind=frozen.created_by_kind,
                     created_by_id=frozen.created_by_id,
                     size=0,
+                    shared=frozen.shared,
+                    reads=sorted(role.value for role in frozen.reads),
                 )
                 .returning(n.customer_list.c.id)
             )
