@@ -1,7 +1,7 @@
 """customer lists keep their sharing and the roles reading them takes
 
 Revision ID: 4c8e2a6f1d93
-Revises: 7d3e5a1c9b42
+Revises: a4c9e2f7b813
 Create Date: 2026-12-02 09:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4c8e2a6f1d93"
-down_revision = "7d3e5a1c9b42"
+down_revision = "a4c9e2f7b813"
 branch_labels = None
 depends_on = None
 
