@@ -278,10 +278,6 @@ class MailingRepository(Protocol):
     async def get(self, mailing_id: int) -> Mailing | None: ...
     async def add(self, mailing: Mailing) -> None: ...
     async def save(self, mailing: Mailing) -> None: ...
-    async def list_exists(self, list_id: int) -> bool:
-        """Whether the customer list is one of this organisation's (lists belong to the
-        organisation; a segment's own rule is domain.segments.segment.readable_segment)."""
-
     async def active_run(self, mailing_id: int) -> MailingRun | None:
         """The mailing's run that is scheduled or sending, if any."""
 

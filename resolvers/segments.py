@@ -27,6 +27,7 @@ from domain.segments.segment import (
     RenameSegment,
     SaveSegment,
     Segment,
+    check_members_readable,
     checked_criteria,
     delete_customer_list,
     delete_segment,
@@ -226,10 +227,7 @@ async def list_members(
     context: RequestContext, frozen: CustomerList, first: int | None, after: str | None
 ) -> Page[Any]:
     """A list's members, for those holding what its segment's criteria took to read."""
-    missing = access.missing_of(context.caller, frozen.reads)
-    if missing:
-        names = ", ".join(sorted(r.value for r in frozen.reads))
-        raise PermissionDenied(f"This list's members need the {names} roles.")
+    check_members_readable(context.caller, frozen)
     size, tenant_id, pk = check_page_size(first), context.caller.tenant_id, frozen.id
     assert pk is not None
     page = await context.reads.run(

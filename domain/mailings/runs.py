@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.jobs import Job, JobKind, request_job
 from domain.mailings.mailing import check_preference
-from domain.segments.segment import readable_segment
+from domain.segments.segment import readable_list, readable_segment
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -85,8 +85,9 @@ async def send_mailing(uow: UnitOfWork, command: SendMailing) -> tuple[MailingRu
     if command.segment_id is not None:
         # The one rule for reading a segment's members, as freezing and exporting it.
         await readable_segment(uow, command.segment_id, ("segmentId",))
-    if command.list_id is not None and not await uow.mailings.list_exists(command.list_id):
-        raise NotFound("Customer list", ("listId",))
+    if command.list_id is not None:
+        # The one rule for reading a list's members, as listing them.
+        await readable_list(uow, command.list_id, ("listId",))
     if await uow.mailings.active_run(command.mailing_id) is not None:
         raise Conflict("The mailing is being sent already: cancel that run first.", ("mailingId",))
     now = uow.now()

@@ -238,6 +238,21 @@ async def seen_list(
     return frozen
 
 
+def check_members_readable(actor: Actor, frozen: CustomerList, field: tuple[str, ...] = ()) -> None:
+    """A list's members are read (listed, mailed) only by those holding what its segment's
+    criteria took to read when it was frozen."""
+    if access.missing_of(actor, frozen.reads):
+        names = ", ".join(sorted(r.value for r in frozen.reads))
+        raise PermissionDenied(f"This list's members need the {names} roles.", field)
+
+
+async def readable_list(uow: UnitOfWork, list_id: int, field: tuple[str, ...]) -> CustomerList:
+    """The list if the caller may read its members (mail it): the rule `list_members` uses."""
+    frozen = await seen_list(uow, list_id, field)
+    check_members_readable(uow.actor, frozen, field)
+    return frozen
+
+
 async def rename_customer_list(uow: UnitOfWork, command: RenameCustomerList) -> CustomerList:
     frozen = await seen_list(uow, command.list_id, ("listId",))
     _check_may_change(uow.actor, frozen, ("listId",))

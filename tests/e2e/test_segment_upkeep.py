@@ -369,6 +369,12 @@ async def test_a_lists_members_page_through_with_the_roles_its_criteria_took(
     assert refused["errors"][0]["path"] == ["customerList", "customers"]
     members = (await api.data(LIST, {"id": theirs}, fundraiser))["customerList"]["customers"]
     assert len(members["edges"]) == 1
+    # Mailing the list reads its members too: the same roles, or nothing is sent.
+    mailing = (await create(api, mailing_input(await email_preference(api))))["mailing"]["id"]
+    mailed = await api.call(SEND, {"m": mailing, "l": theirs}, insights)
+    assert mailed["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert mailed["errors"][0]["extensions"]["field"] == ["listId"]
+    assert (await api.data(RUNS, {"id": mailing}))["mailing"]["runs"] == []
 
 
 async def test_customer_lists_are_those_one_froze_and_the_shared_ones(

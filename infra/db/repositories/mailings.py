@@ -92,16 +92,6 @@ class SqlMailingRepository:
             .values(**self._columns(mailing))
         )
 
-    async def list_exists(self, list_id: int) -> bool:
-        x = i.customer_list.c
-        # Held until the run is stored: deleting the list waits, then sees the run.
-        found = await self._db.execute(
-            select(x.id)
-            .where(x.id == list_id, x.tenant_id == self._tenant_id)
-            .with_for_update(key_share=True)
-        )
-        return found.first() is not None
-
     async def active_run(self, mailing_id: int) -> MailingRun | None:
         r = m.mailing_run.c
         row = (
