@@ -20,6 +20,7 @@ from starlette.responses import (
     Response,
 )
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
@@ -89,13 +90,24 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             client_address=request.client.host if request.client else None,
         )
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # The request's reads, on one connection returned to the pool when the request
+        # ends: after its answer is sent, so the client never waits for the ROLLBACK.
+        reads = self.services.request_reads()
+        Request(scope).state.reads = reads
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await reads.end()
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Every request within its deadline, every refusal of the HTTP layer as JSON, and
         every outage as a 503 JSON answer, however far the request got (authenticating its
         caller is outside GraphQL's handling)."""
         settings = self.services.settings
-        # The request's reads, on one connection returned to the pool when it ends.
-        request.state.reads = self.services.request_reads()
         try:
             return await within(
                 settings.request_timeout_seconds, super().run(request, context, root_value)
@@ -111,8 +123,6 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         except Exception as error:
             if outage_reason(self.services, error) is None:
                 raise
-        finally:
-            await request.state.reads.end()
         body = {"data": None, "errors": [unavailable_error(self.services)]}
         return unavailable(self.services, JSONResponse(body))
 
