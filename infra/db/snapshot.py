@@ -48,6 +48,17 @@ async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -
     return row[0] if row else None
 
 
+async def _rollback(db: AsyncConnection) -> None:
+    """ROLLBACK, by psycopg itself on PostgreSQL: through SQLAlchemy the statement costs
+    twice the CPU for a command whose answer is nothing (infra/db/driver_reads.py)."""
+    if db.dialect.name != "postgresql":
+        await db.exec_driver_sql("ROLLBACK")
+        return
+    sync = db.sync_connection
+    assert sync is not None
+    await sync.connection.driver_connection.execute("ROLLBACK")
+
+
 class RequestReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -144,8 +155,12 @@ class RequestReads:
             return
         try:
             if not db.invalidated:
-                await db.exec_driver_sql("ROLLBACK")
+                await _rollback(db)
         except DBAPIError:
             pass  # nothing was written; the pool discards a broken connection
+        except Exception:
+            # The driver's own error (psycopg's): a connection whose transaction may still
+            # be open must not go back to the pool.
+            await db.invalidate()
         finally:
             await db.close()
