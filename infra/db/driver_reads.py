@@ -16,6 +16,7 @@ other is.
 
 from __future__ import annotations
 
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,20 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
     return made
 
 
+# One cursor per psycopg connection, used again by each read on it: a new cursor copies
+# the connection's adapters, a tenth of a small statement's CPU. Reads of one request take
+# turns on its connection (infra/db/snapshot.py), so no two share the cursor at once.
+_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def cursor_of(driver: Any) -> Any:
+    """The psycopg connection's cursor for these reads."""
+    cursor = _cursors.get(driver)
+    if cursor is None or cursor.closed:
+        cursor = _cursors[driver] = driver.cursor()
+    return cursor
+
+
 async def driver_rows(
     db: AsyncConnection, statement: Select[Any], parameters: dict[str, Any]
 ) -> list[Any]:
@@ -91,7 +106,8 @@ async def driver_rows(
         engine.dispatch.before_cursor_execute(sync, None, compiled.sql, values, None, False)
     driver = sync.connection.driver_connection
     if compiled.positions is None:
-        cursor = await driver.execute(compiled.sql, values)
+        cursor = cursor_of(driver)
+        await cursor.execute(compiled.sql, values)
         found = await cursor.fetchall()
     else:
         ordered = tuple(values[name] for name in compiled.positions)

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from infra.db.driver_reads import cursor_of
+
 T = TypeVar("T")
 
 _BEGIN = {
@@ -40,11 +42,10 @@ async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -
         async with driver.execute(query) as cursor:
             row = await cursor.fetchone()
     else:
-        cursor = driver.cursor()
+        cursor = cursor_of(driver)
         await cursor.execute(f"{begin}; {query}")
         cursor.nextset()
         row = await cursor.fetchone()
-        await cursor.close()
     return row[0] if row else None
 
 
@@ -56,7 +57,7 @@ async def _rollback(db: AsyncConnection) -> None:
         return
     sync = db.sync_connection
     assert sync is not None
-    await sync.connection.driver_connection.execute("ROLLBACK")
+    await cursor_of(sync.connection.driver_connection).execute("ROLLBACK")
 
 
 class RequestReads:
