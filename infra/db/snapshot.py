@@ -52,11 +52,12 @@ async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -
 async def _rollback(db: AsyncConnection) -> None:
     """ROLLBACK, by psycopg itself on PostgreSQL: through SQLAlchemy the statement costs
     twice the CPU for a command whose answer is nothing (infra/db/driver_reads.py)."""
-    if db.dialect.name != "postgresql":
-        await db.exec_driver_sql("ROLLBACK")
-        return
     sync = db.sync_connection
     assert sync is not None
+    # With SQL logging on, through SQLAlchemy, which logs it.
+    if db.dialect.name != "postgresql" or sync.engine._should_log_info():
+        await db.exec_driver_sql("ROLLBACK")
+        return
     await cursor_of(sync.connection.driver_connection).execute("ROLLBACK")
 
 
