@@ -20,6 +20,7 @@ from starlette.responses import (
     Response,
 )
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
@@ -88,6 +89,19 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             base_url=str(request.base_url).rstrip("/"),
             client_address=request.client.host if request.client else None,
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # The request's reads, on one connection returned to the pool when the request
+        # ends: after its answer is sent, so the client never waits for the ROLLBACK.
+        reads = self.services.request_reads()
+        Request(scope).state.reads = reads
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await reads.end()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Every request within its deadline, every refusal of the HTTP layer as JSON, and
@@ -166,24 +180,6 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
         )
 
 
-class EndingReads:
-    """The GraphQL endpoint with the request's reads (one connection, one snapshot), ended
-    once the answer is sent: the snapshot's ROLLBACK and the connection's return to the
-    pool cost the caller no round trip of their own. Ended whatever happened, a dropped
-    client included, so the connection always goes back."""
-
-    def __init__(self, services: Services, graphql: FoyerGraphQL) -> None:
-        self.services, self.graphql = services, graphql
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        reads = self.services.request_reads()
-        scope.setdefault("state", {})["reads"] = reads
-        try:
-            await self.graphql(scope, receive, send)
-        finally:
-            await reads.end()
-
-
 def create_app(
     services: Services,
     broker_answers: Callable[[float], bool],
@@ -248,7 +244,7 @@ def create_app(
 
     routes = [
         Route("/", home),
-        Route("/graphql", EndingReads(services, graphql), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/downloads/jobs/{token}", download),

@@ -34,7 +34,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
 from schema.documents import KeptPerDocument
-from schema.query_measure import DocumentMeasure, measure, with_defaults
+from schema.query_measure import DocumentMeasure, measure, page_variables, with_defaults
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ def cached_validator(schema: GraphQLSchema, budget: int) -> Validator:
 
 
 _measured = KeptPerDocument(lambda document: measure(document, {}))
+_page_variables = KeptPerDocument(page_variables)
 
 
 class QueryLimits(SchemaExtension):
@@ -137,8 +138,13 @@ class QueryLimits(SchemaExtension):
         if document is not None and context.pre_execution_errors is None:
             operation = chosen_operation(context)
             variables = with_defaults(operation, context.variables or {}) if operation else {}
-            # Without variables a document measures the same each time it comes back.
-            measured = measure(document, variables) if variables else _measured(document)
+            # A document whose page sizes take no variable measures the same each time it
+            # comes back, whatever its variables (customer by id's `$id`).
+            measured = (
+                measure(document, variables)
+                if _page_variables(document) & variables.keys()
+                else _measured(document)
+            )
             # The size limits first: validation must never see a document that spreads out
             # too far.
             context.pre_execution_errors = self._size_errors(measured) or list(

@@ -96,6 +96,33 @@ def with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any])
     return {**defaults, **variables}
 
 
+def page_variables(document: DocumentNode) -> frozenset[str]:
+    """The names of the variables any `first` argument of the document reads: the only
+    ones its measure depends on."""
+    names: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode | None) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value == "first":
+                        names.update(_variables_in(argument.value))
+            walk(getattr(selection, "selection_set", None))
+
+    for definition in document.definitions:
+        walk(getattr(definition, "selection_set", None))
+    return frozenset(names)
+
+
+def _variables_in(value: Any) -> Iterator[str]:
+    if isinstance(value, VariableNode):
+        yield value.name.value
+    for child in getattr(value, "values", None) or ():  # a list
+        yield from _variables_in(child)
+    for child in getattr(value, "fields", None) or ():  # an object's fields
+        yield from _variables_in(child.value)
+
+
 def _spreads(selection_set: SelectionSetNode) -> Iterator[str]:
     for selection in selection_set.selections:
         if isinstance(selection, FragmentSpreadNode):

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from infra.db.driver_reads import cursor_of
+
 T = TypeVar("T")
 
 _BEGIN = {
@@ -40,12 +42,23 @@ async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -
         async with driver.execute(query) as cursor:
             row = await cursor.fetchone()
     else:
-        cursor = driver.cursor()
+        cursor = cursor_of(driver)
         await cursor.execute(f"{begin}; {query}")
         cursor.nextset()
         row = await cursor.fetchone()
-        await cursor.close()
     return row[0] if row else None
+
+
+async def _rollback(db: AsyncConnection) -> None:
+    """ROLLBACK, by psycopg itself on PostgreSQL: through SQLAlchemy the statement costs
+    twice the CPU for a command whose answer is nothing (infra/db/driver_reads.py)."""
+    sync = db.sync_connection
+    assert sync is not None
+    # With SQL logging on, through SQLAlchemy, which logs it.
+    if db.dialect.name != "postgresql" or sync.engine._should_log_info():
+        await db.exec_driver_sql("ROLLBACK")
+        return
+    await cursor_of(sync.connection.driver_connection).execute("ROLLBACK")
 
 
 class RequestReads:
@@ -197,8 +210,12 @@ async def _give_back(db: AsyncConnection) -> None:
     """End the read-only (or unwritten) transaction on `db` and return it to the pool."""
     try:
         if not db.invalidated:
-            await db.exec_driver_sql("ROLLBACK")
+            await _rollback(db)
     except DBAPIError:
         pass  # nothing was written; the pool discards a broken connection
+    except Exception:
+        # The driver's own error (psycopg's): a connection whose transaction may still
+        # be open must not go back to the pool.
+        await db.invalidate()
     finally:
         await db.close()

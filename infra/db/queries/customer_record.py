@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from infra.db import tables as t
+from infra.db.driver_reads import driver_rows
 from infra.db.queries.erased import both_ends_kept
 
 # The lists a customer can be read with, by the loader names' stems.
@@ -163,8 +164,8 @@ async def customer_record(
 ) -> CustomerRecord | None:
     """The customer `pk` of the organisation with `lists` (names in LISTS)."""
     statement = _by_id(db.dialect.name, lists)
-    found = (await db.execute(statement, {"tenant_id": tenant_id, "pk": pk})).first()
-    return None if found is None else record_of(found, lists)
+    found = await driver_rows(db, statement, {"tenant_id": tenant_id, "pk": pk})
+    return record_of(found[0], lists) if found else None
 
 
 _by_position = attrgetter("position")
@@ -177,12 +178,12 @@ def _sorted_lists(lists: frozenset[str]) -> tuple[str, ...]:
 
 
 def record_of(found: Any, lists: frozenset[str]) -> CustomerRecord:
-    """A row of a statement with `list_columns(…, lists)` as a record."""
-    mapping = found._mapping
+    """A row of a statement with `list_columns(…, lists)` as a record (its lists read by
+    name: a result row or one of infra/db/driver_reads.py)."""
     # The customer's columns come first, in the table's order (select(t.customer, …)).
     record = CustomerRecord(row_type(t.customer)._make(found[:_CUSTOMER_WIDTH]))
     for name in _sorted_lists(lists):
-        items = parsed_list(mapping[name])
+        items = parsed_list(getattr(found, name))
         if name in DETAILS:
             read = _reader(DETAILS[name], None)
             rows = [read(item) for item in items]
