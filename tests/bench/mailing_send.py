@@ -281,13 +281,22 @@ def one_round(
 
     relayer = threading.Thread(target=relay, daemon=True)
     relayer.start()
-    first = None
+    first, reported = None, 0
     while job_status(engine, job) not in ("SUCCEEDED", "FAILED"):
         arrived = count.value - before
         if first is None and arrived:
             first = time.perf_counter() - started
         if "middle" not in rss and arrived >= recipients // 2:
             rss["middle"] = [rss_mb(w.pid) for w in workers]
+        if arrived >= reported + recipients // 10:  # a long run shows how it goes
+            reported = arrived
+            elapsed = time.perf_counter() - started
+            print(
+                f"  {arrived:,} sent in {elapsed:.0f} s ({arrived / elapsed:,.0f}/s), worker RSS "
+                + " / ".join(f"{rss_mb(w.pid):.1f}" for w in workers)
+                + " MB",
+                flush=True,
+            )
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     relaying.set()
@@ -313,6 +322,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="per worker process")
     parser.add_argument("--sink-processes", type=int, default=2)
     parser.add_argument("--database", default="foyer_bench_mail")
+    parser.add_argument(
+        "--worker-code",
+        type=Path,
+        help="a checkout (e.g. `git archive main` unpacked) whose code the workers run, "
+        "its packages first on PYTHONPATH: the same measure before a change",
+    )
     arguments = parser.parse_args()
     database = BenchDatabase(ADMIN, arguments.database)
     with psycopg.connect(ADMIN, autocommit=True) as admin:
@@ -349,6 +364,8 @@ def main() -> None:
         "FOYER_FILES_DIR": str(files),
         "FOYER_SMTP_URL": f"smtp://{HOST}:{port}",
     }
+    if arguments.worker_code is not None:
+        env["PYTHONPATH"] = str(arguments.worker_code.resolve())
     workers = [
         subprocess.Popen(
             foyer_command("worker", "--threads", str(arguments.threads)),
