@@ -57,9 +57,11 @@ SAMPLES = 500
 
 
 def _sink(port: int, count: Any, samples: Any, ready: Any, stop: Any) -> None:
-    """An aiosmtpd server in a process of its own, counting what it accepts and keeping
-    the first SAMPLES messages as they arrived."""
-    from aiosmtpd.controller import Controller
+    """One aiosmtpd server process of the sink, counting what it accepts and keeping the
+    first SAMPLES messages as they arrived. Several listen on the same port
+    (SO_REUSEPORT, the kernel spreads the connections): one Python process is one core,
+    and a sink of one would be the ceiling of both measures."""
+    from aiosmtpd.smtp import SMTP
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -70,30 +72,49 @@ def _sink(port: int, count: Any, samples: Any, ready: Any, stop: Any) -> None:
                 samples.put((envelope.mail_from, envelope.rcpt_tos[0], envelope.original_content))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname=HOST, port=port, ready_timeout=10)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
+    async def serve() -> None:
+        handler = Handler()
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(handler, hostname=HOST), HOST, port, reuse_port=True
+        )
+        ready.set()
+        await asyncio.to_thread(stop.wait)
+        server.close()
+
+    asyncio.run(serve())
 
 
-def _client(port: int, messages: list[tuple[str, str, bytes]], n: int, go: Any) -> None:
+def _client(port: int, messages: list[tuple[str, str, bytes]], counts: list[int], go: Any) -> None:
+    """A client process with one connection per count, as a worker has one per thread."""
+
+    def send(n: int, offset: int) -> None:
+        with smtplib.SMTP(HOST, port) as smtp:
+            for k in range(offset, offset + n):
+                sender, to, raw = messages[k % len(messages)]
+                smtp.sendmail(sender, [to], raw)
+
+    lanes = [threading.Thread(target=send, args=(n, sum(counts[:k]))) for k, n in enumerate(counts)]
     go.wait()
-    with smtplib.SMTP(HOST, port) as smtp:
-        for k in range(n):
-            sender, to, raw = messages[k % len(messages)]
-            smtp.sendmail(sender, [to], raw)
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join()
 
 
-def ceiling(port: int, count: Any, messages: list[tuple[str, str, bytes]], n: int) -> float:
-    """Messages per second two plain clients get through the sink: its own ceiling."""
+def ceiling(
+    port: int, count: Any, messages: list[tuple[str, str, bytes]], n: int, lanes: int
+) -> float:
+    """Messages per second plain smtplib clients get through the sink, over as many
+    connections in as many processes as the workers have: its own ceiling."""
     go = multiprocessing.Event()
-    halves = [n // 2, n - n // 2]
+    shares = [n // (2 * lanes) + (k < n % (2 * lanes)) for k in range(2 * lanes)]
     clients = [
-        multiprocessing.Process(target=_client, args=(port, messages, half, go)) for half in halves
+        multiprocessing.Process(target=_client, args=(port, messages, shares[k::2], go))
+        for k in range(2)
     ]
     for client in clients:
         client.start()
+    time.sleep(1)  # both processes up, waiting
     before = count.value
     started = time.perf_counter()
     go.set()
@@ -260,13 +281,22 @@ def one_round(
 
     relayer = threading.Thread(target=relay, daemon=True)
     relayer.start()
-    first = None
+    first, reported = None, 0
     while job_status(engine, job) not in ("SUCCEEDED", "FAILED"):
         arrived = count.value - before
         if first is None and arrived:
             first = time.perf_counter() - started
         if "middle" not in rss and arrived >= recipients // 2:
             rss["middle"] = [rss_mb(w.pid) for w in workers]
+        if arrived >= reported + recipients // 10:  # a long run shows how it goes
+            reported = arrived
+            elapsed = time.perf_counter() - started
+            print(
+                f"  {arrived:,} sent in {elapsed:.0f} s ({arrived / elapsed:,.0f}/s), worker RSS "
+                + " / ".join(f"{rss_mb(w.pid):.1f}" for w in workers)
+                + " MB",
+                flush=True,
+            )
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     relaying.set()
@@ -290,8 +320,16 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2, help="per worker process")
+    parser.add_argument("--sink-processes", type=int, default=2)
+    parser.add_argument("--database", default="foyer_bench_mail")
+    parser.add_argument(
+        "--worker-code",
+        type=Path,
+        help="a checkout (e.g. `git archive main` unpacked) whose code the workers run, "
+        "its packages first on PYTHONPATH: the same measure before a change",
+    )
     arguments = parser.parse_args()
-    database = BenchDatabase(ADMIN, "foyer_bench_mail")
+    database = BenchDatabase(ADMIN, arguments.database)
     with psycopg.connect(ADMIN, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database.name}"')
@@ -299,10 +337,15 @@ def main() -> None:
     port = _free_port()
     count = multiprocessing.Value("l", 0)
     samples: Any = multiprocessing.Queue()
-    ready, stop = multiprocessing.Event(), multiprocessing.Event()
-    sink = multiprocessing.Process(target=_sink, args=(port, count, samples, ready, stop))
-    sink.start()
-    ready.wait(15)
+    stop = multiprocessing.Event()
+    sinks = []
+    for _ in range(arguments.sink_processes):
+        ready = multiprocessing.Event()
+        sinks.append(
+            multiprocessing.Process(target=_sink, args=(port, count, samples, ready, stop))
+        )
+        sinks[-1].start()
+        ready.wait(15)
     prefix = f"foyer-bench-{uuid.uuid4().hex[:6]}"
     files = Path(f"/tmp/{prefix}-files")
     settings = Settings(
@@ -321,6 +364,8 @@ def main() -> None:
         "FOYER_FILES_DIR": str(files),
         "FOYER_SMTP_URL": f"smtp://{HOST}:{port}",
     }
+    if arguments.worker_code is not None:
+        env["PYTHONPATH"] = str(arguments.worker_code.resolve())
     workers = [
         subprocess.Popen(
             foyer_command("worker", "--threads", str(arguments.threads)),
@@ -342,7 +387,7 @@ def main() -> None:
             if not messages:  # the first round's first messages, as the sink got them
                 wanted = min(SAMPLES, arguments.recipients)
                 messages = [samples.get(timeout=10) for _ in range(wanted)]
-            sink_rate = ceiling(port, count, messages, arguments.recipients)
+            sink_rate = ceiling(port, count, messages, arguments.recipients, arguments.threads)
             foyer["sink_ceiling_per_second"] = sink_rate
             foyer["ratio_to_ceiling"] = foyer["per_second"] / sink_rate
             results.append(foyer)
@@ -352,7 +397,8 @@ def main() -> None:
             )
         print(
             f"\nmedians over {len(results)} round(s), {arguments.recipients:,} recipients, "
-            f"2 worker processes x {arguments.threads} threads:"
+            f"2 worker processes x {arguments.threads} threads, "
+            f"{arguments.sink_processes} sink processes:"
         )
         for key in results[0]:
             print(f"  {key}: {statistics.median(r[key] for r in results):,.2f}")
@@ -365,7 +411,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
         stop.set()
-        sink.join(timeout=10)
+        for sink in sinks:
+            sink.join(timeout=10)
         asyncio.run(runtime.close())
         _delete_queues(prefix)
         with psycopg.connect(ADMIN, autocommit=True) as admin:
