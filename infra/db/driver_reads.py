@@ -36,6 +36,8 @@ class _Compiled:
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
     make: Callable[[Sequence[Any]], Any]
+    # The values the statement carries itself (SQLite's OFFSET beside a bound LIMIT).
+    defaults: dict[str, Any]
 
 
 # By statement object (each hot statement is built once, and kept here with its entry, so
@@ -68,6 +70,7 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
         binds,
         results,
         row_type._make,
+        {name: value for name, value in compiled.params.items() if value is not None},
     )
     _kept[key] = (statement, made)
     return made
@@ -98,7 +101,7 @@ async def driver_rows(
     if engine._should_log_info():
         return list((await db.execute(statement, parameters)).all())
     compiled = _compiled(statement, db.dialect)
-    values = dict(parameters)
+    values = {**compiled.defaults, **parameters}
     for name, process in compiled.binds:
         if name in values:
             values[name] = process(values[name])

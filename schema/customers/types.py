@@ -25,9 +25,13 @@ from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
 from schema.planned import with_planned
 from schema.sales.enums import ItemKind, OrderInvolvement
+from schema.selection import selected_names
 from schema.timeline import TimelineEntry, TimelineEntryType
 
 FUNDRAISING = requires(FUNDRAISING_READER)
+
+# The fields of an Order that read its items: asked for, the page reads them with it.
+ORDER_ITEM_FIELDS = frozenset({"items", "total"})
 
 if TYPE_CHECKING:
     from schema.consent.types import ConsentEntry, CustomerConsent
@@ -215,7 +219,7 @@ class Customer(Node):
             ),
         ] = None,
     ) -> Connection[Annotated[Order, strawberry.lazy("schema.sales.orders")]]:
-        from schema.sales.orders import Order
+        from schema.sales.orders import planned_order
 
         criteria = OrderCriteria(
             self.pk,
@@ -224,8 +228,10 @@ class Customer(Node):
             ordered_from,
             ordered_before,
         )
-        page = await read(sales_reads.orders(info.context, criteria, first, after))
-        return Connection.of(page.rows, page.cursors, page.has_next_page, Order.from_record)
+        # Their items (and totals) with the page when they are asked for.
+        items = bool(ORDER_ITEM_FIELDS & selected_names(info, "edges", "node"))
+        page = await read(sales_reads.orders(info.context, criteria, first, after, items))
+        return Connection.of(page.rows, page.cursors, page.has_next_page, planned_order)
 
     @strawberry.field(description="Memberships, latest first.")
     async def memberships(

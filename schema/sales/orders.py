@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,9 +13,13 @@ from domain.sales.orders import ItemKind as DomainItemKind
 from domain.sales.orders import format_order_reference
 from schema.customers.types import Customer, Organisation, customer_from_record, load_customer
 from schema.node import Node
+from schema.planned import with_planned
 from schema.sales.catalogue import EventInstance, Fund, MembershipScheme, load_instance
 from schema.sales.enums import Channel, ItemKind
 from schema.sales.money import Money
+
+if TYPE_CHECKING:
+    from resolvers.sales import OrderRecord
 
 
 @strawberry.type(description="One line of an order.")
@@ -123,8 +127,7 @@ class Order(Node):
     @strawberry.field(description="What it is worth now: its items less returned ones.")
     async def total(self, info: Info) -> Money:
         rows = await info.context.loaders.items_by_order.load(self.pk)
-        kept = sum(r.price + r.commission for r in rows if r.returned_at is None)
-        return Money.of(kept, self.currency)
+        return kept_total(rows, self.currency)
 
     @strawberry.field(description="Key/value attributes recorded with it.")
     async def attributes(self, info: Info) -> list[OrderAttribute]:
@@ -152,3 +155,20 @@ class Order(Node):
             facilitator_pk=record.facilitator_id,
             booked_for_pk=record.booked_for_id,
         )
+
+
+def kept_total(items: list[Any], currency: str) -> Money:
+    """What an order's item rows are worth now: those not returned, with their commission."""
+    return Money.of(sum(r.price + r.commission for r in items if r.returned_at is None), currency)
+
+
+def planned_order(record: OrderRecord) -> Order:
+    """An order of a page that read its items with it (infra/db/queries/sales.py): its
+    items and total as planned values (schema/planned.py), what their resolvers would make
+    of the same rows."""
+    order = Order.from_record(record.order)
+    if record.items is None:
+        return order
+    currency = order.currency
+    items = [OrderItem.from_record(row, currency) for row in record.items]
+    return with_planned(order, {"items": items, "total": kept_total(record.items, currency)})

@@ -1,6 +1,7 @@
 """A page of a customer's orders, with their items, events, funds, soft credits and
-attributes, costs a constant number of SQL statements whatever its size: everything hanging
-off an order goes through a per-request dataloader."""
+attributes, costs a constant number of SQL statements whatever its size: the items come
+with the page, everything else hanging off an order goes through a per-request
+dataloader."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ query($id: ID!, $first: Int!) {
 EXPECTED_STATEMENTS = (
     0  # the caller: remembered since the first request (its check rides with the BEGIN)
     + 1  # the customer
-    + 1  # the page of orders
-    + 3  # their items, soft credits and attributes
+    + 1  # the page of orders, with their items
+    + 2  # their soft credits and attributes
     + 1  # the soft-credited customers
     + 3  # the items' event instances, their events, and the donations' funds
 )

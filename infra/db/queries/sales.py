@@ -4,63 +4,132 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, exists, literal, or_, select, tuple_
+from sqlalchemy import Select, Table, and_, bindparam, exists, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.sales.orders import Involvement, OrderCriteria
 from infra.db import sales_tables as s
+from infra.db.driver_reads import driver_rows
 from infra.db.keyset import Page, decode_cursor, encode_cursor
 from infra.db.moment import UtcDateTime
+from infra.db.queries.customer_record import json_list, parsed_list, row_of, row_type
 from infra.db.tables import Id
 
 o = s.customer_order.c
 
 
-def _involved(criteria: OrderCriteria) -> Any:
-    customer = criteria.customer_id
-    conditions = []
-    if Involvement.OWNER in criteria.involvement:
-        conditions.append(o.owner_id == customer)
-    if Involvement.FACILITATOR in criteria.involvement:
-        conditions.append(o.facilitator_id == customer)
-    if Involvement.BOOKED_FOR in criteria.involvement:
-        conditions.append(o.booked_for_id == customer)
-    if Involvement.SOFT_CREDIT in criteria.involvement:
-        sc = s.order_soft_credit.c
-        conditions.append(exists().where(sc.order_id == o.id, sc.customer_id == customer))
-    return or_(*conditions)
+@dataclass(frozen=True)
+class OrderShape:
+    """What varies between order pages' statements (not their values): each shape is
+    built and compiled once per process (infra/db/driver_reads.py)."""
+
+    involvement: frozenset[Involvement]
+    kinds: int  # how many item kinds the page is limited to (0: any)
+    ordered_from: bool
+    ordered_before: bool
+    after: bool
+    items: bool  # each order's items with it, as a JSON array (the `items` column)
+
+
+@cache
+def _order_page(dialect: str, shape: OrderShape) -> Select[Any]:
+    customer = bindparam("customer_id")
+    involved = {
+        Involvement.OWNER: o.owner_id == customer,
+        Involvement.FACILITATOR: o.facilitator_id == customer,
+        Involvement.BOOKED_FOR: o.booked_for_id == customer,
+        Involvement.SOFT_CREDIT: exists().where(
+            s.order_soft_credit.c.order_id == o.id, s.order_soft_credit.c.customer_id == customer
+        ),
+    }
+    it = s.order_item.c
+    columns: list[Any] = [s.customer_order]
+    if shape.items:
+        kept = and_(it.order_id == o.id, it.tenant_id == o.tenant_id)
+        columns.append(json_list(dialect, s.order_item, kept).label("items"))
+    statement = (
+        select(*columns)
+        .where(
+            o.tenant_id == bindparam("tenant_id"),
+            or_(*(involved[i] for i in Involvement if i in shape.involvement)),
+        )
+        .order_by(o.ordered_at.desc(), o.id.desc())
+        .limit(bindparam("limit"))
+    )
+    if shape.kinds:
+        kinds = [bindparam(f"kind_{n}") for n in range(shape.kinds)]
+        statement = statement.where(exists().where(it.order_id == o.id, it.kind.in_(kinds)))
+    if shape.ordered_from:
+        statement = statement.where(o.ordered_at >= bindparam("ordered_from", type_=UtcDateTime()))
+    if shape.ordered_before:
+        statement = statement.where(o.ordered_at < bindparam("ordered_before", type_=UtcDateTime()))
+    if shape.after:
+        statement = statement.where(
+            tuple_(o.ordered_at, o.id)
+            < tuple_(bindparam("after_at", type_=UtcDateTime()), bindparam("after_id", type_=Id))
+        )
+    return statement
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order of a page, with its items (in position order) when the page read them."""
+
+    order: Any
+    items: list[Any] | None
+
+
+_by_position = attrgetter("position")
 
 
 async def order_page(
-    db: AsyncConnection, tenant_id: int, criteria: OrderCriteria, first: int, after: str | None
-) -> Page[Any]:
-    """A customer's orders, newest first."""
-    statement = (
-        select(s.customer_order)
-        .where(o.tenant_id == tenant_id, _involved(criteria))
-        .order_by(o.ordered_at.desc(), o.id.desc())
-    )
-    if criteria.kinds:
-        it = s.order_item.c
-        statement = statement.where(
-            exists().where(it.order_id == o.id, it.kind.in_([k.value for k in criteria.kinds]))
-        )
-    if criteria.ordered_from is not None:
-        statement = statement.where(o.ordered_at >= criteria.ordered_from)
-    if criteria.ordered_before is not None:
-        statement = statement.where(o.ordered_at < criteria.ordered_before)
+    db: AsyncConnection,
+    tenant_id: int,
+    criteria: OrderCriteria,
+    first: int,
+    after: str | None,
+    items: bool = False,
+) -> Page[OrderRecord]:
+    """A customer's orders, newest first; with `items`, each order's items in the same
+    statement."""
     position = decode_cursor(after, (datetime, int))
+    shape = OrderShape(
+        frozenset(criteria.involvement),
+        len(criteria.kinds),
+        criteria.ordered_from is not None,
+        criteria.ordered_before is not None,
+        position is not None,
+        items,
+    )
+    parameters: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "customer_id": criteria.customer_id,
+        "limit": first + 1,
+        "ordered_from": criteria.ordered_from,
+        "ordered_before": criteria.ordered_before,
+    }
+    parameters.update({f"kind_{n}": kind.value for n, kind in enumerate(criteria.kinds)})
     if position is not None:
-        statement = statement.where(
-            tuple_(o.ordered_at, o.id)
-            < tuple_(literal(position[0], UtcDateTime()), literal(position[1], Id))
-        )
-    rows = list((await db.execute(statement.limit(first + 1))).all())
-    page = rows[:first]
-    return Page(page, [encode_cursor((r.ordered_at, r.id)) for r in page], len(rows) > first)
+        parameters["after_at"], parameters["after_id"] = position
+    rows = await driver_rows(db, _order_page(db.dialect.name, shape), parameters)
+    width = len(s.customer_order.c)
+    make = row_type(s.customer_order)._make
+    records = []
+    for row in rows[:first]:
+        order = make(row[:width])
+        found = None
+        if items:
+            found = [row_of(s.order_item, item) for item in parsed_list(row.items)]
+            found.sort(key=_by_position)
+        records.append(OrderRecord(order, found))
+    cursors = [encode_cursor((r.order.ordered_at, r.order.id)) for r in records]
+    return Page(records, cursors, len(rows) > first)
 
 
 async def event_instance_page(
