@@ -151,7 +151,7 @@ class QueryLimits(SchemaExtension):
                 self.validator(document)
             )
             if not context.pre_execution_errors and operation is not None:
-                self.cost = measured.operations[operation].cost
+                self.cost = measured.of(operation).cost
                 context.pre_execution_errors = self._cost_errors(self.cost)
         yield
 
@@ -178,10 +178,10 @@ class QueryLimits(SchemaExtension):
                 f"depth of {limits.max_depth}",
                 "QUERY_TOO_DEEP",
             )
-            for op, m in measured.operations.items()
+            for op, m in measured.operations
             if m.depth > limits.max_depth
         ]
-        aliases = sum(m.aliases for m in measured.operations.values())
+        aliases = sum(m.aliases for _, m in measured.operations)
         if aliases > limits.max_aliases:
             errors.append(
                 refusal(

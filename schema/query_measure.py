@@ -56,14 +56,19 @@ NOTHING = Measure()
 
 @dataclass(frozen=True)
 class DocumentMeasure:
-    operations: dict[OperationDefinitionNode, Measure]
+    # Pairs, not a dict keyed by the operation: an AST node's hash walks its whole subtree
+    # (graphql-core's nodes are frozen dataclasses), which a look-up would pay per request.
+    operations: tuple[tuple[OperationDefinitionNode, Measure], ...]
     fragments: dict[str, Measure]
+
+    def of(self, operation: OperationDefinitionNode) -> Measure:
+        return next(m for op, m in self.operations if op is operation)
 
     @property
     def fields(self) -> int:
         """Every field a validation rule could visit: the operations and the fragment
         definitions (rules check unused fragments too), each spread out."""
-        return sum(m.fields for m in self.operations.values()) + sum(
+        return sum(m.fields for _, m in self.operations) + sum(
             m.fields for m in self.fragments.values()
         )
 
@@ -77,11 +82,11 @@ def measure(document: DocumentNode, variables: dict[str, Any]) -> DocumentMeasur
     measured: dict[str, Measure] = {}
     for name in _spread_order(fragments):
         measured[name] = _measure(fragments[name].selection_set, measured, variables)
-    operations = {
-        d: _measure(d.selection_set, measured, variables)
+    operations = tuple(
+        (d, _measure(d.selection_set, measured, variables))
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
-    }
+    )
     return DocumentMeasure(operations, measured)
 
 

@@ -8,7 +8,7 @@ from schema.query_measure import measure
 
 
 def cost(query: str, variables: dict[str, object] | None = None) -> int:
-    [operation] = measure(parse(query), variables or {}).operations.values()
+    [(_, operation)] = measure(parse(query), variables or {}).operations
     return operation.cost
 
 
