@@ -23,6 +23,30 @@ FUNDRAISING_READER = Role.OPPORTUNITIES
 and inactive customers, however they are reached: their fields, `node`, the timeline, jobs
 and their files. Admins hold it by implication."""
 
+MAILING_READER = Role.INSIGHTS
+"""The role that reads mailings, their runs and their deliveries."""
+
+# What reading each kind of record needs, by its name (the API's type names), however it
+# is reached: a field of another record, a page of them, `node`. One place, so that no way
+# in can forget it.
+READ_ROLES: dict[str, Role] = {
+    **dict.fromkeys(
+        (
+            "Campaign",
+            "OpportunityStage",
+            "Opportunity",
+            "StaffUser",
+            "Pledge",
+            "Instalment",
+            "Legacy",
+            "Activity",
+            "Invitation",
+        ),
+        FUNDRAISING_READER,
+    ),
+    "Mailing": MAILING_READER,
+}
+
 # An admin role implies the matching user role (domain.md, "People").
 _IMPLIED = {
     Role.OPPORTUNITIES_ADMIN: Role.OPPORTUNITIES,

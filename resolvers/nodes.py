@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import PermissionDenied
-from domain.roles import FUNDRAISING_READER, Role
+from domain.roles import READ_ROLES
 from domain.timeline import CUSTOMER
 from resolvers.context import RequestContext
 from resolvers.customers import customer_by_global_id, customer_type_name
@@ -13,24 +13,6 @@ from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id
 from resolvers.jobs import job_by_global_id
 from resolvers.sales import reservation_through_loaders
 from resolvers.segments import segment_by_global_id, visible_list
-
-# Fundraising objects need the fundraising role by id as much as through any list of them.
-FUNDRAISING_TYPES = frozenset(
-    {
-        "Campaign",
-        "OpportunityStage",
-        "Opportunity",
-        "StaffUser",
-        "Pledge",
-        "Instalment",
-        "Legacy",
-        "Activity",
-        "Invitation",
-    }
-)
-
-# Mailings are read with INSIGHTS (schema/mailings/queries.py) by id too.
-INSIGHTS_TYPES = frozenset({"Mailing"})
 
 
 async def node(context: RequestContext, global_id: str) -> tuple[str, Any] | None:
@@ -56,10 +38,10 @@ async def load_object(context: RequestContext, type_name: str, pk: int) -> tuple
     """The object of `type_name` (an Individual or Organisation for `Customer`) with id `pk`, read
     through the request's dataloaders with the role checks of `node()`: the one way to
     open an object by type and id. None when it names nothing of ours."""
-    if type_name in FUNDRAISING_TYPES and not context.caller.has(FUNDRAISING_READER):
-        raise PermissionDenied(f"A {type_name} needs the {FUNDRAISING_READER} role.", ("id",))
-    if type_name in INSIGHTS_TYPES and not context.caller.has(Role.INSIGHTS):
-        raise PermissionDenied(f"A {type_name} needs the {Role.INSIGHTS} role.", ("id",))
+    # The role its type needs however it is reached (domain.roles.READ_ROLES).
+    role = READ_ROLES.get(type_name)
+    if role is not None and not context.caller.has(role):
+        raise PermissionDenied(f"A {type_name} needs the {role} role.", ("id",))
     loaders = context.loaders
     by_type = {
         "Household": loaders.household_by_id,

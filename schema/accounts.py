@@ -52,7 +52,7 @@ class Viewer:
 
     @strawberry.field(
         description="The calling staff user's activities not yet done, soonest "
-        "first (empty for an API key)."
+        "first (empty for an API key). OPPORTUNITIES."
     )
     async def open_activities(
         self, info: Info

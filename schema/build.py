@@ -35,7 +35,7 @@ from schema.mailings.queries import MailingQuery
 from schema.masking import MaskUnexpectedErrors
 from schema.moments import MOMENT
 from schema.node import Node
-from schema.permissions import requires
+from schema.permissions import check_reads_by_type, requires
 from schema.presenters import present
 from schema.sales.mutations import SalesMutation
 from schema.sales.queries import SalesQuery
@@ -135,5 +135,6 @@ def build_schema(limits: Limits) -> FoyerSchema:
     )
     validator = cached_validator(schema._schema, limits.validation_budget)
     call_plain_resolvers_directly(schema)
+    check_reads_by_type(schema._schema)
     know_exact_types(schema)
     return schema

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from domain.roles import FUNDRAISING_READER
 from domain.sales.orders import Involvement, OrderCriteria
 from domain.sales.orders import ItemKind as DomainItemKind
 from domain.timeline import TimelineCriteria
@@ -22,13 +21,10 @@ from schema.errors import read
 from schema.loaded import loaded
 from schema.node import Node
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
-from schema.permissions import requires
 from schema.planned import with_planned
 from schema.sales.enums import ItemKind, OrderInvolvement
 from schema.selection import selected_names
 from schema.timeline import TimelineEntry, TimelineEntryType
-
-FUNDRAISING = requires(FUNDRAISING_READER)
 
 # The fields of an Order that read its items: asked for, the page reads them with it.
 ORDER_ITEM_FIELDS = frozenset({"items", "total"})
@@ -262,7 +258,6 @@ class Customer(Node):
 
     @strawberry.field(
         description="Opportunities, open and closed, newest first. OPPORTUNITIES.",
-        extensions=FUNDRAISING,
     )
     async def opportunities(
         self, info: Info
@@ -274,7 +269,6 @@ class Customer(Node):
 
     @strawberry.field(
         description="Pledges with their instalments, newest first. OPPORTUNITIES.",
-        extensions=FUNDRAISING,
     )
     async def pledges(
         self, info: Info
@@ -284,7 +278,7 @@ class Customer(Node):
         rows = await info.context.loaders.pledges_by_customer.load(self.pk)
         return [await pledge_from_row(info, r) for r in rows]
 
-    @strawberry.field(description="Legacies. OPPORTUNITIES.", extensions=FUNDRAISING)
+    @strawberry.field(description="Legacies. OPPORTUNITIES.")
     async def legacies(
         self, info: Info
     ) -> list[Annotated[Legacy, strawberry.lazy("schema.fundraising.records")]]:
@@ -294,7 +288,7 @@ class Customer(Node):
         return [await legacy_from_record(info, r) for r in rows]
 
     @strawberry.field(
-        description="Activities, latest due first. OPPORTUNITIES.", extensions=FUNDRAISING
+        description="Activities, latest due first. OPPORTUNITIES.",
     )
     async def activities(
         self, info: Info
@@ -320,7 +314,6 @@ class Individual(Customer):
     @strawberry.field(
         description="Invitations to performances, newest first, each with a "
         "countdown. OPPORTUNITIES.",
-        extensions=FUNDRAISING,
     )
     async def invitations(
         self, info: Info

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from domain.fundraising.opportunities import DashboardFilter
-from domain.roles import FUNDRAISING_READER
 from resolvers import fundraising as reads
 from schema.errors import read
 from schema.fundraising.inputs import pk
@@ -21,10 +20,7 @@ from schema.fundraising.types import (
     planned_opportunity,
 )
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
-from schema.permissions import requires
 from schema.selection import selected_names
-
-FUNDRAISING = requires(FUNDRAISING_READER)
 
 
 def _arg(description: str) -> strawberry.types.arguments.StrawberryArgumentAnnotation:
@@ -36,7 +32,6 @@ class FundraisingQuery:
     @strawberry.field(
         description="The opportunities dashboard, newest first: filter by "
         "owner, stage, campaign and open or closed. OPPORTUNITIES.",
-        extensions=FUNDRAISING,
     )
     async def opportunities(
         self,
@@ -69,7 +64,6 @@ class FundraisingQuery:
 
     @strawberry.field(
         description="Campaigns under a parent (top-level ones by default), by name. OPPORTUNITIES.",
-        extensions=FUNDRAISING,
     )
     async def campaigns(
         self,
@@ -82,14 +76,10 @@ class FundraisingQuery:
 
         return await read(work())
 
-    @strawberry.field(
-        description="The organisation's opportunity stages, in order.", extensions=FUNDRAISING
-    )
+    @strawberry.field(description="The organisation's opportunity stages, in order.")
     async def opportunity_stages(self, info: Info) -> list[OpportunityStage]:
         return [OpportunityStage.from_record(r) for r in await reads.stages(info.context)]
 
-    @strawberry.field(
-        description="Active staff users, e.g. to choose an owner.", extensions=FUNDRAISING
-    )
+    @strawberry.field(description="Active staff users, e.g. to choose an owner.")
     async def staff_users(self, info: Info) -> list[StaffUser]:
         return [StaffUser.from_record(r) for r in await reads.staff_users(info.context)]

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain.roles import Role
+from domain.roles import MAILING_READER
 from resolvers import mailings as reads
 from resolvers.global_ids import parse_global_id, pk_of
 from schema.customers.inputs import customer_pk
@@ -16,7 +16,6 @@ from schema.mailings.types import Mailing, MailingPreview
 from schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection
 from schema.permissions import requires
 
-MAILING_READER = Role.INSIGHTS
 INSIGHTS = requires(MAILING_READER)
 
 

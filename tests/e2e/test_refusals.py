@@ -155,6 +155,18 @@ def attempts(world: Fundraising, note_id: str) -> list[Attempt]:
             field=["id"],
         ),
         Attempt(
+            "fundraising: a customer's opportunities",
+            "query($id: ID!) { customer(id: $id) { opportunities { id } } }",
+            {"id": customer},
+            (Role.SALES,),
+        ),
+        Attempt(
+            "fundraising: the caller's open activities",
+            "{ viewer { openActivities { id } } }",
+            {},
+            (Role.SALES, Role.INSIGHTS),
+        ),
+        Attempt(
             "fundraising: the dashboard",
             "{ opportunities(first: 5) { edges { node { id } } } }",
             {},
