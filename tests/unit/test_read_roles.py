@@ -18,7 +18,11 @@ def test_every_type_named_in_the_read_roles_is_in_the_schema() -> None:
 
 def test_a_field_entering_a_restricted_type_checks_and_one_inside_it_does_not() -> None:
     schema = build_schema(Limits.of(Settings()))._schema
-    entering = ("Individual", "opportunities"), ("Query", "staffUsers"), ("Viewer", "openActivities")
+    entering = (
+        ("Individual", "opportunities"),
+        ("Query", "staffUsers"),
+        ("Viewer", "openActivities"),
+    )
     inside = ("Opportunity", "stage"), ("Opportunity", "owner"), ("Pledge", "instalments")
     checked = {
         (kind.name, name)
