@@ -106,9 +106,10 @@ def record_of(found: Any, parts: frozenset[str]) -> OpportunityRecord:
         record.rows[name] = None if values[0] is None else row_type(table)._make(values)
         start = end
     if FIGURES in parts:
-        mapping = found._mapping
         received, pledged, reserved = (
-            int(mapping[f"figure_{n}"] or 0) for n in ("received", "pledged", "reserved")
+            int(found.figure_received or 0),
+            int(found.figure_pledged or 0),
+            int(found.figure_reserved or 0),
         )
         record.figures = Figures(received, max(0, pledged), reserved)
     return record

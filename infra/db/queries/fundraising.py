@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.fundraising.opportunities import DashboardFilter
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
+from infra.db.driver_reads import driver_rows
 from infra.db.keyset import Cursors, Page, decode_cursor
 from infra.db.tables import Id
 
@@ -152,7 +153,7 @@ async def opportunity_page(
         values["after_id"] = position[0]
     filters = tuple(name for name in _FILTERS if given[name] is not None)
     statement = _opportunity_page(filters, position is not None, tuple(with_columns), tuple(joins))
-    rows = list((await db.execute(statement, values)).all())
+    rows = await driver_rows(db, statement, values)
     page = rows[:first]
     return Page(page, Cursors([(r.id,) for r in page]), len(rows) > first)
 
