@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.conftest import Api, StatementCounter
 from tests.e2e.test_order_statement_counts import customer_with_orders
+from tests.e2e.test_planned_customer import selections
 
 # Every field of an order, planned (items, total) or not.
 FIELDS = {
@@ -58,12 +56,7 @@ async def test_a_customer_with_20_orders_and_their_items_is_two_statements(
     assert statements.count == 2  # the customer, and the page of orders with their items
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(fields=st.lists(st.sampled_from(sorted(FIELDS)), min_size=1, unique=True))
+@selections(FIELDS, 20)
 async def test_the_planned_orders_are_what_the_dataloaders_answer(
     api: Api, fields: list[str]
 ) -> None:
