@@ -17,10 +17,11 @@ import smtplib
 import ssl
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.clock import utc_now
@@ -81,6 +82,46 @@ class SmtpServer:
             username=unquote(parts.username or ""),
             password=unquote(parts.password or ""),
         )
+
+
+class _BareAddresses:
+    """MAIL FROM and RCPT TO of addresses that are bare already (`ada@example.org`, never
+    `Ada <ada@example.org>`): smtplib parses each again with email.utils, a third of the
+    CPU of handing a mailing's message over. The commands are smtplib's own otherwise."""
+
+    does_esmtp: bool
+    command_encoding: str
+    if TYPE_CHECKING:  # smtplib.SMTP's, which this comes before
+
+        def has_extn(self, opt: str) -> bool: ...
+
+        def putcmd(self, cmd: str, args: str = "") -> None: ...
+
+        def getreply(self) -> tuple[int, bytes]: ...
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = ""
+        if options and self.does_esmtp:
+            if any(option.lower() == "smtputf8" for option in options):
+                if not self.has_extn("smtputf8"):
+                    raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+                self.command_encoding = "utf-8"
+            optionlist = " " + " ".join(options)
+        self.putcmd("mail", f"FROM:<{sender}>{optionlist}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("rcpt", f"TO:<{recip}>{optionlist}")
+        return self.getreply()
+
+
+class _Session(_BareAddresses, smtplib.SMTP):  # type: ignore[misc]
+    pass
+
+
+class _TlsSession(_BareAddresses, smtplib.SMTP_SSL):  # type: ignore[misc]
+    pass
 
 
 class SmtpTransport:
@@ -187,11 +228,11 @@ class SmtpTransport:
         # against the host it was constructed with.
         try:
             connection = (
-                smtplib.SMTP_SSL(
+                _TlsSession(
                     server.host, server.port, timeout=self.timeout, context=self.ssl_context
                 )
                 if server.implicit_tls
-                else smtplib.SMTP(server.host, server.port, timeout=self.timeout)
+                else _Session(server.host, server.port, timeout=self.timeout)
             )
         except (smtplib.SMTPException, OSError) as error:
             raise MailNotSent(self._unreachable(error)) from error
