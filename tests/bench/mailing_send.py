@@ -261,7 +261,13 @@ def job_status(engine: Engine, job: int) -> str:
 
 
 def one_round(
-    runtime: Runtime, tenant: int, listed: int, count: Any, recipients: int, workers: list[Any]
+    runtime: Runtime,
+    tenant: int,
+    listed: int,
+    count: Any,
+    recipients: int,
+    workers: list[Any],
+    sinks: list[Any],
 ) -> dict[str, float]:
     engine = runtime.sync_engine
     with engine.begin() as db:  # a fresh mailing for each round: each is sent once per customer
@@ -284,6 +290,7 @@ def one_round(
         ).scalar_one()
     rss = {"start": [rss_mb(w.pid) for w in workers]}
     cpu = [cpu_seconds(w.pid) for w in workers]
+    sink_cpu = sum(cpu_seconds(s.pid) for s in sinks)
     busy = machine_busy_seconds()
     before = count.value
     started = time.perf_counter()
@@ -330,6 +337,9 @@ def one_round(
             f"cpu_ms_per_message_worker{n + 1}": (cpu_seconds(w.pid) - cpu[n]) / recipients * 1e3
             for n, w in enumerate(workers)
         },
+        "sink_cpu_ms_per_message": (sum(cpu_seconds(s.pid) for s in sinks) - sink_cpu)
+        / recipients
+        * 1e3,
         "machine_cpu_ms_per_message": (machine_busy_seconds() - busy) / recipients * 1e3,
         "machine_cores_busy": (machine_busy_seconds() - busy) / seconds,
     }
@@ -407,7 +417,7 @@ def main() -> None:
         results: list[dict[str, float]] = []
         messages: list[tuple[str, str, bytes]] = []
         for n in range(arguments.rounds):
-            foyer = one_round(runtime, tenant, listed, count, arguments.recipients, workers)
+            foyer = one_round(runtime, tenant, listed, count, arguments.recipients, workers, sinks)
             if not messages:  # the first round's first messages, as the sink got them
                 wanted = min(SAMPLES, arguments.recipients)
                 messages = [samples.get(timeout=10) for _ in range(wanted)]
