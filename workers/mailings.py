@@ -11,6 +11,7 @@ never sent again, and one whose sending was cut off goes again with the same Mes
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from datetime import datetime, timedelta
@@ -195,6 +196,12 @@ class _Batch:
             self.renew_at = time.monotonic() + self.holder.lease.total_seconds() / 2
 
 
+@functools.lru_cache(maxsize=4)
+def _address(mailbox: str) -> str:
+    """The address of the configured mailbox (`Name <address>`): parsed once."""
+    return parseaddr(mailbox)[1]
+
+
 def compose(deps: WorkerDependencies, row: Any, recipient: Recipient) -> OutgoingMail:
     """The email of one delivery, with its unsubscribe headers (RFC 8058) and a stable
     Message-ID: sent twice, it is recognisably the same mail."""
@@ -210,7 +217,7 @@ def compose(deps: WorkerDependencies, row: Any, recipient: Recipient) -> Outgoin
     )
     values = mailing_values(recipient, row.organisation, page, one_click)
     rendered = render_mailing(Templates(row.subject, row.html_body, row.text_body), values)
-    mailbox = parseaddr(deps.unsubscribe_mailbox)[1]
+    mailbox = _address(deps.unsubscribe_mailbox)
     return OutgoingMail(
         to_address=row.address,
         to_name=addressed_name(recipient),

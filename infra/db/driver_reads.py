@@ -1,4 +1,5 @@
-"""Hot reads compiled once per process and run straight on the driver's connection.
+"""Hot reads (and a worker's hot writes) compiled once per process and run straight on the
+driver's connection.
 
 SQLAlchemy's compiled cache spares a statement its compiling, not its executing: for a
 statement already compiled, the execution context, the greenlet hop into the sync API, the
@@ -11,7 +12,8 @@ transaction and snapshot.
 What watches statements still sees each one: `before_cursor_execute` listeners (the
 statement counters of the tests) are told of it as SQLAlchemy tells them, and with SQL
 logging on (FOYER_LOG_SQL) the statement goes through SQLAlchemy so it is logged as every
-other is.
+other is. A write's errors reach the caller as SQLAlchemy's (OperationalError and the
+rest), its connection invalidated when the driver lost it, as for any other statement.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from sqlalchemy import Connection
+from sqlalchemy import exc as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 
 
 @dataclass(frozen=True)
@@ -36,21 +41,21 @@ class _Compiled:
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[tuple[int, Callable[[Any], Any]], ...]
     make: Callable[[Sequence[Any]], Any]
-    # The values the statement carries itself (SQLite's OFFSET beside a bound LIMIT).
+    # The values the statement was built with (`status == 'QUEUED'`), by parameter name.
     defaults: dict[str, Any]
 
 
 # By statement object (each hot statement is built once, and kept here with its entry, so
 # no other statement can come to have its id) and dialect.
-_kept: dict[tuple[int, str], tuple[Select[Any], _Compiled]] = {}
+_kept: dict[tuple[int, str], tuple[Executable, _Compiled]] = {}
 
 
-def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
     key = (id(statement), dialect.name)
     entry = _kept.get(key)
     if entry is not None and entry[0] is statement:
         return entry[1]
-    compiled = statement.compile(dialect=dialect)
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     # A statement with expanding (IN) or literal parameters is rendered per call: not here.
     assert not compiled.literal_execute_params and not compiled.post_compile_params
     binds = tuple(
@@ -70,7 +75,11 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
         binds,
         results,
         row_type._make,
-        {name: value for name, value in compiled.params.items() if value is not None},
+        {
+            name: bind.effective_value
+            for bind, name in compiled.bind_names.items()
+            if not bind.required
+        },
     )
     _kept[key] = (statement, made)
     return made
@@ -91,7 +100,7 @@ def cursor_of(driver: Any) -> Any:
 
 
 async def driver_rows(
-    db: AsyncConnection, statement: Select[Any], parameters: dict[str, Any]
+    db: AsyncConnection, statement: Executable, parameters: dict[str, Any]
 ) -> list[Any]:
     """The rows `statement` selects with `parameters`, each a named tuple (as a result row,
     by position and by column name), read on `db`'s connection by its driver."""
@@ -125,3 +134,29 @@ async def driver_rows(
             processed[n] = process(processed[n])
         rows.append(compiled.make(processed))
     return rows
+
+
+def driver_execute(db: Connection, statement: Executable, parameters: dict[str, Any]) -> None:
+    """Run `statement`, which returns no rows, with `parameters` on `db`'s connection by
+    psycopg (through SQLAlchemy on another driver): a mailing's mark, once per message."""
+    engine = db.engine
+    if db.dialect.driver != "psycopg" or engine._should_log_info():
+        db.execute(statement, parameters)
+        return
+    compiled = _compiled(statement, db.dialect)
+    values = {**compiled.defaults, **parameters}
+    for name, process in compiled.binds:
+        if name in values:
+            values[name] = process(values[name])
+    if engine.dispatch.before_cursor_execute:
+        engine.dispatch.before_cursor_execute(db, None, compiled.sql, values, None, False)
+    driver = db.connection.driver_connection
+    try:
+        cursor_of(driver).execute(compiled.sql, values)
+    except psycopg.Error as error:
+        lost = bool(driver is None or driver.broken or driver.closed)
+        if lost:
+            db.invalidate(error)
+        raise sa.DBAPIError.instance(
+            compiled.sql, values, error, psycopg.Error, connection_invalidated=lost
+        ) from error

@@ -39,8 +39,9 @@ from infra.segments.members import members_select
 
 SEND_TASK = "send_mailing_batch"
 # Deliveries per message to the senders: a batch is also how often a run looks at whether
-# it was cancelled, and what two workers share.
-SEND_BATCH = 100
+# it was cancelled, and what two workers share. Each batch reads what its mails need in
+# five statements: at 100 a batch, those were a tenth of a message's CPU in the worker.
+SEND_BATCH = 250
 d = m.mailing_delivery.c
 
 

@@ -230,8 +230,13 @@ class _BudgetedSandbox(ImmutableSandboxedEnvironment):
         return made(super().call_unop(context, operator, arg))
 
     def call(self, context: Context, function: Any, /, *args: Any, **kwargs: Any) -> Any:
-        _refuse_unsafe_call(function)
         taken = sum(map(size_of, args)) + sum(map(size_of, kwargs.values()))
+        if function is _written:
+            # The hook around each value written, ours: nothing to check before calling it,
+            # charged the same. Asking jinja whether it is safe to call cost more than the
+            # rest of writing the value, and a mailing writes several per message.
+            return made(_written(*args), taken)
+        _refuse_unsafe_call(function)
         return made(super().call(context, function, *args, **kwargs), taken)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:

@@ -132,6 +132,20 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU the whole machine has used so far (every core, every process: other sessions'
+    too), to tell a worker short of CPU from one waiting."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def prepare(engine: Engine, runtime: Runtime, recipients: int) -> tuple[int, int, int]:
     """An organisation with `recipients` customers, each with an address and granting the
     mailing's preference, a frozen list of them all and the mailing: (tenant, mailing,
@@ -247,7 +261,13 @@ def job_status(engine: Engine, job: int) -> str:
 
 
 def one_round(
-    runtime: Runtime, tenant: int, listed: int, count: Any, recipients: int, workers: list[Any]
+    runtime: Runtime,
+    tenant: int,
+    listed: int,
+    count: Any,
+    recipients: int,
+    workers: list[Any],
+    sinks: list[Any],
 ) -> dict[str, float]:
     engine = runtime.sync_engine
     with engine.begin() as db:  # a fresh mailing for each round: each is sent once per customer
@@ -269,6 +289,9 @@ def one_round(
             insert(m.mailing).values(**values).returning(m.mailing.c.id)
         ).scalar_one()
     rss = {"start": [rss_mb(w.pid) for w in workers]}
+    cpu = [cpu_seconds(w.pid) for w in workers]
+    sink_cpu = sum(cpu_seconds(s.pid) for s in sinks)
+    busy = machine_busy_seconds()
     before = count.value
     started = time.perf_counter()
     job = asyncio.run(_send(runtime, tenant, mailing, listed))
@@ -308,6 +331,17 @@ def one_round(
         "seconds": seconds,
         "first_message_s": first or 0.0,
         "per_second": recipients / seconds,
+        # CPU per message: of each worker process (each is one core at most: the GIL),
+        # and of the whole machine, other sessions included.
+        **{
+            f"cpu_ms_per_message_worker{n + 1}": (cpu_seconds(w.pid) - cpu[n]) / recipients * 1e3
+            for n, w in enumerate(workers)
+        },
+        "sink_cpu_ms_per_message": (sum(cpu_seconds(s.pid) for s in sinks) - sink_cpu)
+        / recipients
+        * 1e3,
+        "machine_cpu_ms_per_message": (machine_busy_seconds() - busy) / recipients * 1e3,
+        "machine_cores_busy": (machine_busy_seconds() - busy) / seconds,
     }
     for moment, values in rss.items():
         for n, value in enumerate(values):
@@ -383,7 +417,7 @@ def main() -> None:
         results: list[dict[str, float]] = []
         messages: list[tuple[str, str, bytes]] = []
         for n in range(arguments.rounds):
-            foyer = one_round(runtime, tenant, listed, count, arguments.recipients, workers)
+            foyer = one_round(runtime, tenant, listed, count, arguments.recipients, workers, sinks)
             if not messages:  # the first round's first messages, as the sink got them
                 wanted = min(SAMPLES, arguments.recipients)
                 messages = [samples.get(timeout=10) for _ in range(wanted)]
