@@ -304,6 +304,12 @@ _BACKFILL = [
 
 
 def upgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # No order, item or ledger entry may be written between the back-fill's snapshot and
+        # the triggers' creation, or it would be in neither; reads go on. (SQLite's write
+        # lock, taken by the first CREATE, does the same.)
+        op.execute("LOCK TABLE customer_order, order_item, consent_entry IN SHARE MODE")
     op.create_table(
         "customer_figures",
         sa.Column("customer_id", Id, nullable=False),
@@ -387,13 +393,16 @@ def upgrade() -> None:
         ["tenant_id", "preference_id", "state", "customer_id"],
         unique=False,
     )
-    if op.get_bind().dialect.name == "postgresql":
-        _postgresql_triggers()
-        # The criteria's plans need the new tables' statistics at once, not at autovacuum's
-        # next pass.
-        op.execute("ANALYZE customer_figures, customer_booking, consent_state")
-    else:
+    if not postgresql:
         _sqlite_triggers()
+        return
+    _postgresql_triggers()
+    # Last, outside the transaction (VACUUM cannot run in one), once everything above has
+    # committed: the criteria read these tables from their indexes alone only once the
+    # visibility map says their pages are all visible, and plan by their statistics; both
+    # at once rather than at autovacuum's next pass.
+    with op.get_context().autocommit_block():
+        op.execute("VACUUM (ANALYZE) customer_figures, customer_booking, consent_state")
 
 
 def downgrade() -> None:
