@@ -13,9 +13,11 @@ from sqlalchemy import case, func, insert, select, text, update
 from infra.db import consent_tables as c
 from infra.db import figures_tables as g
 from infra.db import sales_tables as s
+from infra.settings import Settings
 from tests.conftest import Api
 from tests.e2e.consent_fixtures import answer, email_preference
 from tests.e2e.sales_fixtures import catalogue, person, record, ticket
+from tests.e2e.test_cli import foyer
 from tests.e2e.test_returns_reservations_visits import pk, return_items
 from tests.e2e.test_timeline_rebuild import ERASE, REFERENCE, tenant_of
 
@@ -179,4 +181,36 @@ async def test_figures_follow_orders_returns_donations_consent_and_erasure(api: 
         db.execute(
             text("DELETE FROM order_item WHERE tenant_id = :t AND position >= 10"), {"t": tenant}
         )
+    assert_kept_equals_recomputed(api)
+
+
+async def test_figures_rebuild_finds_and_mends_what_went_round_the_triggers(
+    api: Api, settings: Settings
+) -> None:
+    cat = await catalogue(api)
+    ada = await person(api, "Ada")
+    gift = {"kind": "DONATION", "price": 15000, "commission": 0, "fundId": cat.fund}
+    await record(api, ada, [ticket(cat), gift])
+    email = await email_preference(api)
+    await answer(api, ada, (email, True))
+    clean = foyer(settings, "figures", "rebuild", "--org", api.slug, "--dry-run")
+    assert clean.returncode == 0, clean.stderr
+    assert f"{api.slug}: 0 customer figures, 0 bookings, 0 consent states differed" in clean.stdout
+    before = kept(api)
+
+    # As if a restore had brought back old figures: nothing in Foyer writes these tables.
+    f, b = g.customer_figures.c, g.customer_booking.c
+    with api.runtime.sync_engine.begin() as db:
+        db.execute(update(g.customer_figures).where(f.customer_id == pk(ada)).values(donated=1))
+        db.execute(g.customer_booking.delete().where(b.customer_id == pk(ada)))
+        db.execute(c.consent_state.delete().where(c.consent_state.c.customer_id == pk(ada)))
+    trial = foyer(settings, "figures", "rebuild", "--org", api.slug, "--dry-run")
+    assert trial.returncode == 1
+    assert "2 customer figures, 1 bookings, 1 consent states differed" in trial.stdout
+    assert kept(api) != before
+
+    mended = foyer(settings, "figures", "rebuild", "--org", api.slug)
+    assert mended.returncode == 0, mended.stderr
+    assert "differed, rewritten" in mended.stdout
+    assert kept(api) == before
     assert_kept_equals_recomputed(api)
