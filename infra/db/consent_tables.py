@@ -69,6 +69,23 @@ consent_entry = Table(
     ),
 )
 
+# Each customer's latest answer per preference: the ledger's entry of highest id, kept by a
+# trigger on the ledger's INSERT (and on erasure's unlinking, the one UPDATE it allows) in the
+# same statement (migration `b7e4c2a9d615`). It is not state stored beside the ledger: it is
+# written only by the database, in the transaction that appends the entry, so it cannot say
+# anything the ledger does not; criteria read "currently GRANTED" here instead of an
+# anti-join over every entry.
+consent_state = Table(
+    "consent_state",
+    metadata,
+    Column("customer_id", Id, ForeignKey("customer.id"), primary_key=True),
+    Column("preference_id", Id, ForeignKey("contact_preference.id"), primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("entry_id", Id, ForeignKey("consent_entry.id"), nullable=False),
+    Index("ix_consent_state_preference", "tenant_id", "preference_id", "state", "customer_id"),
+)
+
 # Every export for a partner company: who asked, when, for which purchases, and how many
 # customers it held (once its job finished).
 partner_export = Table(

@@ -355,6 +355,7 @@ job = Table(
 def all_tables() -> MetaData:
     """The metadata with every area's tables registered (migrations and tests need all)."""
     import infra.db.consent_tables
+    import infra.db.figures_tables
     import infra.db.fundraising_tables
     import infra.db.insights_tables
     import infra.db.login_tables

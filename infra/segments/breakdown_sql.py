@@ -13,6 +13,7 @@ from domain.consent.preferences import PreferenceKind
 from domain.sales.orders import ItemKind
 from domain.segments import criteria as k
 from domain.segments.breakdown import NONE, BreakdownBy, Bucket
+from infra.db import figures_tables as g
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.segments.criteria_sql import (
@@ -26,21 +27,22 @@ from infra.segments.rfm_sql import frequency_band, monetary_band, recency_band
 
 person = t.customer.c
 o, i = s.customer_order.c, s.order_item.c
+fig = g.customer_figures.c
 
 
 def _orders_of(tenant_id: int) -> Any:
     return (o.tenant_id == tenant_id, o.owner_id == person.id)
 
 
+def _figures_of(tenant_id: int) -> Any:
+    return (fig.tenant_id == tenant_id, fig.customer_id == person.id)
+
+
 def spent(tenant_id: int) -> Any:
-    """What the customer spent on items kept; NULL when they have no orders."""
-    kept = case((i.returned_at.is_(None), func.coalesce(i.price, 0)), else_=0)
+    """What the customer spent on items kept; NULL when they have no orders. From their
+    figures (infra/db/figures_tables.py), one row by key, not their orders' items."""
     return (
-        select(func.sum(kept))
-        .select_from(s.customer_order)
-        .outerjoin(s.order_item, i.order_id == o.id)
-        .where(*_orders_of(tenant_id))
-        .scalar_subquery()
+        select(case((fig.orders > 0, fig.spent))).where(*_figures_of(tenant_id)).scalar_subquery()
     )
 
 
@@ -49,7 +51,8 @@ def _last_ordered(tenant_id: int) -> Any:
 
 
 def _orders(tenant_id: int) -> Any:
-    return select(func.count()).where(*_orders_of(tenant_id)).scalar_subquery()
+    orders = select(fig.orders).where(*_figures_of(tenant_id)).scalar_subquery()
+    return func.coalesce(orders, 0)
 
 
 def _as_key(band: ColumnElement[Any], present: ColumnElement[bool]) -> ColumnElement[str]:

@@ -20,6 +20,7 @@ from domain.sales.orders import ItemKind
 from domain.segments import criteria as k
 from domain.segments.rfm import RfmBands
 from infra.db import consent_tables as c
+from infra.db import figures_tables as g
 from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
@@ -109,45 +110,36 @@ def _within(value: Any, bounds: k.Range | None) -> list[Any]:
 
 # Consent -----------------------------------------------------------------------------------
 
-e = c.consent_entry.c
+cs = c.consent_state.c
 
 
-def _entries_of(node: k.ConsentCriterion, at: Evaluation) -> Any:
-    """Ledger entries of the criterion's preference, or of the kind's preferences in use."""
-    query = select(e.customer_id).where(e.tenant_id == at.tenant_id, e.customer_id.is_not(None))
+def _states_of(node: k.ConsentCriterion, at: Evaluation) -> Any:
+    """Latest answers (infra/db/consent_tables.py `consent_state`, kept by the ledger's
+    trigger) for the criterion's preference, or for the kind's preferences in use."""
+    query = select(cs.customer_id).where(cs.tenant_id == at.tenant_id)
     if node.preference_id is not None:
-        return query.where(e.preference_id == node.preference_id)
+        return query.where(cs.preference_id == node.preference_id)
     p = c.contact_preference.c
     in_use = select(p.id).where(
         p.tenant_id == at.tenant_id, p.kind == str(node.kind), p.retired.is_(False)
     )
-    return query.where(e.preference_id.in_(in_use))
+    return query.where(cs.preference_id.in_(in_use))
 
 
 def consent_members(node: k.ConsentCriterion, at: Evaluation) -> Any:
     """Customers whose latest entry (the highest id: the ledger is append-only) for the
     preference, or for some preference of the kind, is in the state."""
-    later = c.consent_entry.alias("later")
-    return _entries_of(node, at).where(
-        e.state == node.state.value,
-        ~select(later.c.id)
-        .where(
-            later.c.tenant_id == at.tenant_id,
-            later.c.customer_id == e.customer_id,
-            later.c.preference_id == e.preference_id,
-            later.c.id > e.id,
-        )
-        .exists(),
-    )
+    return _states_of(node, at).where(cs.state == node.state.value)
 
 
 def answered_members(node: k.ConsentCriterion, at: Evaluation) -> Any:
-    return _entries_of(node, at)
+    return _states_of(node, at)
 
 
 # Bookings and donations ----------------------------------------------------------------------
 
 o, i = s.customer_order.c, s.order_item.c
+fig = g.customer_figures.c
 
 
 def _kept_items(kind: ItemKind, at: Evaluation) -> Any:
@@ -167,11 +159,35 @@ def _kept_items(kind: ItemKind, at: Evaluation) -> Any:
 
 
 def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
+    if node.orders is not None:
+        # Distinct orders are not a sum of per-performance figures: from the items.
+        return _booked_items(node, at)
+    by_event = node.event_id is not None or node.partner_company_id is not None
+    if by_event or node.any_partner or node.performed is not None:
+        # The performances first, as a set, then their bookers from the index.
+        b = g.customer_booking.c
+        query = select(b.customer_id).where(
+            b.tenant_id == at.tenant_id,
+            b.tickets > 0,
+            b.instance_id.in_(_performances(node, at)),
+        )
+        having = [
+            *_within(func.sum(b.tickets), node.tickets),
+            *_within(func.sum(b.spend), node.spend),
+        ]
+        return query.group_by(b.customer_id).having(and_(*having)) if having else query
+    return select(fig.customer_id).where(
+        fig.tenant_id == at.tenant_id,
+        fig.tickets > 0,
+        *_within(fig.tickets, node.tickets),
+        *_within(fig.ticket_spend, node.spend),
+    )
+
+
+def _booked_items(node: k.BookingCriterion, at: Evaluation) -> Any:
     query = _kept_items(ItemKind.TICKET, at)
     by_event = node.event_id is not None or node.partner_company_id is not None
     if by_event or node.any_partner or node.performed is not None:
-        # The performances first, as a set: their kept tickets are then read by performance
-        # from the index, rather than every ticket of the organisation joined to them.
         query = query.where(i.instance_id.in_(_performances(node, at)))
     having = [
         *_within(func.count(func.distinct(o.id)), node.orders),
@@ -208,6 +224,12 @@ def campaign_and_below(tenant_id: int, campaign_id: int) -> Any:
 
 
 def _donation(node: k.DonationCriterion, at: Evaluation) -> Any:
+    by_gift = node.given, node.gift, node.fund_id, node.campaign_id
+    if all(part is None for part in by_gift):
+        # Every kept donation ever: the customer's total as the triggers keep it.
+        return select(fig.customer_id).where(
+            fig.tenant_id == at.tenant_id, fig.donations > 0, *_within(fig.donated, node.total)
+        )
     query = _kept_items(ItemKind.DONATION, at).where(
         *_moment_between(o.ordered_at, node.given, at.today), *_within(i.price, node.gift)
     )
