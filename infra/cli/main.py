@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -326,6 +326,27 @@ def apikey_list(org: Org) -> None:
 SHOWN = 50
 
 
+def _organisations(org: str | None) -> tuple[Any, list[Any]]:
+    """An engine on the migrated database, and the organisations (id, slug) a rebuild
+    goes through: `org` alone, or every one; exits with 2 when there is none."""
+    from sqlalchemy import select
+
+    from infra.db import tables as t
+    from infra.db.engine import build_sync_engine
+
+    settings = Settings()
+    _ready_database(settings)
+    engine = build_sync_engine(settings.database_url)
+    with engine.connect() as db:
+        query = select(t.tenant.c.id, t.tenant.c.slug).order_by(t.tenant.c.id)
+        tenants = list(db.execute(query if org is None else query.where(t.tenant.c.slug == org)))
+    if not tenants:
+        engine.dispose()
+        err.print(f"[red]error[/red]: no organisation {org!r}.")
+        raise typer.Exit(2)
+    return engine, tenants
+
+
 @timeline_app.command("rebuild")
 def timeline_rebuild(
     org: Annotated[
@@ -345,21 +366,9 @@ def timeline_rebuild(
     database's write lock. Entries that come out the same are left as they are, ids and
     all; the others are removed or added, and listed.
     """
-    from sqlalchemy import select
-
-    from infra.db import tables as t
-    from infra.db.engine import build_sync_engine
     from infra.db.timeline_rebuild import rebuild_timeline
 
-    settings = Settings()
-    _ready_database(settings)
-    engine = build_sync_engine(settings.database_url)
-    with engine.connect() as db:
-        query = select(t.tenant.c.id, t.tenant.c.slug).order_by(t.tenant.c.id)
-        tenants = list(db.execute(query if org is None else query.where(t.tenant.c.slug == org)))
-    if not tenants:
-        err.print(f"[red]error[/red]: no organisation {org!r}.")
-        raise typer.Exit(2)
+    engine, tenants = _organisations(org)
     for tenant_id, slug in tenants:
         with engine.connect() as db, db.begin() as transaction:
             done = rebuild_timeline(db, tenant_id, lambda line, s=slug: err.print(f"{s}: {line}"))
@@ -394,21 +403,9 @@ def figures_rebuild(
     on PostgreSQL, writes of orders, items and consent entries wait while it runs, reads
     go on. Exits 1 when a --dry-run found differences.
     """
-    from sqlalchemy import select
-
-    from infra.db import tables as t
-    from infra.db.engine import build_sync_engine
     from infra.db.figures_rebuild import rebuild_figures
 
-    settings = Settings()
-    _ready_database(settings)
-    engine = build_sync_engine(settings.database_url)
-    with engine.connect() as db:
-        query = select(t.tenant.c.id, t.tenant.c.slug).order_by(t.tenant.c.id)
-        tenants = list(db.execute(query if org is None else query.where(t.tenant.c.slug == org)))
-    if not tenants:
-        err.print(f"[red]error[/red]: no organisation {org!r}.")
-        raise typer.Exit(2)
+    engine, tenants = _organisations(org)
     differed = False
     for tenant_id, slug in tenants:
         with engine.connect() as db, db.begin():

@@ -99,6 +99,22 @@ def cursor_of(driver: Any) -> Any:
     return cursor
 
 
+def _bound(
+    sync: Connection, statement: Executable, parameters: dict[str, Any]
+) -> tuple[_Compiled, dict[str, Any]]:
+    """The statement compiled once, and its values as the driver takes them; what watches
+    statements (`before_cursor_execute`: the tests' counters) is told of it."""
+    compiled = _compiled(statement, sync.dialect)
+    values = {**compiled.defaults, **parameters}
+    for name, process in compiled.binds:
+        if name in values:
+            values[name] = process(values[name])
+    dispatch = sync.engine.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(sync, None, compiled.sql, values, None, False)
+    return compiled, values
+
+
 async def driver_rows(
     db: AsyncConnection, statement: Executable, parameters: dict[str, Any]
 ) -> list[Any]:
@@ -109,13 +125,7 @@ async def driver_rows(
     engine = sync.engine
     if engine._should_log_info():
         return list((await db.execute(statement, parameters)).all())
-    compiled = _compiled(statement, db.dialect)
-    values = {**compiled.defaults, **parameters}
-    for name, process in compiled.binds:
-        if name in values:
-            values[name] = process(values[name])
-    if engine.dispatch.before_cursor_execute:
-        engine.dispatch.before_cursor_execute(sync, None, compiled.sql, values, None, False)
+    compiled, values = _bound(sync, statement, parameters)
     driver = sync.connection.driver_connection
     if compiled.positions is None:
         cursor = cursor_of(driver)
@@ -143,13 +153,7 @@ def driver_execute(db: Connection, statement: Executable, parameters: dict[str, 
     if db.dialect.driver != "psycopg" or engine._should_log_info():
         db.execute(statement, parameters)
         return
-    compiled = _compiled(statement, db.dialect)
-    values = {**compiled.defaults, **parameters}
-    for name, process in compiled.binds:
-        if name in values:
-            values[name] = process(values[name])
-    if engine.dispatch.before_cursor_execute:
-        engine.dispatch.before_cursor_execute(db, None, compiled.sql, values, None, False)
+    compiled, values = _bound(db, statement, parameters)
     driver = db.connection.driver_connection
     try:
         cursor_of(driver).execute(compiled.sql, values)

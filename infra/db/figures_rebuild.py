@@ -19,6 +19,7 @@ from sqlalchemy import Connection, case, delete, except_, func, insert, or_, sel
 from infra.db import consent_tables as c
 from infra.db import figures_tables as g
 from infra.db import sales_tables as s
+from infra.db.queries.consent import latest_entry
 
 o, i = s.customer_order.c, s.order_item.c
 
@@ -83,21 +84,9 @@ def _bookings(tenant_id: int) -> Any:
 
 def _states(tenant_id: int) -> Any:
     e = c.consent_entry.c
-    later = c.consent_entry.alias("later")
     return select(
         e.customer_id, e.preference_id, e.tenant_id, e.state, e.id.label("entry_id")
-    ).where(
-        e.tenant_id == tenant_id,
-        e.customer_id.is_not(None),
-        ~select(later.c.id)
-        .where(
-            later.c.tenant_id == tenant_id,
-            later.c.customer_id == e.customer_id,
-            later.c.preference_id == e.preference_id,
-            later.c.id > e.id,
-        )
-        .exists(),
-    )
+    ).where(e.tenant_id == tenant_id, e.customer_id.is_not(None), latest_entry(tenant_id))
 
 
 def _kept(table: Any, tenant_id: int, counted: tuple[str, ...]) -> Any:

@@ -87,6 +87,13 @@ def create_database(database: BenchDatabase) -> bool:
     return True
 
 
+def recreate_database(database: BenchDatabase) -> None:
+    """The benchmark database dropped (whoever is connected) and created empty."""
+    with psycopg.connect(database.admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database.name}"')
+
+
 def migrate(database: BenchDatabase, env: dict[str, str]) -> None:
     subprocess.run(foyer_command("migrate"), env=env, check=True)
 

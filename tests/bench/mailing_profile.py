@@ -32,7 +32,7 @@ from infra.composition import build_runtime
 from infra.db import tables as t
 from infra.db.migrate import upgrade
 from infra.settings import Settings
-from tests.bench.database import BenchDatabase
+from tests.bench.database import BenchDatabase, recreate_database
 from tests.bench.mailing_send import ADMIN, HOST, RABBITMQ, _free_port, _send, _sink, prepare
 from workers.dependencies import WorkerDependencies
 from workers.mailings import run_mailing, send_mailing_batch
@@ -49,9 +49,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     database = BenchDatabase(ADMIN, arguments.database)
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database.name}"')
+    recreate_database(database)
     upgrade(database.foyer_url)
     port = _free_port()
     count = multiprocessing.Value("l", 0)

@@ -47,7 +47,7 @@ from infra.db.tables import Id, Moment
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.demo.generator import generate_customers
 from infra.settings import Settings
-from tests.bench.database import BenchDatabase, foyer_command
+from tests.bench.database import BenchDatabase, foyer_command, recreate_database
 from tests.integration.mailing_fixtures import HTML
 
 ADMIN = os.environ.get("FOYER_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -364,9 +364,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     database = BenchDatabase(ADMIN, arguments.database)
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database.name}"')
+    recreate_database(database)
     upgrade(database.foyer_url)
     port = _free_port()
     count = multiprocessing.Value("l", 0)

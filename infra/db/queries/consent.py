@@ -26,6 +26,24 @@ from infra.db.tables import Id
 e = c.consent_entry.c
 
 
+def latest_entry(tenant: Any = None) -> Any:
+    """That the ledger entry `e` is its customer's latest for its preference: no entry of
+    theirs for it has a higher id (the ledger is append-only). `tenant`, where given, keeps
+    the look-up within the organisation's entries (a column or a value)."""
+    later = c.consent_entry.alias("later")
+    same_tenant = [] if tenant is None else [later.c.tenant_id == tenant]
+    return ~(
+        select(later.c.id)
+        .where(
+            *same_tenant,
+            later.c.customer_id == e.customer_id,
+            later.c.preference_id == e.preference_id,
+            later.c.id > e.id,
+        )
+        .exists()
+    )
+
+
 async def preferences(db: AsyncConnection, tenant_id: int, _: list[int]) -> dict[int, list[Any]]:
     """Every preference of the organisation (a loader keyed by 0: one read per request)."""
     p = c.contact_preference.c
@@ -122,19 +140,10 @@ def preference_granted_at(tenant_id: Any, customer_id: Any, preference_id: Any) 
 def _still_granted(customer_id: Any, statement: Any, tenant_id: Any = None) -> Any:
     """`statement` over the customer's ledger entries that are GRANTED and the latest for
     their preference, as a scalar subquery."""
-    later = c.consent_entry.alias("later")
-    same_tenant = [] if tenant_id is None else [later.c.tenant_id == tenant_id]
     return statement.where(
         e.customer_id == customer_id,
         e.state == ConsentState.GRANTED.value,
-        ~select(later.c.id)
-        .where(
-            *same_tenant,
-            later.c.customer_id == e.customer_id,
-            later.c.preference_id == e.preference_id,
-            later.c.id > e.id,
-        )
-        .exists(),
+        latest_entry(tenant_id),
     ).scalar_subquery()
 
 
@@ -151,7 +160,6 @@ def _asking(dialect: str) -> Any:
     customer index each)."""
     tenant, customer, pc = t.tenant.c, t.customer.c, c.contact_preference.c
     i, ev = s.event_instance.c, s.event.c
-    later = c.consent_entry.alias("later")
     kind = select(customer.kind).where(
         customer.tenant_id == bindparam(TENANT),
         customer.id == bindparam(CUSTOMER),
@@ -167,16 +175,7 @@ def _asking(dialect: str) -> Any:
         .join(s.event, ev.id == i.event_id)
         .where(i.tenant_id == bindparam(TENANT), i.id.in_(bindparam(INSTANCES, expanding=True)))
     )
-    newest = (
-        ~select(later.c.id)
-        .where(
-            later.c.tenant_id == e.tenant_id,
-            later.c.customer_id == e.customer_id,
-            later.c.preference_id == e.preference_id,
-            later.c.id > e.id,
-        )
-        .exists()
-    )
+    newest = latest_entry(e.tenant_id)
     latest = json_list(
         dialect,
         c.consent_entry,

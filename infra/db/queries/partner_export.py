@@ -14,6 +14,7 @@ from domain.sales.orders import ItemKind
 from infra.db import consent_tables as c
 from infra.db import sales_tables as s
 from infra.db import tables as t
+from infra.db.queries.consent import latest_entry
 from infra.db.queries.erased import not_erased
 
 e = c.consent_entry.c
@@ -22,7 +23,6 @@ e = c.consent_entry.c
 def consenting(tenant_id: int, preference_id: int) -> Any:
     """Each customer whose latest entry for the preference is GRANTED, with that entry's
     moment and wording version."""
-    later = c.consent_entry.alias("later")
     return (
         select(e.customer_id, e.recorded_at, e.wording_version)
         .where(
@@ -30,14 +30,7 @@ def consenting(tenant_id: int, preference_id: int) -> Any:
             e.preference_id == preference_id,
             e.customer_id.is_not(None),
             e.state == ConsentState.GRANTED.value,
-            ~select(later.c.id)
-            .where(
-                later.c.tenant_id == tenant_id,
-                later.c.customer_id == e.customer_id,
-                later.c.preference_id == e.preference_id,
-                later.c.id > e.id,
-            )
-            .exists(),
+            latest_entry(tenant_id),
         )
         .subquery("consenting")
     )
