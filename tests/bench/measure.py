@@ -4,14 +4,16 @@ with `concurrency` callers taking the inputs in turn."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import psycopg
+
+from tests.bench.lean_http import LeanClient
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,8 @@ async def _timed(
 class GraphQLClient:
     def __init__(self, base_url: str, api_key: str | None, concurrency: int) -> None:
         """No `api_key`: no Authorization header (PostGraphile's baseline has no callers)."""
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"} if api_key else {},
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            timeout=30.0,
+        self._http = LeanClient(
+            base_url, {"Authorization": f"Bearer {api_key}"} if api_key else {}, concurrency
         )
         self.concurrency = concurrency
 
@@ -72,19 +71,14 @@ class GraphQLClient:
 
     async def post(self, query: str, variables: dict[str, Any], authorised: bool = True) -> Any:
         headers = None if authorised else {"Authorization": ""}
-        response = await self._http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
-        response.raise_for_status()
-        body = response.json()
-        if body.get("errors"):
-            raise RuntimeError(f"GraphQL errors for {variables}: {body['errors']}")
-        return body["data"]
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        answer = (await self._http.send("POST", "/graphql", body, headers)).json()
+        if answer.get("errors"):
+            raise RuntimeError(f"GraphQL errors for {variables}: {answer['errors']}")
+        return answer["data"]
 
     async def get(self, path: str) -> Any:
-        response = await self._http.get(path)
-        response.raise_for_status()
-        return response.json()
+        return (await self._http.send("GET", path)).json()
 
     async def run(
         self, query: str, inputs: Sequence[dict[str, Any]], authorised: bool = True

@@ -1,5 +1,6 @@
 """Where a read's time goes inside the API process: the parity scenarios run in-process
-(the ASGI app through httpx, no server, no network) under cProfile, or just timed.
+(straight into the ASGI app: no client library, no server, no network) under cProfile, or
+just timed.
 
     python -m tests.bench.profile_reads --database read_lists_small
         [--scenario "opportunities dashboard" ...] [--requests 300] [--profile out.prof]
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import subprocess
@@ -23,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
 from infra.auth.secrets import digest
@@ -42,27 +43,67 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+async def _post(app: Any, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """One POST straight into the ASGI app: no client library, so the CPU counted is the
+    server's (httpx's in-process transport cost about as much as a small request)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    sent = False
+    status, parts = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(parts)
+
+
 async def _run(
     app: Any, key: str, scenario: parity_scenarios.Parity, n: int
 ) -> tuple[float, float]:
-    transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+    async def one(variables: dict[str, Any]) -> None:
+        body = json.dumps({"query": scenario.foyer, "variables": variables}).encode()
+        headers = [
+            (b"host", b"bench"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {key}".encode()),
+        ]
+        status, answer = await _post(app, body, headers)
+        data = json.loads(answer)
+        if status != 200 or data.get("errors"):
+            raise RuntimeError(f"{scenario.name}: {status} {data}")
 
-        async def one(variables: dict[str, Any]) -> None:
-            body = {"query": scenario.foyer, "variables": variables}
-            answer = await client.post("/graphql", json=body, headers=headers)
-            data = answer.json()
-            if answer.status_code != 200 or data.get("errors"):
-                raise RuntimeError(f"{scenario.name}: {answer.status_code} {data}")
-
-        inputs = [v for v, _, _ in scenario.inputs]
-        for variables in inputs[:20]:  # warm
-            await one(variables)
-        started, cpu = time.perf_counter(), time.process_time()
-        for i in range(n):
-            await one(inputs[i % len(inputs)])
-        return (time.perf_counter() - started) / n, (time.process_time() - cpu) / n
+    inputs = [v for v, _, _ in scenario.inputs]
+    for variables in inputs[:20]:  # warm
+        await one(variables)
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(n):
+        await one(inputs[i % len(inputs)])
+    return (time.perf_counter() - started) / n, (time.process_time() - cpu) / n
 
 
 def main(argv: list[str] | None = None) -> int:
