@@ -95,9 +95,16 @@ class LeanClient:
     async def send(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> Response:
+        request = self._request(method, path, body, headers)
         connection = await self._connection()
         try:
-            response = await connection.exchange(self._request(method, path, body, headers))
+            response = await connection.exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # A kept-alive connection the server closed while it was idle (uvicorn's
+            # keep-alive timeout): the request never reached it, so it goes once more.
+            connection.close()
+            connection = _Connection(*await asyncio.open_connection(self._host, self._port))
+            response = await connection.exchange(request)
         except BaseException:
             connection.close()
             self._opened -= 1
