@@ -86,7 +86,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             authorization=request.headers.get("authorization"),
             request_id=access.request_id,
             name_operation=lambda name: setattr(access, "operation", name),
-            base_url=str(request.base_url).rstrip("/"),
+            request=request,
             client_address=request.client.host if request.client else None,
         )
 

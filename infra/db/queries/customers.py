@@ -34,6 +34,7 @@ from domain.customers.search import (
     prefix_upper_bound,
 )
 from infra.db import tables as t
+from infra.db.driver_reads import driver_rows
 from infra.db.keyset import Cursors, Page, decode_cursor
 from infra.db.queries.erased import not_erased
 from infra.db.tables import Id, Term
@@ -237,7 +238,7 @@ async def customer_page(
     """`with_columns`: more columns of each customer's row (its lists, as JSON)."""
     form, values = _form_and_values(tenant_id, criteria, decode_cursor(after, (str, int)))
     statement = _page(form, tuple(with_columns))
-    rows = list((await db.execute(statement, values | {"size": first + 1})).all())
+    rows = await driver_rows(db, statement, values | {"size": first + 1})
     page = rows[:first]
     return Page(page, Cursors([(r.sort_key, r.id) for r in page]), len(rows) > first)
 
