@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 
 from infra.auth.secrets import digest
+from tests.asgi_scope import graphql_post_scope
 from tests.bench import parity_scenarios
 from tests.bench.customers_http import ADMIN_URL, create_api_key, revoke_api_key
 from tests.bench.database import BenchDatabase, demo_tenant_id, foyer_environment
@@ -46,20 +47,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 async def _post(app: Any, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
     """One POST straight into the ASGI app: no client library, so the CPU counted is the
     server's (httpx's in-process transport cost about as much as a small request)."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = graphql_post_scope(headers)
     sent = False
     status, parts = 0, []
 

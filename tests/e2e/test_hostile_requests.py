@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.asgi_scope import graphql_post_scope
 from tests.conftest import Api
 from tests.e2e.served import serve
 
@@ -102,20 +103,8 @@ async def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(app: 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", b"104857600")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"104857600")]
+    scope = graphql_post_scope(headers, client=("127.0.0.1", 1))
     await app(scope, receive, send)
     assert sent[0]["status"] == 413
     assert (b"connection", b"close") in sent[0]["headers"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.asgi_scope import graphql_post_scope
 from tests.conftest import Api
 from tests.e2e.fuzz_fixtures import checked_out_after
 
@@ -15,24 +16,12 @@ QUERY = "{ contactPreferences { id } }"
 
 
 def graphql_scope(key: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"foyer.test"),
-            (b"content-type", b"application/json"),
-            (b"authorization", f"Bearer {key}".encode()),
-        ],
-        "client": ("2001:db8::7", 50000),
-        "server": ("foyer.test", 80),
-    }
+    headers = [
+        (b"host", b"foyer.test"),
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {key}".encode()),
+    ]
+    return graphql_post_scope(headers, client=("2001:db8::7", 50000))
 
 
 async def test_the_connection_is_back_in_the_pool_after_the_answer(api: Api) -> None:
