@@ -86,7 +86,7 @@ def _states(tenant_id: int) -> Any:
     e = c.consent_entry.c
     return select(
         e.customer_id, e.preference_id, e.tenant_id, e.state, e.id.label("entry_id")
-    ).where(e.tenant_id == tenant_id, e.customer_id.is_not(None), latest_entry(tenant_id))
+    ).where(e.tenant_id == tenant_id, e.customer_id.is_not(None), latest_entry())
 
 
 def _kept(table: Any, tenant_id: int, counted: tuple[str, ...]) -> Any:

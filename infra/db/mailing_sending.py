@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select, update
 
 from domain.events import Fact
 from domain.mailings.runs import DeliveryStatus, RunStatus
@@ -60,39 +60,42 @@ def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:
     """What each mail of the batch needs, in id order, for those still QUEUED: the
     recipient, the mailing and its run, whether they grant its preference now (a
     withdrawal since the run started counts), and the organisation's pace (None: none)."""
+    return list(db.execute(batch_statement(delivery_ids)).all())
+
+
+def batch_statement(delivery_ids: list[int]) -> Select[Any]:
+    """The statement `deliveries` runs."""
     x, r, c = m.mailing.c, m.mailing_run.c, t.customer.c
-    return list(
-        db.execute(
-            select(
-                d.id,
-                d.tenant_id,
-                d.run_id,
-                d.customer_id,
-                d.address,
-                r.status.label("run_status"),
-                r.job_id,
-                x.id.label("mailing_id"),
-                x.name.label("mailing_name"),
-                x.subject,
-                x.html_body,
-                x.text_body,
-                x.preference_id,
-                c.title,
-                c.first_name,
-                c.last_name,
-                c.name,
-                t.tenant.c.name.label("organisation"),
-                preference_granted_at(d.tenant_id, c.id, x.preference_id).label("granted_at"),
-                m.mail_settings.c.messages_per_second,
-            )
-            .join(m.mailing_run, r.id == d.run_id)
-            .join(m.mailing, x.id == d.mailing_id)
-            .join(t.customer, c.id == d.customer_id)
-            .join(t.tenant, t.tenant.c.id == d.tenant_id)
-            .outerjoin(m.mail_settings, m.mail_settings.c.tenant_id == d.tenant_id)
-            .where(d.id.in_(delivery_ids), d.status == QUEUED)
-            .order_by(d.id)
-        ).all()
+    return (
+        select(
+            d.id,
+            d.tenant_id,
+            d.run_id,
+            d.customer_id,
+            d.address,
+            r.status.label("run_status"),
+            r.job_id,
+            x.id.label("mailing_id"),
+            x.name.label("mailing_name"),
+            x.subject,
+            x.html_body,
+            x.text_body,
+            x.preference_id,
+            c.title,
+            c.first_name,
+            c.last_name,
+            c.name,
+            t.tenant.c.name.label("organisation"),
+            preference_granted_at(d.tenant_id, c.id, x.preference_id).label("granted_at"),
+            m.mail_settings.c.messages_per_second,
+        )
+        .join(m.mailing_run, r.id == d.run_id)
+        .join(m.mailing, x.id == d.mailing_id)
+        .join(t.customer, c.id == d.customer_id)
+        .join(t.tenant, t.tenant.c.id == d.tenant_id)
+        .outerjoin(m.mail_settings, m.mail_settings.c.tenant_id == d.tenant_id)
+        .where(d.id.in_(delivery_ids), d.status == QUEUED)
+        .order_by(d.id)
     )
 
 

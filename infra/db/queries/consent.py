@@ -26,16 +26,18 @@ from infra.db.tables import Id
 e = c.consent_entry.c
 
 
-def latest_entry(tenant: Any = None) -> Any:
+def latest_entry() -> Any:
     """That the ledger entry `e` is its customer's latest for its preference: no entry of
-    theirs for it has a higher id (the ledger is append-only). `tenant`, where given, keeps
-    the look-up within the organisation's entries (a column or a value)."""
+    theirs for it has a higher id (the ledger is append-only). Looked up within `e`'s own
+    organisation, so that it reads one range of the ledger's (tenant, customer, preference,
+    id) index; and it names no table but `e`'s, because a subquery nested in another is
+    not correlated to an outer table it names: it reads that table whole for every entry
+    (a mailing's send to 100,000 recipients fell to 65 messages a second so)."""
     later = c.consent_entry.alias("later")
-    same_tenant = [] if tenant is None else [later.c.tenant_id == tenant]
     return ~(
         select(later.c.id)
         .where(
-            *same_tenant,
+            later.c.tenant_id == e.tenant_id,
             later.c.customer_id == e.customer_id,
             later.c.preference_id == e.preference_id,
             later.c.id > e.id,
@@ -133,17 +135,16 @@ def preference_granted_at(tenant_id: Any, customer_id: Any, preference_id: Any) 
         select(func.max(e.recorded_at)).where(
             e.tenant_id == tenant_id, e.preference_id == preference_id
         ),
-        tenant_id,
     )
 
 
-def _still_granted(customer_id: Any, statement: Any, tenant_id: Any = None) -> Any:
+def _still_granted(customer_id: Any, statement: Any) -> Any:
     """`statement` over the customer's ledger entries that are GRANTED and the latest for
     their preference, as a scalar subquery."""
     return statement.where(
         e.customer_id == customer_id,
         e.state == ConsentState.GRANTED.value,
-        latest_entry(tenant_id),
+        latest_entry(),
     ).scalar_subquery()
 
 
@@ -175,7 +176,7 @@ def _asking(dialect: str) -> Any:
         .join(s.event, ev.id == i.event_id)
         .where(i.tenant_id == bindparam(TENANT), i.id.in_(bindparam(INSTANCES, expanding=True)))
     )
-    newest = latest_entry(e.tenant_id)
+    newest = latest_entry()
     latest = json_list(
         dialect,
         c.consent_entry,

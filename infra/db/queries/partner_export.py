@@ -30,7 +30,7 @@ def consenting(tenant_id: int, preference_id: int) -> Any:
             e.preference_id == preference_id,
             e.customer_id.is_not(None),
             e.state == ConsentState.GRANTED.value,
-            latest_entry(tenant_id),
+            latest_entry(),
         )
         .subquery("consenting")
     )
