@@ -12,12 +12,14 @@ transaction and snapshot.
 What watches statements still sees each one: `before_cursor_execute` listeners (the
 statement counters of the tests) are told of it as SQLAlchemy tells them, and with SQL
 logging on (FOYER_LOG_SQL) the statement goes through SQLAlchemy so it is logged as every
-other is. A write's errors reach the caller as SQLAlchemy's (OperationalError and the
-rest), its connection invalidated when the driver lost it, as for any other statement.
+other is. Errors reach the caller as SQLAlchemy's (OperationalError and the rest), the
+connection invalidated when the driver lost it, as for any other statement: a database cut
+mid-read is an outage (503), not an unexpected error.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Sequence
@@ -127,14 +129,20 @@ async def driver_rows(
         return list((await db.execute(statement, parameters)).all())
     compiled, values = _bound(sync, statement, parameters)
     driver = sync.connection.driver_connection
-    if compiled.positions is None:
-        cursor = cursor_of(driver)
-        await cursor.execute(compiled.sql, values)
-        found = await cursor.fetchall()
-    else:
-        ordered = tuple(values[name] for name in compiled.positions)
-        async with driver.execute(compiled.sql, ordered) as cursor:
+    try:
+        if compiled.positions is None:
+            cursor = cursor_of(driver)
+            await cursor.execute(compiled.sql, values)
             found = await cursor.fetchall()
+        else:
+            ordered = tuple(values[name] for name in compiled.positions)
+            async with driver.execute(compiled.sql, ordered) as cursor:
+                found = await cursor.fetchall()
+    except (psycopg.Error, sqlite3.Error) as error:
+        lost = _lost(driver)
+        if lost:
+            await db.invalidate(error)
+        raise _as_sqlalchemy_error(error, compiled.sql, values, lost) from error
     if not compiled.results:
         return [compiled.make(row) for row in found]
     rows = []
@@ -158,9 +166,26 @@ def driver_execute(db: Connection, statement: Executable, parameters: dict[str, 
     try:
         cursor_of(driver).execute(compiled.sql, values)
     except psycopg.Error as error:
-        lost = bool(driver is None or driver.broken or driver.closed)
+        lost = _lost(driver)
         if lost:
             db.invalidate(error)
-        raise sa.DBAPIError.instance(
-            compiled.sql, values, error, psycopg.Error, connection_invalidated=lost
-        ) from error
+        raise _as_sqlalchemy_error(error, compiled.sql, values, lost) from error
+
+
+def _lost(driver: Any) -> bool:
+    """Whether the driver's connection died with the error (psycopg's; SQLite's is a file
+    in the process, which an error does not close)."""
+    if isinstance(driver, psycopg.AsyncConnection | psycopg.Connection):
+        return bool(driver.broken or driver.closed)
+    return driver is None
+
+
+def _as_sqlalchemy_error(
+    error: Exception, sql: str, values: dict[str, Any], lost: bool
+) -> sa.StatementError:
+    """The driver's error as SQLAlchemy would have raised it (OperationalError for a cut
+    connection, IntegrityError for a broken rule...), so that what tells an outage from a bug
+    (infra/db/outage.py) and the request's retry on a dead pooled connection see a statement
+    run here exactly as one run through SQLAlchemy."""
+    base = psycopg.Error if isinstance(error, psycopg.Error) else sqlite3.Error
+    return sa.DBAPIError.instance(sql, values, error, base, connection_invalidated=lost)

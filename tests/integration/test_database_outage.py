@@ -121,3 +121,20 @@ async def test_a_stalled_database_answers_service_unavailable_within_a_few_secon
     # The request deadline is 3 s; a stall with no server-side bound waits for ever.
     assert elapsed < 2 * 3 + 4, elapsed
     assert after.status_code == 200
+
+
+CUSTOMER_WITH_LISTS = "query($id: ID!) { customer(id: $id) { displayName emails { address } } }"
+
+
+async def test_a_cut_during_a_read_the_driver_runs_is_an_outage_not_an_unexpected_error(
+    api: Api, settings: Settings
+) -> None:
+    # Customer by id with its lists is compiled once and run by psycopg itself
+    # (infra/db/driver_reads.py): its errors must be classified as SQLAlchemy's are.
+    async with proxied_api(settings, "database") as proxied:
+        made = await post(proxied, api, CREATE_INDIVIDUAL, {"input": {"lastName": "Driven"}})
+        customer = made.json()["data"]["createIndividual"]["individual"]["id"]
+        read = await post(proxied, api, CUSTOMER_WITH_LISTS, {"id": customer})
+        assert read.json()["data"]["customer"]["displayName"].endswith("Driven"), read.text
+        with cut_when(proxied, "before_cursor_execute", "FROM customer"):
+            assert_unavailable(await post(proxied, api, CUSTOMER_WITH_LISTS, {"id": customer}))
