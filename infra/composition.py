@@ -118,10 +118,13 @@ def stop_worker(runtime: Runtime, worker: dramatiq.Worker) -> None:
 class BackgroundRelay:
     """The relay on a thread of its own, as `foyer serve` runs it in the embedded default."""
 
-    def __init__(self, relay: Relay, interval: float) -> None:
+    def __init__(self, relay: Relay, interval: float, gather: float = 0.0) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=relay.run, args=(self._stop, interval), name="foyer-relay", daemon=True
+            target=relay.run,
+            args=(self._stop, interval, gather),
+            name="foyer-relay",
+            daemon=True,
         )
         self._relay = relay
 
@@ -158,7 +161,9 @@ def build_app(runtime: Runtime, in_process_workers: bool) -> Any:
             if requeued:
                 log.info("Re-enqueued %d unfinished jobs", requeued)
             worker = start_worker(runtime, settings.worker_threads)
-            relay = BackgroundRelay(runtime.relay, settings.relay_interval_seconds)
+            relay = BackgroundRelay(
+                runtime.relay, settings.relay_interval_seconds, settings.relay_gather_seconds
+            )
             relay.start()
             scheduler = Scheduler(
                 runtime.sync_engine, settings.reminder_hour_utc, runtime.relay.wake

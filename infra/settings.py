@@ -74,8 +74,11 @@ class Settings(BaseSettings):
     # How long a mutation's answer is replayed for a repeated Idempotency-Key.
     idempotency_hours: int = 24
     relay_interval_seconds: float = 0.5
+    # How long the relay in `foyer serve` waits, once woken by a commit, for the commits that
+    # follow, so that their messages are published together (infra/messaging/relay.py).
+    relay_gather_seconds: float = 0.02
     # Outbox messages the relay marks sent per transaction: what a crash can publish twice.
-    relay_batch_size: int = 5
+    relay_batch_size: int = 50
     worker_threads: int = 4
     # When the daily pledge-reminder run starts (UTC hour).
     reminder_hour_utc: int = 8

@@ -2,7 +2,7 @@
 
 A crash anywhere loses nothing: a row is marked sent only after the broker confirmed it,
 so an unsent row goes on the next round; a row sent twice (crash between confirm and mark)
-is harmless because every actor is idempotent. Rows are marked in small batches, so a crash
+is harmless because every actor is idempotent. Rows are marked in batches, so a crash
 repeats at most a batch; every message carries its id in its body too (a notice's JSON, a
 job message's options), so a consumer that sees only bodies can drop the repeats.
 
@@ -31,11 +31,13 @@ log = logging.getLogger("foyer.relay")
 
 class Relay:
     def __init__(
-        self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher, batch: int = 5
+        self, engine: Engine, broker: dramatiq.Broker, notices: NoticePublisher, batch: int = 50
     ) -> None:
         self.engine = engine
         # Rows published per transaction: at most this many are published again after a
-        # crash. Each publish waits for its confirm anyway, so small batches cost only commits.
+        # crash. Each transaction costs the relay's thread three statements (a sixth of the
+        # API process's CPU at 240 orders a second with batches of 5, the notice of each
+        # order relayed alone); repeats are dropped by their message ids.
         self.batch = batch
         self.broker = broker
         self.notices = notices
@@ -121,11 +123,19 @@ class Relay:
             else:
                 self.database_watch.lost(reason)
 
-    def run(self, stop: threading.Event, interval: float) -> None:
-        """Relay until `stop` is set, at least every `interval` seconds."""
+    def run(self, stop: threading.Event, interval: float, gather: float = 0.0) -> None:
+        """Relay until `stop` is set, at least every `interval` seconds.
+
+        Woken by a commit, the relay first waits `gather` seconds. Under load more commits
+        follow within milliseconds, and their messages then go in one transaction rather
+        than one each: inside `foyer serve` the relay's thread shares the interpreter with
+        the requests, and relaying each order's notice alone cost a sixth of the process's
+        CPU at 240 orders a second."""
         while not stop.is_set():
             self.relay_pending()
-            self._wake.wait(interval)
+            if self._wake.wait(interval) and gather > 0:
+                stop.wait(gather)
+            # Cleared only now: what a commit wrote meanwhile is in the next round.
             self._wake.clear()
 
 
