@@ -37,8 +37,9 @@ def relay_rounds(gather: float, runtime: Runtime, tenant_id: int) -> tuple[int, 
 
     def count(_db: Any, _cursor: Any, statement: str, *_: Any) -> None:
         nonlocal reads
-        if threading.current_thread().name == "relay-under-test" and "outbox_message" in (
-            statement.split("WHERE")[0]
+        if (
+            threading.current_thread().name == "relay-under-test"
+            and "outbox_message" in (statement.split("WHERE")[0])
         ):
             reads += statement.lstrip().upper().startswith("SELECT")
 
