@@ -13,7 +13,9 @@ pool then replaces every connection older than that failure, and the request's r
 (infra/db/snapshot.py) and unit of work (resolvers/context.py) try once more on a new one.
 Workers and commands keep the ping: they check out rarely and have no such retry.
 
-Every engine resolves saved segments in the statements it runs (infra/segments/members.py).
+Every engine resolves saved segments in the statements it runs (infra/segments/members.py),
+and plans the statements holding criteria with their parameters each time
+(infra/segments/planning.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from infra.segments import members as segment_members
+from infra.segments import planning as segment_planning
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -95,6 +98,7 @@ def build_async_engine(
     if full.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
     segment_members.install(engine.sync_engine)
+    segment_planning.install(engine.sync_engine)
     return engine
 
 
@@ -106,4 +110,5 @@ def build_sync_engine(
     if full.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_setup(_busy_seconds(timeouts)))
     segment_members.install(engine)
+    segment_planning.install(engine)
     return engine

@@ -25,6 +25,7 @@ from infra.db import fundraising_tables as f
 from infra.db import sales_tables as s
 from infra.db import tables as t
 from infra.segments.days import plus_days, start_of
+from infra.segments.planning import PlannedEachRun
 from infra.segments.rfm_sql import frequency_band, monetary_band, order_figures, recency_band
 
 person = t.customer.c
@@ -50,7 +51,7 @@ def members_condition(root: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
         conditions.append(person.date_of_death.is_(None))
     if k.CustomerStatus.ERASED not in asked:
         conditions.append(~person.id.in_(_erased(at)))
-    return and_(*conditions)
+    return PlannedEachRun(and_(*conditions))
 
 
 def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
