@@ -7,16 +7,19 @@ It shows only what its requester could see: the roles they held are kept with th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain.customers.customer import CustomerKind
+from domain.customers.popup_notes import PINK_READER
 from domain.customers.services import get_customer
 from domain.errors import InvalidInput, NotFound, Problem, ProblemCode, ProblemCollector
 from domain.jobs import Job, JobKind, request_job
 from domain.roles import Role
+from domain.timeline import READER_OF
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -54,6 +57,14 @@ def year_before(day: date) -> date:
     return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
+def roles_shaping(roles: Iterable[Role]) -> frozenset[Role]:
+    """Those of `roles` that change what a report rendered for them shows: protected values,
+    pink notes, and the timeline entries each role reads. A colleague reading the report's
+    file must hold them all, or the file would show them what their own reads do not."""
+    shaping = {Role.PROTECTED_DATA, PINK_READER, *(r for r in READER_OF.values() if r)}
+    return frozenset(roles) & shaping
+
+
 async def request_donor_profile(uow: UnitOfWork, command: RequestDonorProfile) -> Job:
     ends_on = command.ends_on or uow.today()
     starts_on = command.starts_on or year_before(ends_on)
@@ -75,6 +86,8 @@ async def request_donor_profile(uow: UnitOfWork, command: RequestDonorProfile) -
         "format": command.format.value,
         # What the requester could see when asking: the report shows no more.
         "readerRoles": sorted(role.value for role in uow.actor.roles),
+        # ...and nobody reads it who could not see as much (domain/jobs.roles_needed).
+        "reads": sorted(role.value for role in roles_shaping(uow.actor.roles)),
     }
     return await request_job(uow, JobKind.DONOR_PROFILE, parameters)
 

@@ -64,10 +64,12 @@ def roles_needed(kind: JobKind, parameters: Mapping[str, Any]) -> frozenset[Role
     if kind is JobKind.CUSTOMER_EXPORT:
         inactive = {FUNDRAISING_READER} if parameters.get("include_inactive") else set()
         return frozenset({Role.INSIGHTS, *inactive})
+    # The roles the job's file was shaped by, beyond its kind's: a segment's criteria's
+    # (domain/segments/access.py), a Donor Profile requester's (domain/donor_profile.py).
+    reads = {Role(r) for r in parameters.get("reads", ())}
     if kind is JobKind.SEGMENT_EXPORT:
-        # INSIGHTS, and whatever the segment's criteria needed to read (domain/segments/access).
-        return frozenset({Role.INSIGHTS, *(Role(r) for r in parameters.get("reads", ()))})
-    return _NEEDED[kind]
+        return frozenset({Role.INSIGHTS, *reads})
+    return _NEEDED[kind] | reads
 
 
 # What each other kind of job needs, named for every kind: a new kind without an entry fails

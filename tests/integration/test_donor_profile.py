@@ -23,7 +23,7 @@ from infra.clock import utc_now
 from infra.composition import Runtime, start_worker
 from infra.reports.donor_profile import read_donor_profile
 from resolvers.global_ids import parse_global_id
-from tests.conftest import Api
+from tests.conftest import ALL_ROLES, Api
 from tests.e2e.fundraising_fixtures import (
     ERRORS,
     LINK_ITEM,
@@ -282,6 +282,36 @@ async def test_the_profile_shows_what_its_requester_may_see(
     assert ("Wealth screening", "Band A") in everything["Details"]
     assert [r[1] for r in found["Pop-up notes"][1:]] == [donor.pink, donor.blue]
     assert [r[1] for r in as_sales.section("Pop-up notes").rows] == [donor.blue]
+
+
+async def test_a_profile_is_read_only_by_colleagues_who_see_as_much_as_its_requester(
+    api: Api, runtime: Runtime, profile_worker: dramatiq.Worker
+) -> None:
+    """The file shows what its requester could see; a fundraiser without PROTECTED_DATA
+    must not read, through the job and its download, the protected values they would get
+    blank on the customer."""
+    dora = await person(api, "Dora")
+    secret = {"key": "Health", "value": "Needs step-free seating", "protected": True}
+    ok(await mutate(api, UPDATE, {"input": {"customerId": dora, "attributes": [secret]}}))
+    fundraiser = await api.key_with(Role.OPPORTUNITIES)
+    trusted = await api.key_with(*ALL_ROLES)
+    job_id = ok(await mutate(api, REQUEST, {"customer": dora, "format": "XLSX"}))["job"]["id"]
+    runtime.relay.relay_once()
+    wait_for(runtime.sync_engine, job_pk(job_id), lambda r: r.status == "SUCCEEDED")
+    url = (await api.data(JOB, {"id": job_id}))["job"]["downloadUrl"]
+    content = (await api.client.get(url, headers={"Authorization": f"Bearer {api.key}"})).content
+    as_fundraiser = await api.call(JOB, {"id": job_id}, key=fundraiser)
+    download = await api.client.get(url, headers={"Authorization": f"Bearer {fundraiser}"})
+    as_trusted = await api.data(JOB, {"id": job_id}, key=trusted)
+
+    assert ("Health", "Needs step-free seating") in sheets(content)["Details"]
+    assert as_fundraiser["data"] == {"job": None}
+    assert download.status_code == 404
+    assert as_trusted["job"]["downloadUrl"] == url
+    # What the fundraiser asks for themselves, they read (with the value blank).
+    assert ("Health", "(protected)") in sheets(
+        await profile(api, runtime, dora, "XLSX", key=fundraiser)
+    )["Details"]
 
 
 async def test_a_profile_is_for_an_individual_over_a_sensible_range(api: Api) -> None:
