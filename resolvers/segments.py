@@ -74,6 +74,18 @@ async def segment_by_global_id(context: RequestContext, global_id: str) -> Segme
     return await visible_segment(context, parsed[1])
 
 
+def readable_criteria(read: SegmentRead) -> k.Criterion:
+    """The segment's criteria, to those who may read its members: the criteria name what
+    those members are (a protected value, a campaign), so they take the same roles."""
+    return _members_of(read)
+
+
+def list_size(context: RequestContext, frozen: CustomerList) -> int:
+    """How many members a frozen list has: told only to those who may read them."""
+    check_members_readable(context.caller, frozen)
+    return frozen.size
+
+
 def _members_of(read: SegmentRead) -> k.Criterion:
     if not read.readable:
         needed = access.roles_to_read(read.segment.criteria)

@@ -3,8 +3,10 @@
 INSIGHTS uses segments. A segment is seen by its owner, and by everyone with INSIGHTS once it
 is shared organisation-wide, which only an INSIGHTS_ADMIN may do (and who sees them all).
 Its criteria may need more: a criterion over opportunities or invitations reads fundraising
-(OPPORTUNITIES), one asking for inactive customers reads whom only fundraising staff see
-(OPPORTUNITIES), one over protected attributes needs PROTECTED_DATA. Whoever lacks what the
+(OPPORTUNITIES), as does one over gifts towards a campaign, and one asking for inactive
+customers reads whom only fundraising staff see (OPPORTUNITIES); one over protected
+attributes needs PROTECTED_DATA. The criteria themselves (which name a protected value or a
+campaign) are read with the members. Whoever lacks what the
 criteria need cannot save, count, list, break down, freeze or export the segment: the same
 rule on every path, so a shared segment does not reveal through its members what its reader
 could not ask directly.
@@ -30,8 +32,11 @@ def roles_to_read(root: k.Criterion) -> frozenset[Role]:
     needed = {USER_ROLE}
     for node in k.walk(root):
         c = node.criterion
-        if isinstance(c, k.OpportunityCriterion | k.InvitationCriterion) or (
-            isinstance(c, k.StatusCriterion) and c.status is k.CustomerStatus.INACTIVE
+        if (
+            isinstance(c, k.OpportunityCriterion | k.InvitationCriterion)
+            or (isinstance(c, k.StatusCriterion) and c.status is k.CustomerStatus.INACTIVE)
+            # Campaigns are fundraising's: giving towards one tells its donors apart.
+            or (isinstance(c, k.DonationCriterion) and c.campaign_id is not None)
         ):
             needed.add(FUNDRAISING_READER)
         elif isinstance(c, k.AttributeCriterion) and c.protected:

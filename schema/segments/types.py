@@ -59,16 +59,20 @@ class Segment(Node):
         description="The criteria as JSON text, in the shape of `SegmentCriterionInput`.",
         deprecation_reason="Read `criteriaTree`, the same tree typed.",
     )
-    def criteria(self) -> str:
-        return json.dumps(k.to_json(self.read_.segment.criteria), sort_keys=True)
+    def criteria(self) -> str | None:
+        criteria = segment_reads.readable_criteria(self.read_)
+        return json.dumps(k.to_json(criteria), sort_keys=True)
 
     @strawberry.field(
         description="Who is in it: the criteria tree as saved, typed node for node as "
         "`SegmentCriterionInput` sends it (ids global, amounts Money). A tree nests at most 8 "
-        "levels of all / any / not; a query reads as many levels as it selects."
+        "levels of all / any / not; a query reads as many levels as it selects. Needs the "
+        "roles its members do, as criteria name protected values and fundraising records: "
+        "null, with a PERMISSION_DENIED error, for a shared segment whose criteria need more."
     )
-    async def criteria_tree(self, info: Info) -> SegmentCriterion:
-        return criterion_of(self.read_.segment.criteria, await info.context.currency())
+    async def criteria_tree(self, info: Info) -> SegmentCriterion | None:
+        criteria = segment_reads.readable_criteria(self.read_)
+        return criterion_of(criteria, await info.context.currency())
 
     @strawberry.field(description="How many customers match now (one SQL statement).")
     async def count(self, info: Info) -> int:
@@ -133,15 +137,19 @@ class Segment(Node):
 class CustomerList(Node):
     name: str = strawberry.field(description="Its name.")
     frozen_at: datetime = strawberry.field(description="The moment its members were taken.")
-    size: int = strawberry.field(
-        description="How many customers it held when frozen (those erased since included)."
-    )
     created_by: str = strawberry.field(description="Who froze it.")
     shared: bool = strawberry.field(
         description="Seen by everyone with INSIGHTS: while its segment is shared, and as it "
         "was once that segment is deleted."
     )
     frozen_: strawberry.Private[DomainCustomerList]
+
+    @strawberry.field(
+        description="How many customers it held when frozen (those erased since included). "
+        "Needs the roles its members do (null, with a PERMISSION_DENIED error, without)."
+    )
+    def size(self, info: Info) -> int | None:
+        return segment_reads.list_size(info.context, self.frozen_)
 
     @strawberry.field(description="The segment it was frozen from, when you see it and it exists.")
     async def segment(self, info: Info) -> Segment | None:
@@ -170,7 +178,6 @@ class CustomerList(Node):
             pk=frozen.id,
             name=frozen.name,
             frozen_at=frozen.frozen_at,
-            size=frozen.size,
             created_by=frozen.created_by,
             shared=frozen.shared,
             frozen_=frozen,

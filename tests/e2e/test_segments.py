@@ -254,10 +254,16 @@ async def test_only_the_owner_sees_a_segment_until_an_insights_admin_shares_it(
     assert by_id["data"] == {"segment": None}
 
 
+CRITERIA = """
+query($id: ID!) {
+  segment(id: $id) { name criteria criteriaTree { opportunity { open } } }
+}"""
+
+
 async def test_criteria_over_fundraising_need_its_role_on_every_path(
     api: Api, runtime: Runtime
 ) -> None:
-    build_world(runtime.sync_engine, api.slug)
+    world = build_world(runtime.sync_engine, api.slug)
     insights = await api.key_with(Role.INSIGHTS)
     fundraiser = await api.key_with(Role.INSIGHTS_ADMIN, Role.OPPORTUNITIES)
     open_opportunity = {"opportunity": {"open": True}}
@@ -272,8 +278,19 @@ async def test_criteria_over_fundraising_need_its_role_on_every_path(
     exported = await api.call(EXPORT, {"id": shared, "format": "CSV"}, insights)
     assert exported["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     assert exported["data"] is None
+    # The criteria themselves name what they select: read with the members.
+    criteria = await api.call(CRITERIA, {"id": shared}, insights)
+    assert {e["extensions"]["code"] for e in criteria["errors"]} == {"PERMISSION_DENIED"}
+    assert sorted(e["path"][-1] for e in criteria["errors"]) == ["criteria", "criteriaTree"]
+    unread = {"name": "Segment", "criteria": None, "criteriaTree": None}
+    assert criteria["data"]["segment"] == unread
+    assert (await api.data(CRITERIA, {"id": shared}, fundraiser))["segment"]["criteriaTree"]
     protected = {"attribute": {"key": "health", "protected": True}}
     assert (await refused_to_save(api, protected, insights))[0][0] == "PERMISSION_DENIED"
+    campaign = {"donation": {"campaignId": gid("Campaign", world, "C1")}}
+    assert (await refused_to_save(api, campaign, insights))[0][0] == "PERMISSION_DENIED"
+    preview = await api.call(PREVIEW, {"criteria": campaign}, insights)
+    assert preview["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     inactive = {"status": {"status": "INACTIVE"}}
     assert (await refused_to_save(api, inactive, insights))[0][0] == "PERMISSION_DENIED"
 
