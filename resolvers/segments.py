@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import NotFound, PermissionDenied
+from domain.calendar import check_year
+from domain.errors import NotFound, PermissionDenied, ProblemCollector
 from domain.jobs import Job, JobKind, request_job
 from domain.segments import access
 from domain.segments import criteria as k
@@ -268,5 +269,8 @@ async def change_rfm_bands(context: RequestContext, bands: RfmBands) -> RfmBands
 
 
 async def audience_measures(context: RequestContext, year: int) -> Measures:
+    problems = ProblemCollector()
+    check_year(problems, ("year",), year)
+    problems.raise_if_any()
     tenant_id, now = context.caller.tenant_id, context.now()
     return await context.reads.run(lambda db: measures(db, tenant_id, year, now))

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from domain.calendar import check_day
 from domain.customers.services import get_customer
 from domain.errors import Conflict, NotFound, ProblemCollector
 from domain.fundraising.events import ActivitySaved
@@ -41,6 +42,7 @@ class Activity:
 async def save_activity(uow: UnitOfWork, activity: Activity) -> Activity:
     problems = ProblemCollector()
     activity.subject = clean_text(problems, ("subject",), activity.subject, required=True) or ""
+    check_day(problems, ("dueOn",), activity.due_on)
     problems.raise_if_any()
     await get_customer(uow, activity.customer_id)
     if not await uow.staff.exists(activity.owner_id):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from domain.calendar import check_day
 from domain.errors import ProblemCollector
 from domain.money import check_amount
 from domain.sales.memberships import add_months
@@ -110,6 +111,7 @@ def check_schedule(
         problems.add((field,), "At most 120 instalments.")
     for n, instalment in enumerate(schedule):
         check_amount(problems, (field, str(n), "amount"), instalment.amount, positive=True)
+        check_day(problems, (field, str(n), "dueOn"), instalment.due_on)
     total = sum(i.amount for i in schedule)
     if schedule and total != must_total:
         problems.add((field,), f"The instalments add up to {total}, not {must_total}.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from domain.calendar import check_day
 from domain.customers.services import get_customer
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector
 from domain.events import DomainEvent, LinkedToOpportunity, OutboxMessage
@@ -67,6 +68,8 @@ async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
         if not 1 <= command.every_months <= 12:
             # 0 would put every instalment on one day; a negative step runs back in time.
             raise InvalidInput.at(("everyMonths",), "Must be between 1 and 12 months.")
+        check_day(problems, ("firstDueOn",), command.first_due_on)
+        problems.raise_if_any()
         schedule = equal_split(
             command.amount, command.equal_instalments, command.first_due_on, command.every_months
         )

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.calendar import check_day
 from domain.consent.ledger import ConsentState
 from domain.consent.preferences import PreferenceKind
 from domain.customers.customer import CustomerKind
@@ -355,6 +356,8 @@ def _check_period(period: Period | None, path: Path, problems: ProblemCollector)
         problems.add(path, "Give since and/or until, or withinLastDays.")
     if period.within_last_days is not None and not 0 < period.within_last_days <= MAX_DAYS:
         problems.add((*path, "withinLastDays"), f"Must be between 1 and {MAX_DAYS}.")
+    check_day(problems, (*path, "since"), period.since)
+    check_day(problems, (*path, "until"), period.until)
     if period.since and period.until and period.since > period.until:
         problems.add((*path, "until"), "Must not be before since.")
 
