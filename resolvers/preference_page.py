@@ -89,11 +89,22 @@ async def submit_page(services: Services, token: str, form: dict[str, str]) -> P
 
 
 def _choices(form: dict[str, str]) -> dict[int, tuple[bool, int]]:
-    """`p<id>` = yes/no and `v<id>` = the version shown, for each preference answered."""
+    """`p<id>` = yes/no and `v<id>` = the version shown, for each preference answered;
+    anything else a form holds is ignored."""
     chosen = {}
     for key, value in form.items():
-        if key.startswith("p") and key[1:].isdigit() and value in ("yes", "no"):
-            version = form.get(f"v{key[1:]}", "")
-            if version.isdigit():
-                chosen[int(key[1:])] = (value == "yes", int(version))
+        preference = _number(key[1:]) if key.startswith("p") else None
+        if preference is not None and value in ("yes", "no"):
+            version = _number(form.get(f"v{key[1:]}", ""))
+            if version is not None:
+                chosen[preference] = (value == "yes", version)
     return chosen
+
+
+def _number(text: str) -> int | None:
+    """`text` as an id or a version: ASCII digits, as many as a BIGINT holds. (`isdigit`
+    alone takes "²", which `int` refuses, and any length, which `int` refuses past 4,300
+    digits: the page answered 500 to both.)"""
+    if 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None

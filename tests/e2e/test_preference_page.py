@@ -108,6 +108,29 @@ async def test_tampered_expired_or_unsigned_links_and_forms_are_refused_with_a_r
     ]
 
 
+async def test_a_form_with_odd_numbers_saves_nothing_odd_and_never_fails(api: Api) -> None:
+    """Form fields are the customer's browser's, or anyone's: a digit that is not ASCII or
+    a number of 5,000 digits is ignored like any other stray field, not a 500."""
+    email, _ = await two_preferences(api)
+    customer = await person(api, "Ada")
+    path = await link_for(api, customer)
+    shown = form_of((await api.client.get(path)).text)
+    email_pk = pk(email["id"])
+
+    answers = [
+        await api.client.post(path, data=shown | odd)
+        for odd in (
+            {f"p{email_pk}": "yes", f"v{email_pk}": "\u00b2"},
+            {"p\u00b2": "yes", "v\u00b2": "1"},
+            {f"p{email_pk}": "yes", f"v{email_pk}": "9" * 5000},
+            {"p" + "9" * 5000: "yes", "v" + "9" * 5000: "1"},
+        )
+    ]
+
+    assert [a.status_code for a in answers] == [303, 303, 303, 303]
+    assert (await states(api, customer))[0] == ("Email news", "NEVER_ASKED", None)
+
+
 async def test_words_changed_while_the_page_was_open_save_nothing_and_say_so(api: Api) -> None:
     email, _ = await two_preferences(api)
     customer = await person(api, "Ada")
