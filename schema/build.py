@@ -37,6 +37,7 @@ from schema.moments import MOMENT
 from schema.node import Node
 from schema.permissions import check_reads_by_type, requires
 from schema.presenters import present
+from schema.sales.money import MINOR_UNITS, MinorUnits
 from schema.sales.mutations import SalesMutation
 from schema.sales.queries import SalesQuery
 from schema.segments.mutations import SegmentMutation
@@ -121,7 +122,9 @@ def build_schema(limits: Limits) -> FoyerSchema:
         query=Query,
         mutation=Mutation,
         types=[Individual, Organisation],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: MOMENT}),
+        config=StrawberryConfig(
+            auto_camel_case=True, scalar_map={datetime: MOMENT, MinorUnits: MINOR_UNITS}
+        ),
         execution_context_class=PlainFieldsExecution,
         # Factories, not instances: each request gets fresh extensions, so per-request state
         # (the query's cost) is never shared between concurrent requests.

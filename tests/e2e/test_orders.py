@@ -39,6 +39,28 @@ async def test_an_order_is_recorded_with_its_items_and_a_total_from_them(api: Ap
     assert order["history"][0]["what"].startswith("Recorded through box_office")
 
 
+async def test_totals_beyond_graphqls_int_are_answered_whole(api: Api) -> None:
+    """GraphQL's Int stops at 2,147,483,647 (GBP 21.4 million in pence); an order of three
+    gifts of that much was written and then answered with an error, so its client thought
+    it had failed (found by a hostile probe). Money amounts are MinorUnits."""
+    cat = await catalogue(api)
+    owner = await person(api, "Olive")
+    largest = 2_147_483_647
+    gift = {"kind": "DONATION", "price": largest, "fundId": cat.fund}
+
+    result = await record(api, owner, [gift, gift, gift])
+    orders = await api.data(
+        "query($id: ID!) { customer(id: $id) { orders(first: 5) { edges { node {"
+        " total { amount formatted } } } } } }",
+        {"id": owner},
+    )
+
+    assert result["errors"] == [] and result["created"] is True
+    assert result["order"]["total"]["amount"] == 3 * largest
+    [edge] = orders["customer"]["orders"]["edges"]
+    assert edge["node"]["total"] == {"amount": 3 * largest, "formatted": "GBP 64,424,509.41"}
+
+
 async def test_soft_credits_facilitator_and_organisation_see_the_order_but_not_the_household(
     api: Api,
 ) -> None:
