@@ -21,7 +21,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run: a formula's first characters, and "|", which older Excel
+# takes for a DDE call (`|calc`), found missing by a hostile probe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "|", "\t", "\r")
 # XML cannot hold most control characters; text stored before the text rules refused them
 # is exported with a visible replacement rather than failing the whole export.
 REPLACEMENT = "\ufffd"
