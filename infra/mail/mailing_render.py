@@ -35,7 +35,9 @@ class RenderedMailing:
 def render_mailing(templates: Templates, values: Mapping[str, str]) -> RenderedMailing:
     """TemplateRefused, with the reason, when the sandbox will not render one part."""
     escaped = {name: html.escape(value) for name, value in values.items()}
-    subject = render(templates.subject, values, SUBJECT_LIMIT).strip()
+    # One line, as it will be sent (a header folds line breaks away): the preview shows
+    # what the customer gets, and no template can start a header of its own.
+    subject = " ".join(render(templates.subject, values, SUBJECT_LIMIT).split())
     body = render(templates.html_body, escaped, OUTPUT_LIMIT)
     if templates.text_body is not None:
         text = render(templates.text_body, values, OUTPUT_LIMIT)

@@ -127,6 +127,19 @@ async def test_a_preview_renders_for_one_customer_with_their_values_escaped_in_h
     assert "As a friend" in shown["text"]
 
 
+async def test_a_subject_renders_as_one_line_in_the_preview_as_it_is_sent(api: Api) -> None:
+    """A template can write line breaks; the header it becomes cannot hold them, so the
+    preview shows the one line the customer gets, with no header of its own after it."""
+    preference = await email_preference(api)
+    customer = await create_individual(api, firstName="Ada", emails=[{"address": "a@x.org"}])
+    subject = 'Hi{{ "\\r\\nBcc: all@example.org" }}  {{ first_name }}'
+    mailing = (await create(api, mailing_input(preference, subject=subject)))["mailing"]["id"]
+
+    shown = (await api.data(PREVIEW, {"m": mailing, "c": customer["id"]}))["previewMailing"]
+
+    assert shown["subject"] == "Hi Bcc: all@example.org Ada"
+
+
 async def test_every_id_is_checked_against_the_callers_organisation(
     api: Api, other_api: Api
 ) -> None:
