@@ -168,8 +168,13 @@ class StaffRepository(Protocol):
 
 
 class PledgeRepository(Protocol):
-    async def get(self, pledge_id: int) -> Pledge | None: ...
-    async def of_instalment(self, instalment_id: int) -> Pledge | None: ...
+    async def get(self, pledge_id: int, for_change: bool = False) -> Pledge | None:
+        """With `for_change`, the pledge is held first: another unit of work changing it
+        waits until this one ends, and what this one reads includes all it committed."""
+
+    async def of_instalment(self, instalment_id: int, for_change: bool = False) -> Pledge | None:
+        """The pledge the instalment is part of; `for_change` as for `get`."""
+
     async def add(self, pledge: Pledge) -> None: ...
     async def save_schedule(self, pledge: Pledge) -> None:
         """Store the pledge's cancelled flag and its instalments as they now are."""

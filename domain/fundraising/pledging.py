@@ -108,7 +108,10 @@ async def record_pledge(uow: UnitOfWork, command: RecordPledge) -> Pledge:
 
 
 async def pledge_of_instalment(uow: UnitOfWork, instalment_id: int) -> tuple[Pledge, Instalment]:
-    pledge = await uow.pledges.of_instalment(instalment_id)
+    # Held: two payments of one instalment at the same moment each saw it outstanding and
+    # both went through, overpaying it (found by a hostile probe); now the second reads
+    # the first's payment and is refused.
+    pledge = await uow.pledges.of_instalment(instalment_id, for_change=True)
     if pledge is None:
         raise NotFound("Instalment", ("instalmentId",))
     return pledge, next(i for i in pledge.instalments if i.id == instalment_id)
@@ -204,7 +207,9 @@ async def cancel_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
 
 
 async def _live_pledge(uow: UnitOfWork, pledge_id: int) -> Pledge:
-    pledge = await uow.pledges.get(pledge_id)
+    # Held, as a payment holds it: a reschedule or a cancel never works from a schedule a
+    # payment has just changed.
+    pledge = await uow.pledges.get(pledge_id, for_change=True)
     if pledge is None:
         raise NotFound("Pledge", ("pledgeId",))
     if pledge.cancelled:

@@ -148,7 +148,10 @@ class FakePledges(Store):
         self._number(pledge)
         await super().add(pledge)
 
-    async def of_instalment(self, instalment_id: int) -> Pledge | None:
+    async def get(self, key: int, for_change: bool = False) -> Any:
+        return await super().get(key)
+
+    async def of_instalment(self, instalment_id: int, for_change: bool = False) -> Pledge | None:
         found = (p for p in self.rows.values() if any(i.id == instalment_id for i in p.instalments))
         return copy.deepcopy(next(found, None))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -108,8 +109,10 @@ class SqlPledgeRepository:
     def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
         self._db, self._tenant_id = connection, tenant_id
 
-    async def get(self, pledge_id: int) -> Pledge | None:
+    async def get(self, pledge_id: int, for_change: bool = False) -> Pledge | None:
         p = f.pledge.c
+        if for_change:
+            await self._hold(p.id == pledge_id)
         row = (
             await self._db.execute(
                 select(f.pledge).where(p.id == pledge_id, p.tenant_id == self._tenant_id)
@@ -145,15 +148,27 @@ class SqlPledgeRepository:
             row.id,
         )
 
-    async def of_instalment(self, instalment_id: int) -> Pledge | None:
+    async def of_instalment(self, instalment_id: int, for_change: bool = False) -> Pledge | None:
+        i = f.instalment.c
+        if for_change:
+            of = select(i.pledge_id).where(i.id == instalment_id, i.tenant_id == self._tenant_id)
+            await self._hold(f.pledge.c.id == of.scalar_subquery())
         pledge_id = (
             await self._db.execute(
-                select(f.instalment.c.pledge_id).where(
-                    f.instalment.c.id == instalment_id, f.instalment.c.tenant_id == self._tenant_id
-                )
+                select(i.pledge_id).where(i.id == instalment_id, i.tenant_id == self._tenant_id)
             )
         ).scalar_one_or_none()
         return await self.get(pledge_id) if pledge_id is not None else None
+
+    async def _hold(self, which: Any) -> None:
+        """Write the pledge's row unchanged, before anything else is read: a concurrent
+        change waits behind it (a row lock on PostgreSQL, where each later statement of this
+        transaction then sees what that change committed; the write lock on SQLite, whose
+        transaction then begins after that change's)."""
+        p = f.pledge.c
+        await self._db.execute(
+            update(f.pledge).where(which, p.tenant_id == self._tenant_id).values(id=p.id)
+        )
 
     async def add(self, pledge: Pledge) -> None:
         pledge.id = (
