@@ -181,6 +181,16 @@ class QueryLimits(SchemaExtension):
             for op, m in measured.operations
             if m.depth > limits.max_depth
         ]
+        # One is what a tool asks; sixteen, aliased, took the server 3.9 s to answer in
+        # 24 MB without credentials (found by a hostile probe).
+        errors += [
+            refusal(
+                "Ask for `__schema` once in an operation: one answer holds the whole schema.",
+                "QUERY_TOO_LARGE",
+            )
+            for _, m in measured.operations
+            if m.schemas > 1
+        ]
         aliases = sum(m.aliases for _, m in measured.operations)
         if aliases > limits.max_aliases:
             errors.append(

@@ -109,6 +109,27 @@ async def test_more_than_30_aliases_are_refused(api: Api) -> None:
     assert "31 aliases" in error["message"]
 
 
+async def test_the_schema_is_asked_for_once_an_operation_even_without_credentials(
+    api: Api,
+) -> None:
+    """One `__schema` is what GraphiQL and code generators send; sixteen, aliased and with
+    deep fragments, made the server answer 24 MB in 3.9 s, credentials or not."""
+    once = await api.call("{ __schema { queryType { name } } }", key="")
+    spread = (
+        "query { ...S again: __typename } fragment S on Query { __schema { types { name } } "
+        "second: __schema { types { name } } }"
+    )
+
+    twice = only_error(
+        await api.call("{ a: __schema { types { name } } b: __schema { types { name } } }", key="")
+    )
+    in_fragment = only_error(await api.call(spread, key=""))
+
+    assert once["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+    assert twice["extensions"]["code"] == in_fragment["extensions"]["code"] == "QUERY_TOO_LARGE"
+    assert "`__schema` once" in twice["message"]
+
+
 async def test_aliases_hidden_in_fragments_are_counted(api: Api) -> None:
     # 15 in the fragment, spread twice, and the alias of the second `viewer`: 31.
     query = (
