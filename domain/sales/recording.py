@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.calendar import check_day
 from domain.consent.ledger import ConsentSource, check_answers, record_consents
 from domain.customers.customer import CustomerKind
 from domain.errors import Conflict, InvalidInput, NotFound, ProblemCollector, ReferenceReused
@@ -77,6 +78,8 @@ async def validate_order(uow: UnitOfWork, command: RecordOrder, reference: str |
         problems.add(("items",), f"At most {MAX_ITEMS} items.")
     items = [_item(problems, ("items", str(i)), line) for i, line in enumerate(command.items)]
     attributes = _attributes(problems, command.attributes)
+    if command.ordered_at is not None:
+        check_day(problems, ("orderedAt",), command.ordered_at.date())
     order = Order(
         command.owner_id,
         command.channel,

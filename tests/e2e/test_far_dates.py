@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.conftest import Api
 from tests.e2e.fundraising_fixtures import ERRORS, RECORD_PLEDGE, codes, fundraising, mutate
+from tests.e2e.sales_fixtures import catalogue, person, record, ticket
 from tests.e2e.test_pledges_and_more import SAVE_ACTIVITY
 from tests.e2e.test_segments import PREVIEW, save
 
@@ -28,6 +29,18 @@ async def test_a_criterion_far_in_the_future_is_refused_where_it_is_given(api: A
     assert [(e["code"], e["field"]) for e in saving["errors"]] == [
         ("VALIDATION", ["criteria", "booking", "performed", "since"])
     ]
+
+
+async def test_an_order_from_before_the_calendar_is_refused(api: Api) -> None:
+    """Year 1 went into the timeline and the Donor Profile, which Excel cannot show."""
+    cat = await catalogue(api)
+    owner = await person(api, "Olive")
+
+    refused = await record(api, owner, [ticket(cat)], orderedAt="0001-01-01T00:00:00Z")
+    kept = await record(api, owner, [ticket(cat)], orderedAt="1999-12-31T19:30:00Z")
+
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("VALIDATION", ["orderedAt"])]
+    assert refused["order"] is None and kept["errors"] == []
 
 
 async def test_the_audience_measures_are_for_a_year_foyer_plans_over(api: Api) -> None:
