@@ -25,8 +25,14 @@ LONG_TEXT_LIMIT = 2000
 _BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # Multi-line text keeps tabs and line breaks; single-line text keeps neither.
 _MULTILINE_CONTROLS = frozenset("\t\n")
-# Control characters (category Cc) but tab and line breaks, and surrogates (Cs).
-_UNACCEPTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The bidirectional embeddings, overrides and isolates: they make a name read as another in
+# lists and exports ("Trojan Source"; found in a name by a hostile probe). The marks (LRM,
+# RLM), which mixed-script names need, stay.
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (category Cc) but tab and line breaks, surrogates (Cs), and the above.
+_UNACCEPTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def fold(text: str) -> str:
@@ -54,6 +60,8 @@ def _trim(text: str) -> str:
 
 
 def _refused(ch: str, multiline: bool) -> bool:
+    if ch in _DIRECTION_CONTROLS:
+        return True
     category = unicodedata.category(ch)
     if category == "Cc":
         return not (multiline and ch in _MULTILINE_CONTROLS)
@@ -63,7 +71,8 @@ def _refused(ch: str, multiline: bool) -> bool:
 
 def unacceptable_character(text: str) -> str | None:
     """The first character of `text` that no text Foyer accepts may hold (a control
-    character other than tab and line breaks, or a lone surrogate), if any. Checked for
+    character other than tab and line breaks, a lone surrogate, or a direction override),
+    if any. Checked for
     every string of every request before it runs, so no field can forget it."""
     found = _UNACCEPTABLE.search(text)
     return found.group() if found else None

@@ -16,7 +16,9 @@ def cleaned(value: str, **options: object) -> tuple[str | None, list[str]]:
 
 
 @pytest.mark.parametrize("multiline", [False, True])
-@pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\ud800"])
+@pytest.mark.parametrize(
+    "control", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\ud800", "\u202e", "\u2066"]
+)
 def test_control_characters_and_lone_surrogates_are_refused_in_any_text(
     control: str, multiline: bool
 ) -> None:
@@ -67,6 +69,8 @@ def test_unacceptable_characters_are_what_no_field_keeps() -> None:
     assert unacceptable_character("tab\tand\r\nbreaks, \u200b and é are fine") is None
     assert unacceptable_character("a\x00b") == "\x00"
     assert unacceptable_character("a\x85") == "\x85"
+    assert unacceptable_character("a\u202eb") == "\u202e"
+    assert unacceptable_character("\u0645\u200f Ada \u200e") is None  # direction marks
 
 
 def test_search_terms_and_tag_filters_never_hold_what_the_database_refuses() -> None:
