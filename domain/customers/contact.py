@@ -10,7 +10,9 @@ from domain.text import clean_text
 
 # Deliberately permissive: one @, a dot in the domain, no spaces. Deliverability is the mail
 # server's to judge; this catches typing mistakes at the box office.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# A domain of names: no address literal (`[127.0.0.1]`) and no bare IP address (a top-level
+# domain always has a letter), so no mailing is aimed at a machine (found by a hostile probe).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s\[\]]+\.[^@\s.\[\]]*[^\W\d_][^@\s.\[\]]*$")
 _PHONE_CHARS = re.compile(r"^[0-9+()\-.\s]+$")
 EMAIL_LIMIT = 254
 

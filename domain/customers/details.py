@@ -6,7 +6,13 @@ from datetime import date
 
 from domain.actors import Actor
 from domain.customers.commands import ContactDetails
-from domain.customers.contact import clean_address, clean_email, clean_phone, with_one_primary
+from domain.customers.contact import (
+    Email,
+    clean_address,
+    clean_email,
+    clean_phone,
+    with_one_primary,
+)
 from domain.customers.customer import Attribute, Customer
 from domain.errors import PermissionDenied, ProblemCollector
 from domain.text import clean_text
@@ -33,6 +39,7 @@ def apply_contact_details(
         emails = [
             clean_email(problems, ("emails", str(i)), e) for i, e in enumerate(details.emails)
         ]
+        _refuse_repeats(problems, emails)
         _replace(customer, "emails", [e for e in emails if e], changed)
     if details.phones is not None and not _too_many(
         problems, "phones", list(details.phones), MAX_LIST_ITEMS
@@ -106,3 +113,15 @@ def _replace(customer: Customer, field: str, value: object, changed: list[str]) 
 def check_date_of_death(problems: ProblemCollector, value: date | None, today: date) -> None:
     if value is not None and value > today:
         problems.add(("dateOfDeath",), "Must not be in the future.")
+
+
+def _refuse_repeats(problems: ProblemCollector, emails: list[Email | None]) -> None:
+    """One address once: `A@Example.ORG` and `a@example.org` reach the same mailbox, and a
+    customer holding both would get every mailing twice."""
+    seen: set[str] = set()
+    for i, email in enumerate(emails):
+        if email is None:
+            continue
+        if email.address.casefold() in seen:
+            problems.add(("emails", str(i), "address"), f"{email.address!r} is given twice.")
+        seen.add(email.address.casefold())

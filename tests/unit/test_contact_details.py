@@ -32,6 +32,19 @@ def test_emails_are_checked_and_their_domain_lower_cased() -> None:
     assert [p.field for p in problems.problems] == [("emails", "1", "address")]
 
 
+@pytest.mark.parametrize("address", ["user@[127.0.0.1]", "user@127.0.0.1", "user@localhost"])
+def test_an_email_names_a_domain_not_a_machine(address: str) -> None:
+    _, problems = apply(ContactDetails(emails=[Email(address)]))
+    assert [p.field for p in problems.problems] == [("emails", "0", "address")]
+
+
+def test_one_address_is_given_once_whatever_its_case() -> None:
+    twice = [Email("A@Example.ORG"), Email("b@example.org"), Email("a@example.org")]
+    _, problems = apply(ContactDetails(emails=twice))
+    assert [p.field for p in problems.problems] == [("emails", "2", "address")]
+    assert "given twice" in problems.problems[0].message
+
+
 def test_a_phone_needs_digits() -> None:
     _, problems = apply(ContactDetails(phones=[Phone("call me"), Phone("+44 (0)20 7946 0000")]))
     assert [p.field for p in problems.problems] == [("phones", "0", "number")]
