@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.money import Money, format_money
 from domain.sales.commands import ReturnItems
 from domain.sales.events import items_returned
@@ -20,7 +20,9 @@ async def return_items(uow: UnitOfWork, command: ReturnItems) -> Order:
     order = await uow.orders.get(command.order_id)
     if order is None:
         raise NotFound("Order", ("orderId",))
-    if not command.item_ids or len(set(command.item_ids)) != len(command.item_ids):
+    if not command.item_ids:
+        raise InvalidInput.at(("itemIds",), "Name at least one item to return.")
+    if len(set(command.item_ids)) != len(command.item_ids):
         raise Conflict("Name each item to return once.", ("itemIds",))
     by_id = {item.id: item for item in order.items}
     returning = []

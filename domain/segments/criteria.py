@@ -271,7 +271,10 @@ def validate(root: Criterion, root_path: Path = ("criteria",)) -> Criterion:
     problems = ProblemCollector()
     nodes = walk(root, root_path)
     if len(nodes) > MAX_NODES:
-        raise InvalidInput.at(root_path, f"A segment holds at most {MAX_NODES} criteria.")
+        raise InvalidInput.at(
+            root_path,
+            f"A segment holds at most {MAX_NODES} criteria, counting each all, any and not.",
+        )
     for node in nodes:
         if depth(node.path, root_path) > MAX_DEPTH:
             raise InvalidInput.at(

@@ -161,6 +161,8 @@ async def test_returning_a_donation_or_a_membership_is_a_conflict_and_changes_no
         result = await return_items(api, order["id"], [item["id"]])
         assert result["order"] is None
         assert [(e["code"], e["field"]) for e in result["errors"]] == [("CONFLICT", ["itemIds"])]
+    nothing = await return_items(api, order["id"], [])
+    assert [(e["code"], e["field"]) for e in nothing["errors"]] == [("VALIDATION", ["itemIds"])]
     after = await api.data(f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}", order)
     assert after["order"] == order
 
