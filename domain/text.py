@@ -28,10 +28,11 @@ _MULTILINE_CONTROLS = frozenset("\t\n")
 # The bidirectional embeddings, overrides and isolates: they make a name read as another in
 # lists and exports ("Trojan Source"; found in a name by a hostile probe). The marks (LRM,
 # RLM), which mixed-script names need, stay.
-_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_DIRECTION_CONTROL = re.compile(f"[{_DIRECTION_CONTROLS}]")
 # Control characters (category Cc) but tab and line breaks, surrogates (Cs), and the above.
 _UNACCEPTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_DIRECTION_CONTROLS}]"
 )
 
 
@@ -60,7 +61,7 @@ def _trim(text: str) -> str:
 
 
 def _refused(ch: str, multiline: bool) -> bool:
-    if ch in _DIRECTION_CONTROLS:
+    if _DIRECTION_CONTROL.match(ch):
         return True
     category = unicodedata.category(ch)
     if category == "Cc":
@@ -72,8 +73,8 @@ def _refused(ch: str, multiline: bool) -> bool:
 def unacceptable_character(text: str) -> str | None:
     """The first character of `text` that no text Foyer accepts may hold (a control
     character other than tab and line breaks, a lone surrogate, or a direction override),
-    if any. Checked for
-    every string of every request before it runs, so no field can forget it."""
+    if any. Checked for every string of every request before it runs, so no field can
+    forget it."""
     found = _UNACCEPTABLE.search(text)
     return found.group() if found else None
 

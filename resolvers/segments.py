@@ -75,19 +75,15 @@ async def segment_by_global_id(context: RequestContext, global_id: str) -> Segme
     return await visible_segment(context, parsed[1])
 
 
-def readable_criteria(read: SegmentRead) -> k.Criterion:
-    """The segment's criteria, to those who may read its members: the criteria name what
-    those members are (a protected value, a campaign), so they take the same roles."""
-    return _members_of(read)
-
-
 def list_size(context: RequestContext, frozen: CustomerList) -> int:
     """How many members a frozen list has: told only to those who may read them."""
     check_members_readable(context.caller, frozen)
     return frozen.size
 
 
-def _members_of(read: SegmentRead) -> k.Criterion:
+def readable_criteria(read: SegmentRead) -> k.Criterion:
+    """The segment's criteria, to those who may read its members: to evaluate them, or to
+    show them, as they name what those members are (a protected value, a campaign)."""
     if not read.readable:
         needed = access.roles_to_read(read.segment.criteria)
         names = ", ".join(sorted(r.value for r in needed))
@@ -114,7 +110,7 @@ async def segments(context: RequestContext, first: int | None, after: str | None
 
 
 async def count(context: RequestContext, read: SegmentRead) -> int:
-    return await _count(context, _members_of(read))
+    return await _count(context, readable_criteria(read))
 
 
 async def _count(context: RequestContext, root: k.Criterion) -> int:
@@ -129,7 +125,7 @@ async def _count(context: RequestContext, root: k.Criterion) -> int:
 async def members(
     context: RequestContext, read: SegmentRead, first: int | None, after: str | None
 ) -> Page[Any]:
-    return await _members(context, _members_of(read), first, after)
+    return await _members(context, readable_criteria(read), first, after)
 
 
 async def _members(
@@ -151,7 +147,7 @@ async def _members(
 async def breakdown(
     context: RequestContext, read: SegmentRead, by: BreakdownBy, preference_global_id: str | None
 ) -> list[Bucket]:
-    root = _members_of(read)
+    root = readable_criteria(read)
     tenant_id, today = context.caller.tenant_id, context.now().date()
     preference_id = None
     if preference_global_id is not None:
@@ -196,7 +192,7 @@ async def request_export(context: RequestContext, pk: int, file_format: str) -> 
     read = await visible_segment(context, pk)
     if read is None:
         raise NotFound("Segment", ("segmentId",))
-    root = _members_of(read)
+    root = readable_criteria(read)
     reads = sorted(r.value for r in access.roles_to_read(root))
     parameters = {"segment_id": pk, "format": file_format, "reads": reads}
     return await context.perform(lambda uow: request_job(uow, JobKind.SEGMENT_EXPORT, parameters))

@@ -46,13 +46,8 @@ class PlannedEachRun(ColumnElement[bool]):
 
 @compiles(PlannedEachRun)
 def _compile(element: PlannedEachRun, compiler: Any, **kw: Any) -> str:
-    mark(compiler)
+    setattr(compiler, _MARK, True)  # on the statement's compiler: subqueries share it
     return f"({compiler.process(element.condition, **kw)})"
-
-
-def mark(compiler: Any) -> None:
-    """Mark the statement `compiler` is compiling as one to plan on every run."""
-    setattr(compiler, _MARK, True)
 
 
 def install(engine: Engine) -> None:

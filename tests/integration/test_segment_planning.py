@@ -31,20 +31,21 @@ def test_a_segment_counted_again_and_again_is_never_prepared_while_other_stateme
         pytest.skip("SQLite plans every statement afresh.")
     root = k.AllOf((k.TagCriterion("regular"), k.NoneOf(k.TagCriterion("lapsed"))))
     members = criteria_select(root, Evaluation(1, date(2026, 12, 3))).subquery("members")
-    count = select(func.count()).select_from(members)
-    plain = select(t.customer.c.id).where(t.customer.c.tenant_id == 1).limit(1)
+    # Labelled, to be told apart from what other tests prepared on the pooled connection.
+    count = select(func.count().label("probe_count")).select_from(members)
+    plain = select(t.customer.c.id.label("probe_plain")).where(t.customer.c.tenant_id == 1)
 
     with runtime.sync_engine.connect() as db:
         for _ in range(RUNS):
             assert db.execute(count).scalar_one() == 0
-            db.execute(plain).all()
+            db.execute(plain.limit(1)).all()
         statements = prepared(db)
         db.rollback()
 
     # The plain statement shows that this connection prepares what it runs often...
-    assert any("LIMIT" in s and "customer_tag" not in s for s in statements), statements
+    assert any("probe_plain" in s for s in statements), statements
     # ...and the criteria were not among them.
-    assert not any("customer_tag" in s for s in statements), statements
+    assert not any("probe_count" in s for s in statements), statements
 
 
 def test_a_segment_statement_runs_prepared_statements_alike_after_it(
