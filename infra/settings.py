@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     max_depth: int = 12
     max_tokens: int = 2000
     max_aliases: int = 30
-    max_cost: int = 20000
+    max_cost: int = 50000
     # Fields in a document with its fragments spread out, checked before validation, and
     # the work graphql-core may spend comparing fields of the same name (its default,
     # 500,000, is seconds of one core; 10,000 takes about 30 ms, and refuses a hundred

@@ -29,7 +29,7 @@ from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
 from schema.jobs import JobMutation, JobQuery
-from schema.limits import Limits, QueryLimits, Validator, cached_validator
+from schema.limits import Limits, Measurer, QueryLimits, Validator, cached_measure, cached_validator
 from schema.mailings.mutations import MailingMutation
 from schema.mailings.queries import MailingQuery
 from schema.masking import MaskUnexpectedErrors
@@ -113,10 +113,11 @@ class FoyerSchema(strawberry.Schema):
 def build_schema(limits: Limits) -> FoyerSchema:
     # Built once with the schema: its validation results are shared by every request.
     validator: Validator | None = None
+    measured: Measurer | None = None
 
     def query_limits() -> QueryLimits:
-        assert validator is not None
-        return QueryLimits(limits, validator)
+        assert validator is not None and measured is not None
+        return QueryLimits(limits, validator, measured)
 
     schema = FoyerSchema(
         query=Query,
@@ -137,6 +138,7 @@ def build_schema(limits: Limits) -> FoyerSchema:
         ],
     )
     validator = cached_validator(schema._schema, limits.validation_budget)
+    measured = cached_measure(schema._schema)
     call_plain_resolvers_directly(schema)
     check_reads_by_type(schema._schema)
     know_exact_types(schema)

@@ -113,14 +113,29 @@ def cached_validator(schema: GraphQLSchema, budget: int) -> Validator:
     return KeptPerDocument(validated)
 
 
-_measured = KeptPerDocument(lambda document: measure(document, {}))
+Measurer = Callable[[DocumentNode, dict[str, Any]], DocumentMeasure]
 _page_variables = KeptPerDocument(page_variables)
 
 
+def cached_measure(schema: GraphQLSchema) -> Measurer:
+    """The measure of a document run with some variables against `schema`: a document whose
+    page sizes take no variable measures the same each time it comes back, whatever its
+    variables (customer by id's `$id`), and is measured once."""
+    plain = KeptPerDocument(lambda document: measure(document, {}, schema))
+
+    def measured(document: DocumentNode, variables: dict[str, Any]) -> DocumentMeasure:
+        if _page_variables(document) & variables.keys():
+            return measure(document, variables, schema)
+        return plain(document)
+
+    return measured
+
+
 class QueryLimits(SchemaExtension):
-    def __init__(self, limits: Limits, validator: Validator) -> None:
+    def __init__(self, limits: Limits, validator: Validator, measured: Measurer) -> None:
         self.limits = limits
         self.validator = validator
+        self.measured = measured
         self.cost: int | None = None
 
     def on_operation(self) -> Iterator[None]:
@@ -138,13 +153,7 @@ class QueryLimits(SchemaExtension):
         if document is not None and context.pre_execution_errors is None:
             operation = chosen_operation(context)
             variables = with_defaults(operation, context.variables or {}) if operation else {}
-            # A document whose page sizes take no variable measures the same each time it
-            # comes back, whatever its variables (customer by id's `$id`).
-            measured = (
-                measure(document, variables)
-                if _page_variables(document) & variables.keys()
-                else _measured(document)
-            )
+            measured = self.measured(document, variables)
             # The size limits first: validation must never see a document that spreads out
             # too far.
             context.pre_execution_errors = self._size_errors(measured) or list(

@@ -7,7 +7,15 @@ characters). Each fragment is measured once, after the fragments it spreads, and
 reads the fragment's measure instead of walking it again.
 
 Cost counts the objects a query can return: every field costs 1, and a field's selections
-are multiplied by its `first` (page size; 20 when not given, 1 for fields without one).
+are multiplied by how many it can return: its `first` (a connection's page size, 20 when
+not given); a default page for a plain list of objects (an order's items, a customer's
+relationships), which takes no `first`; 1 for a field of one object. The fields' types come
+from the schema; a field it does not know (which validation refuses) counts as one object.
+
+Counting a plain list as one object let `orders(first: 100) { edges { node { items } } }`
+cost a twentieth of what it returns. A default page is what such lists hold in practice,
+not their bound: an order may hold MAX_ITEMS (200) items, and counting every order at that
+would refuse a page of twenty orders with their items, the box office's everyday query.
 """
 
 from __future__ import annotations
@@ -21,14 +29,30 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     VariableNode,
+    get_named_type,
     value_from_ast_untyped,
 )
 
 DEFAULT_PAGE = 20
+# Plain lists bounded as a whole rather than per level: a segment's criteria tree holds at
+# most MAX_NODES criteria however deep it nests, and 20 per level would cost a tree of
+# eight levels 20**8.
+WHOLE_TREES = frozenset({("SegmentCriterion", "all"), ("SegmentCriterion", "any")})
+
+# The type a selection set selects from, where it has fields; None where the schema does
+# not say (an unknown name, or a union).
+Parent = GraphQLObjectType | GraphQLInterfaceType | None
 
 
 @dataclass(frozen=True)
@@ -76,21 +100,34 @@ class DocumentMeasure:
         )
 
 
-def measure(document: DocumentNode, variables: dict[str, Any]) -> DocumentMeasure:
+def measure(
+    document: DocumentNode, variables: dict[str, Any], schema: GraphQLSchema
+) -> DocumentMeasure:
     """`variables` are those the executed operation runs with (page sizes may come from
     them); the measures of other operations are only used for their depth and aliases."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    measured: dict[str, Measure] = {}
+    walk = _Walk(variables, schema)
     for name in _spread_order(fragments):
-        measured[name] = _measure(fragments[name].selection_set, measured, variables)
+        fragment = fragments[name]
+        walk.fragments[name] = walk.selections(
+            fragment.selection_set, walk.condition(fragment.type_condition, None)
+        )
     operations = tuple(
-        (d, _measure(d.selection_set, measured, variables))
+        (d, walk.selections(d.selection_set, _root(schema, d.operation)))
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     )
-    return DocumentMeasure(operations, measured)
+    return DocumentMeasure(operations, walk.fragments)
+
+
+def _root(schema: GraphQLSchema, operation: OperationType) -> Parent:
+    return {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }[operation]
 
 
 def with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
@@ -163,36 +200,62 @@ def _spread_order(fragments: dict[str, FragmentDefinitionNode]) -> list[str]:
     return order
 
 
-def _measure(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, Measure],
-    variables: dict[str, Any],
-) -> Measure:
-    total = NOTHING
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            total += _field(selection, fragments, variables)
-        elif isinstance(selection, InlineFragmentNode):
-            total += _measure(selection.selection_set, fragments, variables)
-        elif isinstance(selection, FragmentSpreadNode):
-            # Unknown and cyclic fragments measure nothing; validation refuses them.
-            total += fragments.get(selection.name.value, NOTHING)
-    return total
+class _Walk:
+    def __init__(self, variables: dict[str, Any], schema: GraphQLSchema) -> None:
+        self.variables = variables
+        self.schema = schema
+        self.fragments: dict[str, Measure] = {}
+
+    def condition(self, named: NamedTypeNode | None, parent: Parent) -> Parent:
+        """The type a fragment's selections select from."""
+        if named is None:
+            return parent
+        found = self.schema.get_type(named.name.value)
+        return found if isinstance(found, GraphQLObjectType | GraphQLInterfaceType) else None
+
+    def selections(self, selection_set: SelectionSetNode | None, parent: Parent) -> Measure:
+        total = NOTHING
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                inner = self.condition(selection.type_condition, parent)
+                total += self.selections(selection.selection_set, inner)
+            elif isinstance(selection, FragmentSpreadNode):
+                # Unknown and cyclic fragments measure nothing; validation refuses them.
+                total += self.fragments.get(selection.name.value, NOTHING)
+        return total
+
+    def field(self, field: FieldNode, parent: Parent) -> Measure:
+        name = field.name.value
+        definition = parent.fields.get(name) if parent is not None else None
+        named = get_named_type(definition.type) if definition is not None else None
+        inner = named if isinstance(named, GraphQLObjectType | GraphQLInterfaceType) else None
+        children = self.selections(field.selection_set, inner)
+        introspection = name.startswith("__")
+        size = _page_size(field, self.variables)
+        if size is None:
+            # A connection's `edges` are its page, counted by its `first`.
+            plain_list = definition is not None and _is_list(definition.type)
+            tree = parent is not None and (parent.name, name) in WHOLE_TREES
+            size = DEFAULT_PAGE if plain_list and name != "edges" and not tree else 1
+        return Measure(
+            depth=0 if introspection or children.depth < 0 else children.depth + 1,
+            aliases=(1 if field.alias else 0) + children.aliases,
+            fields=1 + children.fields,
+            cost=1 + size * children.cost,
+            schemas=(name == "__schema") + children.schemas,
+        )
 
 
-def _field(field: FieldNode, fragments: dict[str, Measure], variables: dict[str, Any]) -> Measure:
-    children = _measure(field.selection_set, fragments, variables)
-    introspection = field.name.value.startswith("__")
-    return Measure(
-        depth=0 if introspection or children.depth < 0 else children.depth + 1,
-        aliases=(1 if field.alias else 0) + children.aliases,
-        fields=1 + children.fields,
-        cost=1 + _page_size(field, variables) * children.cost,
-        schemas=(field.name.value == "__schema") + children.schemas,
-    )
+def _is_list(field_type: Any) -> bool:
+    if isinstance(field_type, GraphQLNonNull):
+        field_type = field_type.of_type
+    return isinstance(field_type, GraphQLList)
 
 
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+def _page_size(field: FieldNode, variables: dict[str, Any]) -> int | None:
+    """A connection's page size; None for a field that takes no `first`."""
     for argument in field.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, VariableNode):
@@ -202,10 +265,10 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             # A negative page is refused when the field runs, and must not subtract from
             # the cost of its siblings, which run all the same.
             return max(int(value), 0) if isinstance(value, int) else DEFAULT_PAGE
-    # A list field with no `first` is a connection at its default page size only when it has
-    # `edges`; other fields return one object.
+    # A field with no `first` is a connection at its default page size when it has `edges`;
+    # other fields are sized by their type.
     if field.selection_set and any(
         isinstance(s, FieldNode) and s.name.value == "edges" for s in field.selection_set.selections
     ):
         return DEFAULT_PAGE
-    return 1
+    return None

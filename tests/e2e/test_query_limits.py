@@ -19,15 +19,17 @@ from tests.e2e.served import serve
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 
-# 100 customers, each with 100 timeline entries: 30,301 objects, over the limit of 20,000.
+# 100 customers, each with 100 timeline entries: 50,301 objects, over the limit of 50,000.
 COSTLY = """{ customers(first: 100) { edges { node {
-  timeline(first: 100) { edges { node { summary } } } } } } }"""
+  timeline(first: 100) { edges { node { summary occurredAt recordedAt } } } } } } }"""
 
 
 def nested(depth: int) -> str:
     """A query `depth` levels deep: the top-level field is level 0, as the limiter counts."""
+    # Through pages of one, so that the depth, not the cost, is what the limit meets.
+    chain = ("orders(first: 1)", "edges", "node", "owner")
     fields = ['customer(id: "none")']
-    fields += ["relationships" if i % 2 == 0 else "fromCustomer" for i in range(depth - 1)]
+    fields += [chain[i % len(chain)] for i in range(depth - 1)]
     return "{ " + " { ".join(fields) + " { id" + " }" * len(fields) + " }"
 
 
@@ -60,17 +62,29 @@ async def test_a_costly_query_is_refused_before_it_runs(
     result = await api.call(COSTLY)
     error = only_error(result)
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert error["extensions"]["cost"] == 30_301
-    assert "30301" in error["message"] and "20000" in error["message"]
+    assert error["extensions"]["cost"] == 50_301
+    assert "50301" in error["message"] and "50000" in error["message"]
     authentication_only = await statements_of(api, statements, "{ __typename }")
     assert await statements_of(api, statements, COSTLY) == authentication_only
+
+
+async def test_plain_lists_count_in_the_cost(api: Api, statements: StatementCounter) -> None:
+    # 20 customers' 50 orders, each of up to MAX_ITEMS items: counted as one object each,
+    # the items let this cost 6,061 and return up to 200,000 items.
+    query = """{ customers(first: 20) { edges { node { orders(first: 50) { edges { node {
+      items { kind amount { amount } } } } } } } } }"""
+    error = only_error(await api.call(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 63_061
+    authentication_only = await statements_of(api, statements, "{ __typename }")
+    assert await statements_of(api, statements, query) == authentication_only
 
 
 async def test_an_accepted_query_reports_its_cost(api: Api) -> None:
     result = await api.call("{ customers(first: 5) { edges { node { id } } } }")
     assert result["data"] == {"customers": {"edges": []}}
     # customers 1 + 5 * (edges 1 + node 1 + id 1)
-    assert result["extensions"]["cost"] == {"requested": 16, "limit": 20_000}
+    assert result["extensions"]["cost"] == {"requested": 16, "limit": 50_000}
 
 
 async def test_a_negative_page_size_cannot_pay_for_the_rest_of_the_query(
@@ -86,10 +100,10 @@ async def test_a_negative_page_size_cannot_pay_for_the_rest_of_the_query(
 
 async def test_page_sizes_given_as_variable_defaults_count_too(api: Api) -> None:
     query = """query($n: Int = 100) { customers(first: $n) { edges { node {
-      timeline(first: $n) { edges { node { summary } } } } } } }"""
+      timeline(first: $n) { edges { node { summary occurredAt recordedAt } } } } } } }"""
     error = only_error(await api.call(query))
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert error["extensions"]["cost"] == 30_301
+    assert error["extensions"]["cost"] == 50_301
 
 
 async def test_a_query_deeper_than_the_limit_is_refused(api: Api) -> None:
