@@ -191,6 +191,13 @@ def _concat(*parts: Any) -> str:
 
 
 def _written(value: Any) -> Any:
+    # A template's tools (`cycler`, `dict`, a macro, a method) print as Python's names for
+    # them, "<class 'jinja2.utils.Cycler'>", which no customer should read in an email.
+    if callable(value) or isinstance(value, Namespace | Cycler | Joiner):
+        raise TemplateRefused(
+            "it writes a template tool (such as `cycler`, `dict` or a macro) where a value"
+            " belongs: call it, or write a field"
+        )
     made(str(value))
     return value
 

@@ -51,6 +51,10 @@ REFUSED = {
     "a division by zero": "{{ 1 / 0 }}",
     "an include": "{% include 'other' %}",
     "a syntax error": "{{ name",
+    "a tool written as a value": "{{ cycler }}",
+    "a method written as a value": "{{ name.upper }}",
+    "a macro written as a value": "{% macro m() %}x{% endmacro %}{{ m }}",
+    "a namespace written as a value": "{% set ns = namespace(a=1) %}{{ ns }}",
 }
 
 
@@ -88,6 +92,8 @@ def test_ordinary_templates_render_as_before() -> None:
     )
 
     assert render(template, VALUES) == "ADA LOVELACE Ada 1A2L x2 6 second A. Lovelace Old Vic"
+    tools = "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}{{ dict(a=1)['a'] }}"
+    assert render(tools, VALUES) == "ab1"
     assert render(DEFAULT_SUBJECT, VALUES) == "Your pledge instalment to Old Vic"
     assert "GBP 125.00 is due on 1 May 2027" in render(DEFAULT_BODY, VALUES)
     assert len(render("{{ 'z' * 1000 }}", VALUES)) <= OUTPUT_LIMIT
