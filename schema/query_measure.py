@@ -6,11 +6,13 @@ naive walk at every level (23 levels of `...F ...F` is 8 million fields from 949
 characters). Each fragment is measured once, after the fragments it spreads, and a spread
 reads the fragment's measure instead of walking it again.
 
-Cost counts the objects a query can return: every field costs 1, and a field's selections
-are multiplied by how many it can return: its `first` (a connection's page size, 20 when
-not given); a default page for a plain list of objects (an order's items, a customer's
-relationships), which takes no `first`; 1 for a field of one object. The fields' types come
-from the schema; a field it does not know (which validation refuses) counts as one object.
+Cost counts the objects a query can return: every field costs 1 (a segment evaluation
+EVALUATION), and a field's selections are multiplied by how many it can return: the
+`first` of a field that takes one (20 when not given, wherever its `edges` are selected,
+in a fragment or not); a default page for a plain list of objects (an order's items, a
+customer's relationships); a tree's bound for a tree (TREES); 1 for a field of one object.
+The fields' types come from the schema; a field it does not know (which validation refuses)
+counts as one object.
 
 Counting a plain list as one object let `orders(first: 100) { edges { node { items } } }`
 cost a twentieth of what it returns. A default page is what such lists hold in practice,
@@ -44,11 +46,29 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from domain.segments.criteria import MAX_NODES
+
 DEFAULT_PAGE = 20
-# Plain lists bounded as a whole rather than per level: a segment's criteria tree holds at
-# most MAX_NODES criteria however deep it nests, and 20 per level would cost a tree of
-# eight levels 20**8.
-WHOLE_TREES = frozenset({("SegmentCriterion", "all"), ("SegmentCriterion", "any")})
+# GraphQL's Int: a larger page is refused when its variables are coerced, and must not make
+# a cost too long to write in the answer (Python writes no integer past 4,300 digits).
+LARGEST_PAGE = 2**31 - 1
+# A tree counts at its bound as a whole: a segment's criteria hold at most MAX_NODES however
+# deep they nest (20 per level would cost a tree of eight levels 20**8), and each node is
+# one of them, answering the fields selected at its own level.
+TREES = {"SegmentCriterion": MAX_NODES}
+# Fields that evaluate a segment (or the year's measures) in SQL, each a statement over the
+# organisation's whole audience: one costs as much as EVALUATION objects, so a page of 100
+# segments with their counts is refused, not twenty seconds of the database's time.
+EVALUATIONS = frozenset(
+    {
+        ("Segment", "count"),
+        ("Segment", "breakdown"),
+        ("Segment", "customers"),
+        ("Query", "previewSegment"),
+        ("Insights", "measures"),
+    }
+)
+EVALUATION = 1_000
 
 # The type a selection set selects from, where it has fields; None where the schema does
 # not say (an unknown name, or a union).
@@ -67,6 +87,8 @@ class Measure:
     cost: int = 0
     # `__schema` fields: each answers the whole schema, 1.5 MB in a quarter of a second.
     schemas: int = 0
+    # Inside a tree (TREES): the most one node below this level costs by its own fields.
+    deeper: int = 0
 
     def __add__(self, other: Measure) -> Measure:
         return Measure(
@@ -75,6 +97,7 @@ class Measure:
             self.fields + other.fields,
             self.cost + other.cost,
             self.schemas + other.schemas,
+            max(self.deeper, other.deeper),
         )
 
 
@@ -233,19 +256,34 @@ class _Walk:
         inner = named if isinstance(named, GraphQLObjectType | GraphQLInterfaceType) else None
         children = self.selections(field.selection_set, inner)
         introspection = name.startswith("__")
-        size = _page_size(field, self.variables)
-        if size is None:
-            # A connection's `edges` are its page, counted by its `first`.
-            plain_list = definition is not None and _is_list(definition.type)
-            tree = parent is not None and (parent.name, name) in WHOLE_TREES
-            size = DEFAULT_PAGE if plain_list and name != "edges" and not tree else 1
+        own = EVALUATION if parent is not None and (parent.name, name) in EVALUATIONS else 1
+        # A node of a tree costs its own fields; the tree costs its bound times the most
+        # any one node costs, at whichever level it is.
+        node = max(children.cost, children.deeper)
+        tree = named is not None and parent is not None and named.name in TREES
+        if tree and parent.name == named.name:  # a link to the nodes below
+            cost, deeper = own, node
+        elif tree:
+            cost, deeper = own + TREES[named.name] * node, 0
+        else:
+            cost, deeper = own + self.size(field, parent, definition) * children.cost, 0
         return Measure(
             depth=0 if introspection or children.depth < 0 else children.depth + 1,
             aliases=(1 if field.alias else 0) + children.aliases,
             fields=1 + children.fields,
-            cost=1 + size * children.cost,
+            cost=cost,
             schemas=(name == "__schema") + children.schemas,
+            deeper=deeper,
         )
+
+    def size(self, field: FieldNode, parent: Parent, definition: Any) -> int:
+        """How many objects `field` can return, each with its selections."""
+        if parent is None or definition is None:
+            return 1
+        if "first" in definition.args:  # a page, however its `edges` are selected
+            return _page_size(field, self.variables)
+        # A connection's `edges` are its page, counted by its `first`.
+        return DEFAULT_PAGE if _is_list(definition.type) and field.name.value != "edges" else 1
 
 
 def _is_list(field_type: Any) -> bool:
@@ -254,21 +292,20 @@ def _is_list(field_type: Any) -> bool:
     return isinstance(field_type, GraphQLList)
 
 
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int | None:
-    """A connection's page size; None for a field that takes no `first`."""
+def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
+    """The `first` a field runs with: its default page where it is not given."""
     for argument in field.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, VariableNode):
                 value = variables.get(argument.value.name.value)
             else:
                 value = value_from_ast_untyped(argument.value, variables)
+            # A variable of 100.0 runs as the Int 100 (graphql-core takes a whole float).
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if not isinstance(value, int):
+                return DEFAULT_PAGE
             # A negative page is refused when the field runs, and must not subtract from
             # the cost of its siblings, which run all the same.
-            return max(int(value), 0) if isinstance(value, int) else DEFAULT_PAGE
-    # A field with no `first` is a connection at its default page size when it has `edges`;
-    # other fields are sized by their type.
-    if field.selection_set and any(
-        isinstance(s, FieldNode) and s.name.value == "edges" for s in field.selection_set.selections
-    ):
-        return DEFAULT_PAGE
-    return None
+            return min(max(value, 0), LARGEST_PAGE)
+    return DEFAULT_PAGE
