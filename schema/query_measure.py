@@ -6,8 +6,8 @@ naive walk at every level (23 levels of `...F ...F` is 8 million fields from 949
 characters). Each fragment is measured once, after the fragments it spreads, and a spread
 reads the fragment's measure instead of walking it again.
 
-Cost counts the objects a query can return: every field costs 1 (a segment evaluation
-EVALUATION), and a field's selections are multiplied by how many it can return: the
+Cost counts the objects a query can return: every field costs 1 (a field that evaluates a
+segment, EVALUATION), and a field's selections are multiplied by how many it can return: the
 `first` of a field that takes one (20 when not given, wherever its `edges` are selected,
 in a fragment or not); a default page for a plain list of objects (an order's items, a
 customer's relationships); a tree's bound for a tree (TREES); 1 for a field of one object.
@@ -39,7 +39,6 @@ from graphql import (
     InlineFragmentNode,
     NamedTypeNode,
     OperationDefinitionNode,
-    OperationType,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -138,19 +137,11 @@ def measure(
             fragment.selection_set, walk.condition(fragment.type_condition, None)
         )
     operations = tuple(
-        (d, walk.selections(d.selection_set, _root(schema, d.operation)))
+        (d, walk.selections(d.selection_set, schema.get_root_type(d.operation)))
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     )
     return DocumentMeasure(operations, walk.fragments)
-
-
-def _root(schema: GraphQLSchema, operation: OperationType) -> Parent:
-    return {
-        OperationType.QUERY: schema.query_type,
-        OperationType.MUTATION: schema.mutation_type,
-        OperationType.SUBSCRIPTION: schema.subscription_type,
-    }[operation]
 
 
 def with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any]) -> dict[str, Any]:
@@ -260,11 +251,12 @@ class _Walk:
         # A node of a tree costs its own fields; the tree costs its bound times the most
         # any one node costs, at whichever level it is.
         node = max(children.cost, children.deeper)
-        tree = named is not None and parent is not None and named.name in TREES
-        if tree and parent.name == named.name:  # a link to the nodes below
-            cost, deeper = own, node
-        elif tree:
-            cost, deeper = own + TREES[named.name] * node, 0
+        type_name = named.name if named is not None else None
+        bound = TREES.get(type_name) if parent is not None and type_name is not None else None
+        if bound is not None and parent is not None and parent.name == type_name:
+            cost, deeper = own, node  # a link to the nodes below
+        elif bound is not None:
+            cost, deeper = own + bound * node, 0
         else:
             cost, deeper = own + self.size(field, parent, definition) * children.cost, 0
         return Measure(
