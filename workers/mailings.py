@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from domain.consent.erasure import email_hash, needs_fresh_answer
-from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus, mailing_figures
 from domain.mailings.values import Recipient, addressed_name, mailing_values, recipient_of
 from infra.auth.customer_links import (
@@ -32,7 +31,7 @@ from infra.auth.customer_links import (
     unsubscribe_url,
 )
 from infra.clock import utc_now
-from infra.db import job_progress
+from infra.db import job_progress, mailing_notes
 from infra.db import mailing_recipients as recipients
 from infra.db import mailing_sending as sending
 from infra.db.job_progress import Holder
@@ -80,6 +79,8 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
     with engine.begin() as db:
         if sending.unfinished(db, run_id):
             return
+        # A batch's worker killed after its last mark, before its notes: written here.
+        mailing_notes.write_notes(db, ACTOR, run_id=run_id)
         counts = sending.delivery_counts(db, run_id)
         finished = sending.finish_run(db, run_id)
         total = sending.job_total(db, job_id)
@@ -98,6 +99,10 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
         batch = sending.deliveries(db, claimed) if claimed else []
         if not batch:
             db.commit()
+            # Delivered again after its worker was killed: what that one sent may be
+            # without its notes yet.
+            with deps.engine.begin() as notes:
+                mailing_notes.write_notes(notes, ACTOR, delivery_ids=delivery_ids)
             return
         first = batch[0]
         if first.run_status != RunStatus.SENDING.value:
@@ -124,6 +129,7 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
                 done += 1
         finally:
             with deps.engine.begin() as progress:
+                mailing_notes.write_notes(progress, ACTOR, delivery_ids=delivery_ids)
                 sending.count_progress(progress, first.job_id, done, deps.lease)
     finish_if_done(deps.engine, first.run_id, first.job_id)
 
@@ -172,11 +178,7 @@ class _Batch:
             reason = f"The mail server refused it: {refused.reason}"
             sending.record(self.db, row.id, DeliveryStatus.FAILED, reason=reason)
             return
-        fact = MailingSent(
-            row.customer_id, row.mailing_id, row.mailing_name, mail.subject, row.address
-        )
-        sent = (row.tenant_id, fact, ACTOR, utc_now())
-        sending.record(self.db, row.id, DeliveryStatus.SENT, sent)
+        sending.record(self.db, row.id, DeliveryStatus.SENT, mail.subject)
         self._heartbeat()
 
     def _wait_turn(self) -> None:

@@ -5,6 +5,7 @@ frozen customer list of them all, and a runtime sending through a loopback SMTP 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -171,6 +172,19 @@ def deliveries(engine: Engine, tenant: int) -> list[Any]:
         return list(
             db.execute(select(m.mailing_delivery).where(d.tenant_id == tenant).order_by(d.id)).all()
         )
+
+
+def noted(engine: Engine, tenant: int) -> Counter[int]:
+    """How many MAILING_SENT timeline entries each customer has that word a MailingSent
+    fact of the record's history."""
+    e, h = t.timeline_entry.c, t.record_change.c
+    with engine.connect() as db:
+        customers = db.execute(
+            select(e.customer_id)
+            .join(t.record_change, h.id == e.change_id)
+            .where(e.tenant_id == tenant, e.type == "MAILING_SENT", h.kind == "MailingSent")
+        ).scalars()
+        return Counter(customers)
 
 
 def settle(runtime: Runtime, done: Callable[[], bool], seconds: float = 120) -> None:
