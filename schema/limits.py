@@ -21,6 +21,7 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    IntValueNode,
     OperationDefinitionNode,
     ValidationContext,
     specified_rules,
@@ -108,7 +109,7 @@ def cached_validator(schema: GraphQLSchema, budget: int) -> Validator:
     )
 
     def validated(document: DocumentNode) -> tuple[GraphQLError, ...]:
-        return tuple(_coded_abort(e) for e in validate_document(schema, document, rules))
+        return tuple(_for_the_client(e) for e in validate_document(schema, document, rules))
 
     return KeptPerDocument(validated)
 
@@ -224,11 +225,38 @@ class QueryLimits(SchemaExtension):
         ]
 
 
-def _coded_abort(error: GraphQLError) -> GraphQLError:
+def _for_the_client(error: GraphQLError) -> GraphQLError:
+    """A validation error as the client gets it: every one is about the document, the
+    client's to fix, never an unexpected error to mask."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        # A literal that broke its type's own parsing (Python reads no integer of more
+        # than 4,300 digits): graphql-core keeps the exception, which masking would take
+        # for a bug, and words it with Python's advice to the programmer.
+        return GraphQLError(
+            f"This value cannot be read as the type it is given for{_what(error)}.",
+            nodes=error.nodes,
+            extensions={"code": "BAD_USER_INPUT"},
+        )
     if isinstance(error, ValidationAbortedError):
         return refusal(
             "This document is too complex to check: it has too many fields to compare. "
             "Send fewer fields of the same name.",
             "QUERY_TOO_COMPLEX",
         )
-    return error
+    if error.extensions and "code" in error.extensions:
+        return error
+    # Coded as every other refusal is, so a client can tell a document it must fix from
+    # the rest without reading the message.
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
+    )
+
+
+def _what(error: GraphQLError) -> str:
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(node, IntValueNode):
+        return f": a number of {len(node.value.lstrip('-')):,} digits"
+    return ""

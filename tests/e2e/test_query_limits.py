@@ -275,3 +275,31 @@ def test_a_fragment_bomb_over_http_is_refused_within_a_second_while_health_is_se
     assert refusal.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
     assert refused_in < 1.0
     assert health.status_code == 200 and healthy_in < 1.0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ customers(first: %s) { edges { node { id } } } }" % ("9" * 5000),
+        "query($n: Int = %s) { customers(first: $n) { edges { node { id } } } }" % ("9" * 5000),
+    ],
+    ids=["literal", "variable default"],
+)
+async def test_a_number_too_long_for_python_to_read_is_the_clients_error_not_ours(
+    api: Api, query: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    error = only_error(await api.call(query))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"] == (
+        "This value cannot be read as the type it is given for: a number of 5,000 digits."
+    )
+    assert error["locations"]
+    assert "Unexpected error" not in caplog.text
+
+
+async def test_a_document_that_does_not_validate_says_so_in_its_code(api: Api) -> None:
+    error = only_error(await api.call("{ customers(first: 2147483648) { edges { node { id } } } }"))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "32-bit" in error["message"]
+    error = only_error(await api.call("{ customers { nonsense } }"))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
