@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from domain.consent.ledger import ConsentEntry
 from domain.consent.preferences import PartnerMode
 from domain.consent.questions import Question, check_basket, questions_for
-from infra.db.keyset import Page, check_page_size
+from domain.pages import check_page_size
+from infra.db.keyset import Page
 from infra.db.queries.consent import asking, history_page
 from infra.db.repositories.consent import preference_from_row
 from resolvers.context import RequestContext

@@ -7,9 +7,10 @@ from typing import Any
 
 from domain.customers.search import CustomerCriteria
 from domain.errors import Conflict, NotFound, PermissionDenied
+from domain.pages import check_page_size
 from domain.roles import FUNDRAISING_READER
 from domain.timeline import TimelineCriteria, readable_types
-from infra.db.keyset import Page, check_page_size
+from infra.db.keyset import Page
 from infra.db.queries.customer_record import (
     RELATIONSHIPS,
     CustomerRecord,

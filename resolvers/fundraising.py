@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.fundraising import pledging
 from domain.fundraising.opportunities import DashboardFilter
 from domain.fundraising.reminders import ReminderPolicy, sample_values
+from domain.pages import check_page_size
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
-from infra.db.keyset import Page, check_page_size
+from infra.db.keyset import Page
 from infra.db.queries import dashboard
 from infra.db.queries import fundraising as queries
 from infra.db.queries.jobs import tenant_row

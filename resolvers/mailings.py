@@ -18,8 +18,9 @@ from domain.jobs import Job
 from domain.mailings import mailing as mailings
 from domain.mailings import runs
 from domain.mailings.values import addressed_name, mailing_values, recipient_of, sample_values
+from domain.pages import check_page_size
 from infra.db import mailing_tables as m
-from infra.db.keyset import Page, check_page_size
+from infra.db.keyset import Page
 from infra.db.queries import mailings as queries
 from infra.db.queries.jobs import tenant_row
 from infra.mail.mailing_render import (

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import AlreadyRecorded
+from domain.pages import check_page_size
 from domain.sales.commands import RecordOrder
 from domain.sales.orders import Order
 from domain.sales.recording import record_order as record
 from domain.sales.recording import replayed
 from domain.sales.reservations import Reservation
 from infra.db import sales_tables as s
-from infra.db.keyset import Page, check_page_size
+from infra.db.keyset import Page
 from infra.db.queries import sales as queries
 from infra.db.queries.sales import OrderCriteria, OrderRecord
 from infra.db.repositories.memberships import reservation_of

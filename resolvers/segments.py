@@ -16,6 +16,7 @@ from typing import Any
 from domain.calendar import check_year
 from domain.errors import NotFound, PermissionDenied, ProblemCollector
 from domain.jobs import Job, JobKind, request_job
+from domain.pages import check_page_size
 from domain.segments import access
 from domain.segments import criteria as k
 from domain.segments.breakdown import BreakdownBy, Bucket, ordered
@@ -38,7 +39,7 @@ from domain.segments.segment import (
     save_segment,
     set_rfm_bands,
 )
-from infra.db.keyset import Page, check_page_size
+from infra.db.keyset import Page
 from infra.db.queries import segments as queries
 from infra.db.repositories.segments import (
     SqlSegmentRepository,

@@ -7,9 +7,11 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from domain.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
 T = TypeVar("T")
 
-FIRST_DESCRIPTION = "How many to return: at most 100 (default 20)."
+FIRST_DESCRIPTION = f"How many to return: at most {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
 AFTER_DESCRIPTION = "Return the items after this cursor (a previous page's `endCursor`)."
 
 

@@ -45,9 +45,9 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from domain.pages import DEFAULT_PAGE_SIZE
 from domain.segments.criteria import MAX_NODES
 
-DEFAULT_PAGE = 20
 # GraphQL's Int: a larger page is refused when its variables are coerced, and must not make
 # a cost too long to write in the answer (Python writes no integer past 4,300 digits).
 LARGEST_PAGE = 2**31 - 1
@@ -275,7 +275,7 @@ class _Walk:
         if "first" in definition.args:  # a page, however its `edges` are selected
             return _page_size(field, self.variables)
         # A connection's `edges` are its page, counted by its `first`.
-        return DEFAULT_PAGE if _is_list(definition.type) and field.name.value != "edges" else 1
+        return DEFAULT_PAGE_SIZE if _is_list(definition.type) and field.name.value != "edges" else 1
 
 
 def _is_list(field_type: Any) -> bool:
@@ -296,8 +296,8 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if not isinstance(value, int):
-                return DEFAULT_PAGE
+                return DEFAULT_PAGE_SIZE
             # A negative page is refused when the field runs, and must not subtract from
             # the cost of its siblings, which run all the same.
             return min(max(value, 0), LARGEST_PAGE)
-    return DEFAULT_PAGE
+    return DEFAULT_PAGE_SIZE

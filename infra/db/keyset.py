@@ -16,8 +16,6 @@ from typing import Any, Generic, TypeVar, overload
 
 from domain.errors import InvalidInput
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
 # Ours hold a sort key of at most a few hundred characters and a row id.
 LONGEST_CURSOR = 2000
 Row = TypeVar("Row")
@@ -58,14 +56,6 @@ def _sort_value(value: Any, kind: type) -> Any:
     if isinstance(value, str) and b"\x00" in value.encode():  # lone surrogates fail to encode
         raise ValueError
     return value
-
-
-def check_page_size(first: int | None) -> int:
-    if first is None:
-        return DEFAULT_PAGE_SIZE
-    if first < 0 or first > MAX_PAGE_SIZE:
-        raise InvalidInput.at(("first",), f"Must be between 0 and {MAX_PAGE_SIZE} (got {first}).")
-    return first
 
 
 class Cursors(Sequence[str]):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from graphql import parse
 
+from domain.pages import DEFAULT_PAGE_SIZE
 from domain.segments.criteria import MAX_NODES
 from infra.settings import Settings
 from schema.build import build_schema
 from schema.limits import Limits
-from schema.query_measure import DEFAULT_PAGE, EVALUATION, LARGEST_PAGE, measure
+from schema.query_measure import EVALUATION, LARGEST_PAGE, measure
 
 SCHEMA = build_schema(Limits.of(Settings()))._schema
 
@@ -50,10 +51,10 @@ def test_a_plain_list_counts_as_a_default_page() -> None:
     orders = "{ customer(id: 1) { orders(first: 10) { edges { node { %s } } } } }"
     with_items = cost(orders % "items { id quantity }")
     without = cost(orders % "reference")
-    assert with_items - without == 10 * (1 + DEFAULT_PAGE * 2 - 1)
+    assert with_items - without == 10 * (1 + DEFAULT_PAGE_SIZE * 2 - 1)
     one = cost('{ customer(id: "x") { reference } }')
     listed = cost('{ customer(id: "x") { reference relationships { id } } }')
-    assert listed - one == 1 + DEFAULT_PAGE * 1
+    assert listed - one == 1 + DEFAULT_PAGE_SIZE * 1
 
 
 def test_a_list_counts_the_same_through_fragments_on_its_types() -> None:
@@ -62,7 +63,7 @@ def test_a_list_counts_the_same_through_fragments_on_its_types() -> None:
         '{ customer(id: "x") { ...F } } fragment F on Individual { emails { address } }'
     )
     inline = cost('{ customer(id: "x") { ... on Organisation { emails { address } } } }')
-    assert direct == through_fragment == inline == 1 + 1 + DEFAULT_PAGE
+    assert direct == through_fragment == inline == 1 + 1 + DEFAULT_PAGE_SIZE
 
 
 def test_a_field_the_schema_does_not_know_counts_as_one() -> None:
@@ -79,7 +80,7 @@ def test_a_page_counts_wherever_its_edges_are_selected() -> None:
     named = cost(
         "{ customers { ...P } } fragment P on CustomerConnection { edges { node { id } } }"
     )
-    assert direct == inline == typed == named == 1 + DEFAULT_PAGE * 3
+    assert direct == inline == typed == named == 1 + DEFAULT_PAGE_SIZE * 3
 
 
 def test_a_whole_float_page_counts_as_the_page_it_runs_as() -> None:
