@@ -75,7 +75,7 @@ def chosen_operation(execution: ExecutionContext) -> OperationDefinitionNode | N
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     # The name the request gave: strawberry's `operation_name` falls back to the first
     # operation's, which would run the first of several.
-    name = execution._provided_operation_name  # type: ignore[attr-defined]
+    name = execution._provided_operation_name
     if name is None:
         if len(operations) > 1:
             raise refusal(

@@ -50,6 +50,9 @@ class MailingDelivery:
     address: str | None = strawberry.field(description="The address it went (or goes) to.")
     queued_at: datetime = strawberry.field(description="When the run wrote it (UTC).")
     sent_at: datetime | None = strawberry.field(description="When the mail server took it.")
+    subject: str | None = strawberry.field(
+        description="The subject its recipient got, written for them; none until it is sent."
+    )
     failure_reason: str | None = strawberry.field(
         description="Why it was not sent, when it FAILED, in words for a person."
     )
@@ -72,6 +75,7 @@ class MailingDelivery:
             address=row.address,
             queued_at=row.created_at,
             sent_at=row.sent_at,
+            subject=row.subject,
             failure_reason=row.failure_reason,
             message_id=f"<mailing-delivery-{row.id}@foyer>",
             customer_pk=row.customer_id,

@@ -43,7 +43,7 @@ TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [
   edges { node { summary subject { __typename ... on Mailing { name } } } } } } }"""
 DELIVERIES = """query($id: ID!, $s: [MailingDeliveryStatus!]) { mailing(id: $id) {
   runs { status counts { status count } }
-  deliveries(status: $s, first: 100) { edges { node { status address messageId } }
+  deliveries(status: $s, first: 100) { edges { node { status address messageId subject } }
   pageInfo { hasNextPage } } } }"""
 
 
@@ -104,6 +104,15 @@ async def test_a_mailing_reaches_each_consenting_customer_exactly_once_and_count
         if x.message["Message-ID"] == f"<mailing-delivery-{first_sent}@foyer>"
     )
     assert one["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    sent = await api.data(DELIVERIES, {"id": mailing, "s": ["SENT"]})
+    # Each delivery keeps the subject its recipient got, written for them.
+    subjects = {str(x.message["Message-ID"]): x.message["Subject"] for x in mailbox[0].received}
+    page = [e["node"] for e in sent["mailing"]["deliveries"]["edges"]]
+    assert page and all(n["subject"] == subjects[n["messageId"]] for n in page)
+    assert all(n["subject"].startswith("Spring at ") for n in page)
+    assert len({n["subject"] for n in page}) > 1  # written for each: first names differ
+    skipped = await api.data(DELIVERIES, {"id": mailing, "s": ["SKIPPED_DECEASED"]})
+    assert {e["node"]["subject"] for e in skipped["mailing"]["deliveries"]["edges"]} == {None}
     https, mailto = [part.strip(" <>") for part in one["List-Unsubscribe"].split(",")]
     assert "/unsubscribe/" in https and mailto.startswith("mailto:")
     html = one.get_body(("html",)).get_content()
