@@ -1,7 +1,9 @@
 """The one place that decides "the database is unreachable", for every way a request can
 meet it: authenticating the caller, a resolver's read, a mutation's commit, a request that
-ran out of time. Each becomes SERVICE_UNAVAILABLE with a Retry-After, and the outage is logged
-once when it starts and once when it ends (`Services.database`), not once per request."""
+ran out of time while the database did not answer. Each becomes SERVICE_UNAVAILABLE with a
+Retry-After, and the outage is logged once when it starts and once when it ends
+(`Services.database`), not once per request. A request that ran out of time while the
+database answered was only slow: REQUEST_TIMEOUT, and no outage."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from infra.db.outage import unreachable_reason
 from resolvers.context import Services
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 T = TypeVar("T")
 # A stalled server never sees psycopg's cancel request, and psycopg waits 10 s for it
 # before it gives the connection up; cancelling again makes it close the connection at once.
@@ -50,11 +53,18 @@ def outage_reason(services: Services, error: BaseException) -> str | None:
     return reason
 
 
-def timed_out(services: Services) -> str:
-    """The reason for a request that reached its deadline: a stall answers nothing at all."""
-    reason = f"no answer within {services.settings.request_timeout_seconds:g} s"
-    services.database.lost(reason)
-    return reason
+def too_slow_error(services: Services) -> dict[str, Any]:
+    """The GraphQL error of a request stopped at its deadline while the database answered:
+    it asked for too much at once, which no retry mends."""
+    return {
+        "message": (
+            f"This request took longer than {services.settings.request_timeout_seconds:g} s "
+            "and was stopped. Ask for less at once: smaller pages, fewer nested lists, a "
+            "narrower segment. A mutation sent with an Idempotency-Key can be sent again "
+            "safely: it is made at most once."
+        ),
+        "extensions": {"code": REQUEST_TIMEOUT},
+    }
 
 
 def unavailable_message(services: Services) -> str:

@@ -31,27 +31,12 @@ class Readiness:
         cache = self.services.settings.health_cache_seconds
         async with self._lock:
             if time.monotonic() - self._checked_at >= cache:
-                database, broker = await asyncio.gather(self._database(), self._broker())
+                database, broker = await asyncio.gather(
+                    database_answers(self.services), self._broker()
+                )
                 self._checks = {"database": database, "broker": broker}
                 self._checked_at = time.monotonic()
             return self._checks
-
-    async def _database(self) -> bool:
-        async def select_one() -> None:
-            async with self.services.engine.connect() as db:
-                await db.execute(text("SELECT 1"))
-
-        try:
-            await within(self.services.settings.health_timeout_seconds, select_one())
-        except TimeoutError:
-            self.services.database.lost("no answer to the readiness check")
-            return False
-        except Exception as error:
-            if outage_reason(self.services, error) is None:
-                raise
-            return False
-        self.services.database.answered()
-        return True
 
     async def _broker(self) -> bool:
         timeout = self.services.settings.health_timeout_seconds
@@ -62,3 +47,24 @@ class Readiness:
             )
         except TimeoutError:
             return False
+
+
+async def database_answers(services: Services) -> bool:
+    """Whether the database answers a SELECT 1 within the health timeout; when it does not,
+    the outage is noted (logged once when it begins)."""
+
+    async def select_one() -> None:
+        async with services.engine.connect() as db:
+            await db.execute(text("SELECT 1"))
+
+    try:
+        await within(services.settings.health_timeout_seconds, select_one())
+    except TimeoutError:
+        services.database.lost("no answer to the readiness check")
+        return False
+    except Exception as error:
+        if outage_reason(services, error) is None:
+            raise
+        return False
+    services.database.answered()
+    return True

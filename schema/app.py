@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -30,13 +31,13 @@ from resolvers import idempotency, partner_exports
 from resolvers.availability import (
     is_unavailable,
     outage_reason,
-    timed_out,
+    too_slow_error,
     unavailable_error,
     within,
 )
 from resolvers.context import RequestContext, Services
 from resolvers.downloads import job_file
-from resolvers.health import Readiness
+from resolvers.health import Readiness, database_answers
 from schema.access_log import AccessLog, access_of
 from schema.build import build_schema
 from schema.documents import needing_caller, typename_only
@@ -51,11 +52,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {".xlsx": XLSX, ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 
 
+log = logging.getLogger("foyer.api")
+
+
 def unavailable(services: Services, response: Response) -> Response:
     """`response` as the answer to a request that met a database outage."""
     response.status_code = 503
     response.headers["Retry-After"] = str(services.settings.retry_after_seconds)
     return response
+
+
+def too_slow(services: Services, body: dict[str, Any]) -> Response:
+    """The answer to a request stopped at its deadline while the database answered (checked
+    within the health timeout, so the answer comes that much later at most): 504, and the
+    access log says how long it ran."""
+    log.warning(
+        "A request ran past its deadline of %g s and was stopped; the database answers",
+        services.settings.request_timeout_seconds,
+    )
+    return JSONResponse({**body, "errors": [too_slow_error(services)]}, status_code=504)
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
@@ -119,7 +134,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
             return Response(answer.body, answer.status_code, headers, "application/json")
         except TimeoutError:
-            timed_out(self.services)
+            if await database_answers(self.services):
+                return too_slow(self.services, {"data": None})
         except Exception as error:
             if outage_reason(self.services, error) is None:
                 raise
@@ -207,7 +223,8 @@ def create_app(
                 ),
             )
         except TimeoutError:
-            timed_out(services)
+            if await database_answers(services):
+                return too_slow(services, {})
         except Exception as error:
             if outage_reason(services, error) is None:
                 raise
