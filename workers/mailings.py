@@ -41,8 +41,6 @@ from infra.mail.mailing_render import Templates, render_mailing
 from infra.mail.templates import TemplateRefused
 from workers.dependencies import WorkerDependencies
 
-ACTOR = "Foyer mailings"
-
 log = logging.getLogger("foyer.mailings")
 
 
@@ -80,7 +78,7 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
         if sending.unfinished(db, run_id):
             return
         # A batch's worker killed after its last mark, before its notes: written here.
-        mailing_notes.write_notes(db, ACTOR, run_id=run_id)
+        mailing_notes.note_run(db, run_id)
         counts = sending.delivery_counts(db, run_id)
         finished = sending.finish_run(db, run_id)
         total = sending.job_total(db, job_id)
@@ -92,23 +90,37 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
 def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> None:
     """Send each delivery of the batch not sent yet, marking each as it goes: a batch
     delivered again sends only what is left. Leased to this delivery of the message first,
-    so a copy of it never sends the same delivery at the same time."""
+    so a copy of it never sends the same delivery at the same time. However the batch
+    ends (sent, cancelled, nothing left, failed), the notes of what it sent, or a killed
+    copy of it sent, are written (infra/db/mailing_notes.py)."""
+    try:
+        run = _send_batch(deps, delivery_ids)
+    except BaseException:
+        _note_quietly(deps.engine, delivery_ids)  # the batch's own failure is the one to tell
+        raise
+    with deps.engine.begin() as db:
+        mailing_notes.note_batch(db, delivery_ids)
+    if run is not None:
+        finish_if_done(deps.engine, *run)
+
+
+def _send_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> tuple[int, int] | None:
+    """The batch sent; the run and job to finish if it is done (None: it was cancelled)."""
     holder = deps.holder()
     with sending_connection(deps.engine) as db:
         claimed = sending.claim(db, delivery_ids, holder)
         batch = sending.deliveries(db, claimed) if claimed else []
         if not batch:
+            # Delivered again after its worker was killed: that one may have sent the
+            # run's last mail without finishing the run.
+            run = sending.run_and_job(db, delivery_ids[0])
             db.commit()
-            # Delivered again after its worker was killed: what that one sent may be
-            # without its notes yet.
-            with deps.engine.begin() as notes:
-                mailing_notes.write_notes(notes, ACTOR, delivery_ids=delivery_ids)
-            return
+            return run
         first = batch[0]
         if first.run_status != RunStatus.SENDING.value:
             sending.cancel_held(db, claimed, holder)
             db.commit()
-            return
+            return None
         ids = [row.customer_id for row in batch]
         now = utc_now()
         members = sending.memberships(db, first.tenant_id, ids, now.date())
@@ -129,9 +141,18 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
                 done += 1
         finally:
             with deps.engine.begin() as progress:
-                mailing_notes.write_notes(progress, ACTOR, delivery_ids=delivery_ids)
                 sending.count_progress(progress, first.job_id, done, deps.lease)
-    finish_if_done(deps.engine, first.run_id, first.job_id)
+    return first.run_id, first.job_id
+
+
+def _note_quietly(engine: Engine, delivery_ids: list[int]) -> None:
+    """The batch's notes, after it failed: should they fail too (the same outage), they
+    stay due for the batch's next try or the run's finish."""
+    try:
+        with engine.begin() as db:
+            mailing_notes.note_batch(db, delivery_ids)
+    except Exception as error:
+        log.warning("The notes of a failed mailing batch stay due: %s", error)
 
 
 def _send(

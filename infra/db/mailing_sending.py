@@ -181,6 +181,15 @@ def record(
         driver_execute(db, _MARK, parameters)
 
 
+def run_and_job(db: Connection, delivery_id: int) -> tuple[int, int] | None:
+    """The run a delivery belongs to, and the run's job."""
+    r = m.mailing_run.c
+    found = db.execute(
+        select(d.run_id, r.job_id).join(m.mailing_run, r.id == d.run_id).where(d.id == delivery_id)
+    ).first()
+    return (found.run_id, found.job_id) if found is not None else None
+
+
 def cancel_held(db: Connection, delivery_ids: list[int], holder: Holder) -> int:
     return db.execute(
         update(m.mailing_delivery)

@@ -275,7 +275,7 @@ def mail_the_donor(api: Api, donor: str, preference: dict[str, Any]) -> None:
         mailing_sending.record(db, delivery, DeliveryStatus.SENT, "Spring at Dora's")
         db.commit()
     with api.runtime.sync_engine.begin() as db:
-        mailing_notes.write_notes(db, "Foyer mailings", delivery_ids=[delivery])
+        mailing_notes.note_batch(db, [delivery])
 
 
 async def notes_and_consent(api: Api, donor: str) -> None:

@@ -12,9 +12,11 @@ from domain.consent.erasure import ERASED_NAME, scrub
 from domain.customers.customer import Customer
 from domain.events import Fact
 from domain.history import erased, fact_from, facts_of, former_words
+from domain.mailings.runs import DeliveryStatus
 from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import fundraising_tables as f
+from infra.db import mailing_tables
 from infra.db import sales_tables as s
 from infra.db import tables as t
 
@@ -64,6 +66,7 @@ class SqlErasureRepository:
                 updated_at=now,
             )
         )
+        await self._forget_deliveries(pk)
         await self._scrub_mentions(pk, await self._with_former_words(pk, words))
         await self._db.execute(
             update(c.consent_entry)
@@ -95,6 +98,24 @@ class SqlErasureRepository:
                 erased_by=self._actor_label,
                 erased_at=now,
             )
+        )
+
+    async def _forget_deliveries(self, customer_id: Any) -> None:
+        """The customer's mailing deliveries keep no address and no subject written for
+        them, and none still to go is sent. Before the history is scrubbed: the rows this
+        locks are the ones a mailing's notes take (infra/db/mailing_notes.py), so notes
+        written meanwhile are committed, and scrubbed below, or see the erasure."""
+        x = mailing_tables.mailing_delivery.c
+        mine = (x.tenant_id == self._tenant_id) & (x.customer_id == customer_id)
+        await self._db.execute(
+            update(mailing_tables.mailing_delivery)
+            .where(mine, x.status == DeliveryStatus.QUEUED.value)
+            .values(
+                status=DeliveryStatus.SKIPPED_ERASED.value, lease_holder=None, lease_expires_at=None
+            )
+        )
+        await self._db.execute(
+            update(mailing_tables.mailing_delivery).where(mine).values(address=None, subject=None)
         )
 
     async def _scrub_mentions(self, customer_id: Any, words: list[str]) -> None:

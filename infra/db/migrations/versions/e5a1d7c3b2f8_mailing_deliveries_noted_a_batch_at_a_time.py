@@ -31,6 +31,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    due = (
+        op.get_bind()
+        .execute(sa.text("SELECT count(*) FROM mailing_delivery WHERE notes_due"))
+        .scalar()
+    )
+    if due:
+        # Dropping the column would lose those sendings' history and timeline entries.
+        raise RuntimeError(
+            f"{due} sent mailing deliveries still await their timeline entries: let the "
+            "workers finish their runs, then downgrade."
+        )
     with op.batch_alter_table("mailing_delivery") as table:
         table.drop_column("notes_due")
         table.drop_column("subject")
