@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from domain.consent.erasure import email_hash, needs_fresh_answer
+from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus, mailing_figures
 from domain.mailings.values import Recipient, addressed_name, mailing_values, recipient_of
 from infra.auth.customer_links import (
@@ -31,7 +32,7 @@ from infra.auth.customer_links import (
     unsubscribe_url,
 )
 from infra.clock import utc_now
-from infra.db import job_progress, mailing_notes
+from infra.db import job_progress
 from infra.db import mailing_recipients as recipients
 from infra.db import mailing_sending as sending
 from infra.db.job_progress import Holder
@@ -40,6 +41,8 @@ from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.mailing_render import Templates, render_mailing
 from infra.mail.templates import TemplateRefused
 from workers.dependencies import WorkerDependencies
+
+ACTOR = "Foyer mailings"
 
 log = logging.getLogger("foyer.mailings")
 
@@ -77,8 +80,6 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
     with engine.begin() as db:
         if sending.unfinished(db, run_id):
             return
-        # A batch's worker killed after its last mark, before its notes: written here.
-        mailing_notes.note_run(db, run_id)
         counts = sending.delivery_counts(db, run_id)
         finished = sending.finish_run(db, run_id)
         total = sending.job_total(db, job_id)
@@ -90,22 +91,7 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
 def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> None:
     """Send each delivery of the batch not sent yet, marking each as it goes: a batch
     delivered again sends only what is left. Leased to this delivery of the message first,
-    so a copy of it never sends the same delivery at the same time. However the batch
-    ends (sent, cancelled, nothing left, failed), the notes of what it sent, or a killed
-    copy of it sent, are written (infra/db/mailing_notes.py)."""
-    try:
-        run = _send_batch(deps, delivery_ids)
-    except BaseException:
-        _note_quietly(deps.engine, delivery_ids)  # the batch's own failure is the one to tell
-        raise
-    with deps.engine.begin() as db:
-        mailing_notes.note_batch(db, delivery_ids)
-    if run is not None:
-        finish_if_done(deps.engine, *run)
-
-
-def _send_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> tuple[int, int] | None:
-    """The batch sent; the run and job to finish if it is done (None: it was cancelled)."""
+    so a copy of it never sends the same delivery at the same time."""
     holder = deps.holder()
     with sending_connection(deps.engine) as db:
         claimed = sending.claim(db, delivery_ids, holder)
@@ -115,12 +101,14 @@ def _send_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> tuple[int,
             # run's last mail without finishing the run.
             run = sending.run_and_job(db, delivery_ids[0])
             db.commit()
-            return run
+            if run is not None:
+                finish_if_done(deps.engine, *run)
+            return
         first = batch[0]
         if first.run_status != RunStatus.SENDING.value:
             sending.cancel_held(db, claimed, holder)
             db.commit()
-            return None
+            return
         ids = [row.customer_id for row in batch]
         now = utc_now()
         members = sending.memberships(db, first.tenant_id, ids, now.date())
@@ -142,17 +130,7 @@ def _send_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> tuple[int,
         finally:
             with deps.engine.begin() as progress:
                 sending.count_progress(progress, first.job_id, done, deps.lease)
-    return first.run_id, first.job_id
-
-
-def _note_quietly(engine: Engine, delivery_ids: list[int]) -> None:
-    """The batch's notes, after it failed: should they fail too (the same outage), they
-    stay due for the batch's next try or the run's finish."""
-    try:
-        with engine.begin() as db:
-            mailing_notes.note_batch(db, delivery_ids)
-    except Exception as error:
-        log.warning("The notes of a failed mailing batch stay due: %s", error)
+    finish_if_done(deps.engine, first.run_id, first.job_id)
 
 
 def _send(
@@ -199,7 +177,11 @@ class _Batch:
             reason = f"The mail server refused it: {refused.reason}"
             sending.record(self.db, row.id, DeliveryStatus.FAILED, reason=reason)
             return
-        sending.record(self.db, row.id, DeliveryStatus.SENT, mail.subject)
+        fact = MailingSent(
+            row.customer_id, row.mailing_id, row.mailing_name, mail.subject, row.address
+        )
+        sent = (row.tenant_id, fact, ACTOR, utc_now())
+        sending.record(self.db, row.id, DeliveryStatus.SENT, sent)
         self._heartbeat()
 
     def _wait_turn(self) -> None:

@@ -1,6 +1,6 @@
 """Sending a batch of a mailing run's deliveries, in the database: lease the batch to one
-delivery of its message, read what each mail needs, mark each delivery as it goes, count
-the run's progress, and finish the run when nothing is left.
+delivery of its message, read what each mail needs, mark each delivery as it goes (with its
+timeline entry), count the run's progress, and finish the run when nothing is left.
 
 A delivery is marked SENT only after the mail server accepted it, in its own statement:
 killed at any point, a worker leaves at most the one mail it was handing over unmarked,
@@ -14,14 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select, update
 
+from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus
 from infra.clock import utc_now
 from infra.db import mailing_tables as m
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.driver_reads import driver_execute
 from infra.db.job_progress import Holder
-from infra.db.marked_entries import transaction
+from infra.db.marked_entries import mark_and_note, record_with_fact
 from infra.db.queries.consent import preference_granted_at
 
 d = m.mailing_delivery.c
@@ -149,36 +149,34 @@ _MARK = (
         status=bindparam("outcome"),
         sent_at=bindparam("sent_at"),
         subject=bindparam("sent_subject"),
-        notes_due=bindparam("due"),
         failure_reason=bindparam("reason"),
         lease_holder=None,
         lease_expires_at=None,
     )
 )
+_MARK_AND_NOTE = mark_and_note(_MARK, d.id)
 
 
 def record(
     db: Connection,
     delivery_id: int,
     outcome: DeliveryStatus,
-    subject: str | None = None,
+    sent: tuple[int, MailingSent, str, datetime] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Mark the delivery (a SENT one with the subject its recipient got), committed at
-    once, so a worker that dies on the next one has not lost this one. A SENT one's fact
-    and timeline entry are written with the rest of its batch (infra/db/mailing_notes.py):
-    one statement per message, the smallest that keeps the promise."""
-    sent = outcome is DeliveryStatus.SENT
+    """Mark the delivery (a SENT one with its fact and timeline entry: `sent` is the
+    organisation, the fact, the actor and when; the subject its recipient got is the
+    fact's): committed at once, so a worker that dies on the next one has not lost this
+    one."""
+    now = utc_now()
     parameters = {
         "delivery_id": delivery_id,
         "outcome": outcome.value,
-        "sent_at": utc_now() if sent else None,
-        "sent_subject": subject if sent else None,
-        "due": sent,
+        "sent_at": now if outcome is DeliveryStatus.SENT else None,
+        "sent_subject": sent[1].subject if sent is not None else None,
         "reason": reason,
     }
-    with transaction(db):
-        driver_execute(db, _MARK, parameters)
+    record_with_fact(db, _MARK, _MARK_AND_NOTE, parameters, sent)
 
 
 def run_and_job(db: Connection, delivery_id: int) -> tuple[int, int] | None:

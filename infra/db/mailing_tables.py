@@ -7,18 +7,7 @@ killed mid-run and a batch delivered twice find the row there, marked SENT or no
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    false,
-)
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from infra.db.tables import Id, Moment, id_column, metadata, tenant_column
 
@@ -80,11 +69,8 @@ mailing_delivery = Table(
     Column("lease_expires_at", Moment),
     Column("lease_holder", String(100)),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    # The subject the recipient got, and whether the sending's fact and timeline entry are
-    # still to write: marked SENT one at a time, as each mail is handed over, its notes are
-    # written a batch at a time (infra/db/mailing_notes.py).
+    # The subject its recipient got (written for them), once sent.
     Column("subject", Text),
-    Column("notes_due", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("run_id", "customer_id"),
     Index("ix_mailing_delivery_run", "run_id", "status", "id"),
     Index("ix_mailing_delivery_mailing", "tenant_id", "mailing_id", "id"),

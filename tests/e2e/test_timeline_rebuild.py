@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from domain.fundraising.events import PledgeReminderSent
+from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus
 from domain.timeline import TimelineEntryType
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
-from infra.db import mailing_notes, mailing_sending
+from infra.db import mailing_sending
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.reminder_queue import record_outcome, reminders_to_send, sending_connection
@@ -271,11 +272,12 @@ def mail_the_donor(api: Api, donor: str, preference: dict[str, Any]) -> None:
             )
             .returning(m.mailing_delivery.c.id)
         ).scalar_one()
+    fact = MailingSent(customer, mailing, "Spring season", "Spring at Dora's", "dora@example.org")
     with sending_connection(api.runtime.sync_engine) as db:
-        mailing_sending.record(db, delivery, DeliveryStatus.SENT, "Spring at Dora's")
+        mailing_sending.record(
+            db, delivery, DeliveryStatus.SENT, (tenant, fact, "Foyer mailings", utc_now())
+        )
         db.commit()
-    with api.runtime.sync_engine.begin() as db:
-        mailing_notes.note_batch(db, [delivery])
 
 
 async def notes_and_consent(api: Api, donor: str) -> None:

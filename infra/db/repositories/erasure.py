@@ -103,8 +103,9 @@ class SqlErasureRepository:
     async def _forget_deliveries(self, customer_id: Any) -> None:
         """The customer's mailing deliveries keep no address and no subject written for
         them, and none still to go is sent. Before the history is scrubbed: the rows this
-        locks are the ones a mailing's notes take (infra/db/mailing_notes.py), so notes
-        written meanwhile are committed, and scrubbed below, or see the erasure."""
+        locks are the ones a mailing's sender marks with its fact (infra/db/
+        mailing_sending.py), so a sending marked meanwhile is committed, and scrubbed below,
+        or finds its delivery skipped and writes nothing."""
         x = mailing_tables.mailing_delivery.c
         mine = (x.tenant_id == self._tenant_id) & (x.customer_id == customer_id)
         await self._db.execute(
