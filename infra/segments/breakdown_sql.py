@@ -1,5 +1,6 @@
 """A breakdown of a criteria tree's members as one statement: each member's bucket and spend
-(scalar subqueries over that customer's own rows, by index), grouped."""
+(their figures joined, or a scalar subquery over that customer's own rows, by index),
+grouped."""
 
 from __future__ import annotations
 
@@ -38,12 +39,25 @@ def _figures_of(tenant_id: int) -> Any:
     return (fig.tenant_id == tenant_id, fig.customer_id == person.id)
 
 
-def spent(tenant_id: int) -> Any:
-    """What the customer spent on items kept; NULL when they have no orders. From their
-    figures (infra/db/figures_tables.py), one row by key, not their orders' items."""
-    return (
-        select(case((fig.orders > 0, fig.spent))).where(*_figures_of(tenant_id)).scalar_subquery()
+# The members' own figures, joined: an alias, so that no criterion's subquery over the
+# figures is correlated to it.
+member_figures = g.customer_figures.alias("member_figures")
+_member = member_figures.c
+
+
+def _with_figures(tenant_id: int) -> Any:
+    """The customers, each with their figures row (infra/db/figures_tables.py) when they
+    have one. A join, not a subquery per member: PostgreSQL runs a join in its parallel
+    workers, where a correlated subquery ran in the leader alone, one member at a time
+    (150 ms of 700 for the 63,000 members of issue 13's segment)."""
+    return t.customer.outerjoin(
+        member_figures, and_(_member.customer_id == person.id, _member.tenant_id == tenant_id)
     )
+
+
+def _spent() -> Any:
+    """What the customer spent on items kept; NULL when they have no orders."""
+    return case((_member.orders > 0, _member.spent))
 
 
 def _last_ordered(tenant_id: int) -> Any:
@@ -148,8 +162,9 @@ def breakdown_select(
     figures = (
         select(
             _figure(by, at, preference_id).label("figure"),
-            spent(at.tenant_id).label("spent"),
+            _spent().label("spent"),
         )
+        .select_from(_with_figures(at.tenant_id))
         .where(members_condition(root, at))
         .offset(0)
         .subquery("figures")
