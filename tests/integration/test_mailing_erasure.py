@@ -15,7 +15,14 @@ from infra.db.reminder_queue import sending_connection
 from infra.settings import Settings
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
-from tests.integration.mailing_fixtures import audience, create_mailing, deliveries, job_pk, send
+from tests.integration.mailing_fixtures import (
+    CANCEL,
+    audience,
+    create_mailing,
+    deliveries,
+    job_pk,
+    send,
+)
 from tests.integration.test_erasure import ERASE
 from workers.dependencies import WorkerDependencies
 from workers.mailings import ACTOR, run_mailing
@@ -27,6 +34,7 @@ async def test_an_erased_customers_deliveries_keep_nothing_of_them(
     # A runtime of its own and nothing relaying: the run's batches stay in the outbox.
     runtime = build_runtime(settings.model_copy(update={"queue_prefix": "foyer-test-erasure"}))
     engine = runtime.sync_engine
+    mailing: str | None = None
     try:
         people = await audience(api, engine, 30, seed=13)
         mailing = await create_mailing(api, people.preference)
@@ -77,6 +85,10 @@ async def test_an_erased_customers_deliveries_keep_nothing_of_them(
                 select(e.summary).where(e.customer_id == sent.customer_id, e.type == "MAILING_SENT")
             ).scalar_one()
     finally:
+        # The run's batches wait in the outbox: cancelled, another test's relay that sends
+        # them on finds nothing to send.
+        if mailing is not None:
+            await api.data(CANCEL, {"m": mailing})
         await runtime.close()
 
     assert (after[sent.id].status, after[sent.id].address, after[sent.id].subject) == (
