@@ -28,15 +28,10 @@ from infra.segments.rfm_sql import frequency_band, monetary_band, recency_band
 
 person = t.customer.c
 o, i = s.customer_order.c, s.order_item.c
-fig = g.customer_figures.c
 
 
 def _orders_of(tenant_id: int) -> Any:
     return (o.tenant_id == tenant_id, o.owner_id == person.id)
-
-
-def _figures_of(tenant_id: int) -> Any:
-    return (fig.tenant_id == tenant_id, fig.customer_id == person.id)
 
 
 # The members' own figures, joined: an alias, so that no criterion's subquery over the
@@ -64,9 +59,8 @@ def _last_ordered(tenant_id: int) -> Any:
     return select(func.max(o.ordered_at)).where(*_orders_of(tenant_id)).scalar_subquery()
 
 
-def _orders(tenant_id: int) -> Any:
-    orders = select(fig.orders).where(*_figures_of(tenant_id)).scalar_subquery()
-    return func.coalesce(orders, 0)
+def _orders() -> Any:
+    return func.coalesce(_member.orders, 0)
 
 
 def _as_key(band: ColumnElement[Any], present: ColumnElement[bool]) -> ColumnElement[str]:
@@ -131,7 +125,7 @@ def _figure(by: BreakdownBy, at: Evaluation, preference_id: int | None) -> Any:
         BreakdownBy.CUSTOMER_KIND: lambda: person.kind,
         BreakdownBy.MEMBERSHIP_SCHEME: lambda: _scheme(at),
         BreakdownBy.RECENCY_BAND: lambda: _last_ordered(tenant_id),
-        BreakdownBy.FREQUENCY_BAND: lambda: _orders(tenant_id),
+        BreakdownBy.FREQUENCY_BAND: _orders,
         BreakdownBy.MONETARY_BAND: lambda: literal(None),
         BreakdownBy.FIRST_BOOKING_YEAR: lambda: _first_booking(tenant_id),
         BreakdownBy.CONSENT_STATE: lambda: _consent_state(at, preference_id),
