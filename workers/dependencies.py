@@ -12,11 +12,11 @@ from dramatiq.middleware import CurrentMessage
 from sqlalchemy import Engine
 
 from infra.auth.links import LinkSigner, link_secret
-from infra.db.job_progress import Holder
+from infra.db.leases import Holder
 from infra.mail import MailTransport
 from infra.settings import Settings
 from infra.storage import FileStore
-from workers.retry_policy import RetrySchedule
+from workers.retry_policy import RetrySchedule, attempt_holder
 from workers.shutdown import Shutdown
 
 
@@ -68,9 +68,9 @@ class WorkerDependencies:
         return self.link_signer()
 
     def holder(self) -> Holder:
-        """The lease holder for the delivery being processed: its message id, which its
-        retries keep (outside a worker, as in a test calling an actor's function, a fresh
-        one)."""
+        """The lease holder for the attempt being processed (outside a worker, as in a test
+        calling an actor's function, one of its own)."""
         message = CurrentMessage.get_current_message()
-        delivery = message.message_id if message is not None else uuid.uuid4().hex
-        return Holder(delivery, self.lease)
+        if message is None:
+            return Holder.alone(self.lease)
+        return attempt_holder(message, self.lease)

@@ -35,7 +35,7 @@ from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import mailing_recipients as recipients
 from infra.db import mailing_sending as sending
-from infra.db.job_progress import Holder
+from infra.db.leases import HeldElsewhere, Holder
 from infra.db.reminder_queue import sending_connection, suppressions
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.mailing_render import Templates, render_mailing
@@ -90,12 +90,17 @@ def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
 
 def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> None:
     """Send each delivery of the batch not sent yet, marking each as it goes: a batch
-    delivered again sends only what is left. Leased to this delivery of the message first,
-    so a copy of it never sends the same delivery at the same time."""
+    delivered again sends only what is left. Leased to this attempt first, so a copy of the
+    message never sends the same delivery at the same time: one that finds deliveries held
+    by another attempt comes back for them when that lease runs out."""
     holder = deps.holder()
     with sending_connection(deps.engine) as db:
-        claimed = sending.claim(db, delivery_ids, holder)
+        claimed = sending.DELIVERIES.claim(db, delivery_ids, holder)
+        held = sending.DELIVERIES.held_until(db, delivery_ids, holder)
         batch = sending.deliveries(db, claimed) if claimed else []
+        if not batch and held is not None:
+            db.commit()
+            raise HeldElsewhere(held)
         if not batch:
             # Delivered again after its worker was killed: that one may have sent the
             # run's last mail without finishing the run.
@@ -130,6 +135,8 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
         finally:
             with deps.engine.begin() as progress:
                 sending.count_progress(progress, first.job_id, done, deps.lease)
+    if held is not None:
+        raise HeldElsewhere(held)
     finish_if_done(deps.engine, first.run_id, first.job_id)
 
 
@@ -196,7 +203,7 @@ class _Batch:
 
     def _heartbeat(self) -> None:
         if time.monotonic() > self.renew_at:
-            sending.renew(self.db, self.ids, self.holder)
+            sending.DELIVERIES.renew(self.db, self.ids, self.holder)
             self.db.commit()
             self.renew_at = time.monotonic() + self.holder.lease.total_seconds() / 2
 

@@ -23,6 +23,7 @@ from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import reminder_leases as leases
 from infra.db import reminder_queue as queue
+from infra.db.leases import HeldElsewhere
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.templates import OUTPUT_LIMIT, SUBJECT_LIMIT, TemplateRefused, render
 from workers.dependencies import WorkerDependencies
@@ -49,14 +50,18 @@ def run_pledge_reminders(deps: WorkerDependencies, job_id: int) -> None:
 def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> None:
     """Send each reminder of the batch not sent yet, marking each as it goes: a batch
     delivered again, after a crash or a passing failure, sends only what is left. The
-    batch's reminders are leased to this delivery first, so a copy of the message (sent
-    again by the sweeper) never sends one at the same time."""
+    batch's reminders are leased to this attempt first, so a copy of the message (sent
+    again by the sweeper, or by the broker) never sends one at the same time: one that finds
+    reminders held by another attempt comes back for them when that lease runs out."""
     holder = deps.holder()
     with queue.sending_connection(deps.engine) as db:
-        claimed = leases.claim(db, reminder_ids, holder)
+        claimed = leases.REMINDERS.claim(db, reminder_ids, holder)
+        held = leases.REMINDERS.held_until(db, reminder_ids, holder)
         reminders = queue.reminders_to_send(db, claimed) if claimed else []
         if not reminders:
             db.commit()
+            if held is not None:
+                raise HeldElsewhere(held)
             return
         tenant = reminders[0].tenant_id
         policy = queue.policy_for(db, tenant)
@@ -71,9 +76,11 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
             )
             _send(deps, db, policy, reminder, consent)
             if time.monotonic() > renew_at:  # the heartbeat of a slow batch
-                leases.renew(db, [r.id for r in reminders[done + 1 :]], holder)
+                leases.REMINDERS.renew(db, [r.id for r in reminders[done + 1 :]], holder)
                 db.commit()
                 renew_at = time.monotonic() + holder.lease.total_seconds() / 2
+    if held is not None:
+        raise HeldElsewhere(held)
 
 
 def _send(

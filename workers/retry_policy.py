@@ -7,6 +7,10 @@ parameters, a refused template, an address the mail server rejects for good, a b
 once, and a job is FAILED with the reason. Either way the job ends SUCCEEDED or FAILED: should
 the database be down when the FAILED mark is written, the job's lease runs out and the
 sweeper ends it (infra/sweeper.py).
+
+Each attempt holds its leases under a name of its own (infra/db/leases.py), given here as
+it starts; a retry inherits what its predecessor handed over. An attempt that finds its
+work leased to another is sent again for when that lease runs out.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import random
 import socket
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,14 +27,25 @@ from typing import Any
 import dramatiq
 import dramatiq.errors
 import pika.exceptions
+from dramatiq.broker import MessageProxy
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa
 
-from infra.db import job_progress, mailing_sending, reminder_leases
+from infra.clock import utc_now
+from infra.db import job_progress
+from infra.db.leases import HeldElsewhere, Holder, heir
+from infra.db.mailing_sending import DELIVERIES
+from infra.db.reminder_leases import REMINDERS
 from infra.mail import MailNotSent
 from infra.settings import Settings
 
 log = logging.getLogger("foyer.workers")
+
+# The option naming the attempt under way; each attempt is given a fresh one.
+ATTEMPT = "foyer_attempt"
+# How long past another attempt's lease a waiting one comes back: its holder renews it
+# well before then.
+LEASE_MARGIN_SECONDS = 1.0
 
 _WORLD = (
     sa.OperationalError,
@@ -82,18 +98,25 @@ class RetryPolicy(dramatiq.Middleware):
     def __init__(self, engine: Engine, schedule: RetrySchedule, lease: timedelta) -> None:
         self.engine, self.schedule, self.lease = engine, schedule, lease
 
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        message.options[ATTEMPT] = uuid.uuid4().hex
+
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message,
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
         if exception is None or isinstance(exception, job_progress.LeaseLost):
             return  # done, or taken over by another delivery: nothing to retry
+        if isinstance(exception, HeldElsewhere):
+            self._wait_for_lease(broker, message, exception)
+            return
         job_id = message.kwargs.get("job_id")
         retries = message.options.get("retries", 0)
+        holder = attempt_holder(message, self.lease)  # before the retry's number is set
         cause = f"{type(exception).__name__}: {exception}"
         if failure_of_the_world(exception):
             delay = self.schedule.delay(retries)
@@ -106,7 +129,8 @@ class RetryPolicy(dramatiq.Middleware):
                     cause,
                     delay,
                 )
-                self._postpone(message, delay)
+                self._postpone(message, holder, heir(message.message_id, retries + 1), delay)
+                message.options.pop(ATTEMPT, None)
                 broker.enqueue(message, delay=int(delay * 1000))
                 return
             hours = self.schedule.window.total_seconds() / 3600
@@ -118,16 +142,34 @@ class RetryPolicy(dramatiq.Middleware):
         if job_id is not None:
             self._quietly(job_progress.fail, self.engine, int(job_id), reason)
 
-    def _postpone(self, message: dramatiq.Message, seconds: float) -> None:
-        """Hold the work's lease through the backoff: the sweeper must not send a copy
-        while this delivery is only waiting to try again."""
-        holder = job_progress.Holder(message.message_id, self.lease)
+    def _wait_for_lease(
+        self, broker: dramatiq.Broker, message: MessageProxy, held: HeldElsewhere
+    ) -> None:
+        """Send the message again for when the other attempt's lease runs out; should that
+        holder still be working then, it has renewed its lease and this one waits again.
+        Past the retry window it gives up (the sweeper sends what is left)."""
+        seconds = max(0.0, (held.until - utc_now()).total_seconds()) + LEASE_MARGIN_SECONDS
+        if not self.schedule.allows(message.message_timestamp, seconds):
+            log.info("%s %s: %s; left to the sweeper", message.actor_name, message.message_id, held)
+            return
+        log.info("%s %s: %s; back in %.1f s", message.actor_name, message.message_id, held, seconds)
+        message.options.pop(ATTEMPT, None)
+        broker.enqueue(message, delay=int(seconds * 1000))
+
+    def _postpone(
+        self, message: MessageProxy, holder: Holder, successor: str, seconds: float
+    ) -> None:
+        """Hand the work's leases from the failed attempt (`holder`) to its retry
+        (`successor`) and hold them through the backoff: the sweeper must not send a copy
+        while this work is only waiting to try again, and no other copy of the message may
+        take them meanwhile."""
+        handing = (holder, successor, seconds)
         if (job_id := message.kwargs.get("job_id")) is not None:
-            self._quietly(job_progress.postpone, self.engine, int(job_id), holder, seconds)
+            self._quietly(job_progress.postpone, self.engine, int(job_id), *handing)
         if reminder_ids := message.kwargs.get("reminder_ids"):
-            self._quietly(reminder_leases.postpone, self.engine, reminder_ids, holder, seconds)
+            self._quietly(REMINDERS.postpone, self.engine, reminder_ids, *handing)
         if delivery_ids := message.kwargs.get("delivery_ids"):
-            self._quietly(mailing_sending.postpone, self.engine, delivery_ids, holder, seconds)
+            self._quietly(DELIVERIES.postpone, self.engine, delivery_ids, *handing)
 
     @staticmethod
     def _quietly(mark: Any, *arguments: Any) -> None:
@@ -137,3 +179,9 @@ class RetryPolicy(dramatiq.Middleware):
             mark(*arguments)
         except Exception as error:
             log.warning("Could not record the job's state (%s): %s", type(error).__name__, error)
+
+
+def attempt_holder(message: dramatiq.Message[Any] | MessageProxy, lease: timedelta) -> Holder:
+    """The holder of the attempt at `message` under way."""
+    nonce = message.options.get(ATTEMPT) or uuid.uuid4().hex
+    return Holder.attempt(message.message_id, message.options.get("retries", 0), nonce, lease)

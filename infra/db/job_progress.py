@@ -2,32 +2,28 @@
 the lease), finish it or hand it back.
 
 Each step is its own short transaction so that clients polling `job(id:)` see progress as
-it happens. The lease belongs to one delivery of the job's message (`Holder.delivery`): a
-retry of that delivery may claim again at once, any other waits until the lease expires,
-and a delivery that lost its lease (the sweeper gave the job to another) hears so at its
+it happens. The lease belongs to one attempt at the job's message (infra/db/leases.py): a
+retry of that attempt may claim again at once, any other waits until the lease expires,
+and an attempt that lost its lease (the sweeper gave the job to another) hears so at its
 next report and stops.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, insert, or_, update
+from sqlalchemy import Engine, insert, update
 
 from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
 from infra.clock import utc_now
 from infra.db import tables as t
+from infra.db.leases import HeldElsewhere, Holder, LeasedRows
 from infra.db.unit_of_work import outbox_row
 
 T = TypeVar("T")
 
 j = t.job.c
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 _UNFINISHED = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 _NO_LEASE = {"lease_expires_at": None, "lease_holder": None, "leased_by": None}
 
@@ -37,47 +33,40 @@ class LeaseLost(Exception):
     must stop without writing anything more."""
 
 
-@dataclass(frozen=True)
-class Holder:
-    """Who holds a lease: one delivery of a message, on one worker, for `lease` at a time."""
-
-    delivery: str
-    lease: timedelta
-    worker: str = WORKER
-
-    def lease_values(self) -> dict[str, Any]:
-        return {
-            "lease_expires_at": utc_now() + self.lease,
-            "lease_holder": self.delivery,
-            "leased_by": self.worker,
-        }
+JOBS = LeasedRows(t.job, j.status.in_(_UNFINISHED))
 
 
-def claimable(holder: Holder) -> Any:
-    """Free, expired, or already this delivery's."""
-    return or_(
-        j.lease_holder.is_(None), j.lease_holder == holder.delivery, j.lease_expires_at < utc_now()
-    )
+def _lease_values(holder: Holder) -> dict[str, Any]:
+    return {
+        "lease_expires_at": utc_now() + holder.lease,
+        "lease_holder": holder.delivery,
+        "leased_by": holder.worker,
+    }
 
 
 def claim(engine: Engine, job_id: int, holder: Holder) -> Any | None:
     """Mark the job RUNNING under `holder`'s lease and return its row; None when it is
-    unknown, finished, or leased to another delivery (a message delivered twice does the
-    work once; should that other one have vanished, the sweeper queues the job again)."""
+    unknown or finished. Leased to another attempt, which may still be working on it (a
+    message delivered twice does the work once), it raises HeldElsewhere: this attempt
+    comes back when that lease runs out."""
     with engine.begin() as db:
-        return db.execute(
+        claimed = db.execute(
             update(t.job)
-            .where(j.id == job_id, j.status.in_(_UNFINISHED), claimable(holder))
+            .where(j.id == job_id, JOBS.unfinished, JOBS.free_for(holder))
             .values(
                 status=JobStatus.RUNNING.value,
                 started_at=utc_now(),
                 attempts=j.attempts + 1,
                 progress=0,
                 error=None,
-                **holder.lease_values(),
+                **_lease_values(holder),
             )
             .returning(t.job)
         ).first()
+        held = JOBS.held_until(db, [job_id], holder) if claimed is None else None
+    if held is not None:
+        raise HeldElsewhere(held)
+    return claimed
 
 
 def report_progress(
@@ -88,7 +77,7 @@ def report_progress(
         renewed = db.execute(
             update(t.job)
             .where(j.id == job_id, j.lease_holder == holder.delivery)
-            .values(progress=progress, total=total, **holder.lease_values())
+            .values(progress=progress, total=total, **_lease_values(holder))
         ).rowcount
     if not renewed:
         raise LeaseLost(f"Job {job_id} is no longer this worker's: its lease expired.")
@@ -164,16 +153,14 @@ def release(engine: Engine, job_id: int, delivery: str, *, send_again: bool) -> 
         return row is not None
 
 
-def postpone(engine: Engine, job_id: int, holder: Holder, seconds: float) -> None:
-    """The job waits `seconds` for a retry of the same delivery: PENDING, with the lease
-    held until the retry is due (and one lease longer), so that should the retry never
-    come, the sweeper sends the job again."""
+def postpone(engine: Engine, job_id: int, holder: Holder, successor: str, seconds: float) -> None:
+    """The job waits `seconds` for its retry: PENDING, its lease handed to the retry
+    (`successor`) and held until the retry is due (and one lease longer), so that should
+    the retry never come, the sweeper sends the job again."""
     with engine.begin() as db:
+        JOBS.hand_over(db, [job_id], holder, successor, seconds)
         db.execute(
             update(t.job)
-            .where(j.id == job_id, j.lease_holder == holder.delivery, j.status.in_(_UNFINISHED))
-            .values(
-                status=JobStatus.PENDING.value,
-                lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds),
-            )
+            .where(j.id == job_id, j.lease_holder == successor, JOBS.unfinished)
+            .values(status=JobStatus.PENDING.value)
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, func, select, update
 
 from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus
@@ -20,7 +20,7 @@ from infra.clock import utc_now
 from infra.db import mailing_tables as m
 from infra.db import sales_tables as s
 from infra.db import tables as t
-from infra.db.job_progress import Holder
+from infra.db.leases import Holder, LeasedRows
 from infra.db.marked_entries import mark_and_note, record_with_fact
 from infra.db.queries.consent import preference_granted_at
 
@@ -28,32 +28,7 @@ d = m.mailing_delivery.c
 QUEUED = DeliveryStatus.QUEUED.value
 
 
-def claim(db: Connection, delivery_ids: list[int], holder: Holder) -> list[int]:
-    """Lease to `holder` the QUEUED deliveries of the batch no other delivery holds."""
-    now = utc_now()
-    free = or_(
-        d.lease_holder.is_(None), d.lease_holder == holder.delivery, d.lease_expires_at < now
-    )
-    claimed = db.execute(
-        update(m.mailing_delivery)
-        .where(d.id.in_(delivery_ids), d.status == QUEUED, free)
-        .values(lease_expires_at=now + holder.lease, lease_holder=holder.delivery)
-        .returning(d.id)
-    )
-    return sorted(claimed.scalars())
-
-
-def renew(db: Connection, delivery_ids: list[int], holder: Holder, seconds: float = 0) -> None:
-    db.execute(
-        update(m.mailing_delivery)
-        .where(d.id.in_(delivery_ids), d.lease_holder == holder.delivery, d.status == QUEUED)
-        .values(lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds))
-    )
-
-
-def postpone(engine: Engine, delivery_ids: list[int], holder: Holder, seconds: float) -> None:
-    with engine.begin() as db:
-        renew(db, delivery_ids, holder, seconds)
+DELIVERIES = LeasedRows(m.mailing_delivery, d.status == QUEUED)
 
 
 def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:

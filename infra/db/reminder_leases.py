@@ -13,47 +13,19 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, update
+from sqlalchemy import Engine, and_, insert, or_, update
 
 from infra.clock import utc_now
 from infra.db import fundraising_tables as f
 from infra.db import tables as t
-from infra.db.job_progress import Holder
+from infra.db.leases import LeasedRows
 from infra.db.reminder_queue import SEND_BATCH, SEND_TASK
 from infra.db.unit_of_work import outbox_row
 
 r = f.pledge_reminder.c
 
 
-def claim(db: Connection, reminder_ids: list[int], holder: Holder) -> list[int]:
-    """Lease to `holder` the reminders of the batch with no outcome yet that no other
-    delivery holds; return their ids."""
-    now = utc_now()
-    free = or_(
-        r.lease_holder.is_(None), r.lease_holder == holder.delivery, r.lease_expires_at < now
-    )
-    claimed = db.execute(
-        update(f.pledge_reminder)
-        .where(r.id.in_(reminder_ids), r.outcome.is_(None), free)
-        .values(lease_expires_at=now + holder.lease, lease_holder=holder.delivery)
-        .returning(r.id)
-    )
-    return sorted(claimed.scalars())
-
-
-def renew(db: Connection, reminder_ids: list[int], holder: Holder, seconds: float = 0) -> None:
-    """The heartbeat of a batch still sending; with `seconds`, held that much longer for a
-    retry of the same delivery (its backoff)."""
-    db.execute(
-        update(f.pledge_reminder)
-        .where(r.id.in_(reminder_ids), r.lease_holder == holder.delivery, r.outcome.is_(None))
-        .values(lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds))
-    )
-
-
-def postpone(engine: Engine, reminder_ids: list[int], holder: Holder, seconds: float) -> None:
-    with engine.begin() as db:
-        renew(db, reminder_ids, holder, seconds)
+REMINDERS = LeasedRows(f.pledge_reminder, r.outcome.is_(None))
 
 
 def _expired(lease: timedelta) -> Any:

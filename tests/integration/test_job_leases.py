@@ -13,13 +13,17 @@ from pathlib import Path
 
 import dramatiq
 import pytest
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
 from sqlalchemy import insert, update
 
 from infra.clock import utc_now
 from infra.composition import Runtime, build_runtime, start_worker, stop_worker
 from infra.db import job_progress
 from infra.db import tables as t
-from infra.db.job_progress import Holder, LeaseLost
+from infra.db.job_progress import LeaseLost
+from infra.db.leases import HeldElsewhere, Holder, heir
 from infra.db.unit_of_work import outbox_row
 from infra.demo.generator import generate_customers
 from infra.settings import Settings
@@ -27,6 +31,7 @@ from infra.sweeper import sweep_jobs
 from tests.conftest import Api
 from tests.integration.jobs import job_row, request_export, tenant_id, wait_for
 from tests.integration.test_export_pipeline import job_pk, worker  # noqa: F401
+from workers.retry_policy import RetryPolicy, RetrySchedule, attempt_holder
 
 pytestmark = pytest.mark.usefixtures("worker")
 A_MOMENT = timedelta(milliseconds=200)
@@ -110,6 +115,64 @@ async def test_a_worker_whose_lease_was_given_to_another_is_told_at_its_next_rep
         job_progress.report_progress(runtime.sync_engine, job, 1, 1, stalled)
     assert not job_progress.release(runtime.sync_engine, job, "stalled", send_again=True)
     assert job_row(runtime.sync_engine, job).status == "SUCCEEDED"
+
+
+async def test_a_copy_of_a_running_jobs_message_waits_while_the_retry_takes_it_over_at_once(
+    api: Api, runtime: Runtime
+) -> None:
+    engine, lease = runtime.sync_engine, timedelta(seconds=30)
+    job = job_pk(await request_export(api))
+    mark_messages_sent(runtime, job)
+    working = Holder.attempt("message", 0, "first", lease)
+    copy = Holder.attempt("message", 0, "copy", lease)  # the broker's second delivery
+    assert job_progress.claim(engine, job, working)
+
+    with pytest.raises(HeldElsewhere) as held:
+        job_progress.claim(engine, job, copy)
+    assert held.value.until > utc_now() + lease / 2
+    job_progress.postpone(engine, job, working, heir("message", 1), 0)  # failed: retry due
+    with pytest.raises(HeldElsewhere):
+        job_progress.claim(engine, job, copy)
+    retry = Holder.attempt("message", 1, "retry", lease)
+    assert job_progress.claim(engine, job, retry)
+
+    assert job_row(engine, job).lease_holder == retry.delivery
+    assert job_progress.release(engine, job, retry.delivery, send_again=True)
+    runtime.relay.relay_once()
+    assert wait_for(engine, job, lambda r: r.status == "SUCCEEDED").attempts == 3
+
+
+async def test_an_attempt_that_fails_for_the_world_hands_its_lease_to_its_retry(
+    api: Api, runtime: Runtime
+) -> None:
+    engine, lease = runtime.sync_engine, timedelta(seconds=30)
+    job = job_pk(await request_export(api))
+    mark_messages_sent(runtime, job)
+    broker = StubBroker()
+    broker.declare_queue("exports")
+    policy = RetryPolicy(engine, RetrySchedule(timedelta(hours=1), 0.01, 0.02), lease)
+    sent = dramatiq.Message("exports", "export_customers", (), {"job_id": job}, {})
+    attempt = MessageProxy(sent)
+    policy.before_process_message(broker, attempt)
+    assert job_progress.claim(engine, job, attempt_holder(attempt, lease))
+
+    policy.after_process_message(broker, attempt, exception=ConnectionResetError("reset"))
+
+    row = job_row(engine, job)
+    assert (row.status, row.lease_holder) == ("PENDING", heir(sent.message_id, 1))
+    queued = broker.queues[dq_name("exports")].get_nowait()
+    retry = MessageProxy(dramatiq.Message.decode(queued))
+    # The first attempt's message delivered again, as the broker sent it.
+    as_sent = {"job_id": job}, {}, sent.message_id, sent.message_timestamp
+    copy = MessageProxy(dramatiq.Message("exports", "export_customers", (), *as_sent))
+    for proxy in (retry, copy):
+        policy.before_process_message(broker, proxy)
+    with pytest.raises(HeldElsewhere):
+        job_progress.claim(engine, job, attempt_holder(copy, lease))
+    assert job_progress.claim(engine, job, attempt_holder(retry, lease))
+    assert job_progress.release(engine, job, attempt_holder(retry, lease).delivery, send_again=True)
+    runtime.relay.relay_once()
+    wait_for(engine, job, lambda r: r.status == "SUCCEEDED")
 
 
 async def test_a_job_whose_parameters_are_invalid_fails_at_once_with_the_reason(

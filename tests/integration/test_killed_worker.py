@@ -21,13 +21,18 @@ from tests.integration.jobs import request_export, tenant_id, wait_for
 from tests.integration.test_export_pipeline import job_pk
 
 CUSTOMERS = 30_000
+# The workers' lease: the copy of a killed worker's message that the broker delivers again
+# waits for it to run out (infra/db/leases.py), so the tests keep it short.
+KILLED_LEASE = 10.0
 
 
 @pytest.fixture
 def killed_settings(settings: Settings) -> Settings:
     if settings.embedded_broker:
         pytest.skip("Needs RabbitMQ: the in-process broker lives and dies with its process.")
-    return settings.model_copy(update={"queue_prefix": settings.queue_prefix + "-killed"})
+    return settings.model_copy(
+        update={"queue_prefix": settings.queue_prefix + "-killed", "lease_seconds": KILLED_LEASE}
+    )
 
 
 @pytest.fixture
@@ -44,6 +49,7 @@ def start_worker_process(settings: Settings, **more: str) -> subprocess.Popen[by
         "FOYER_BROKER_URL": settings.broker_url.get_secret_value(),
         "FOYER_QUEUE_PREFIX": settings.queue_prefix,
         "FOYER_FILES_DIR": str(settings.files_dir),
+        "FOYER_LEASE_SECONDS": str(settings.lease_seconds),
         **more,
     }
     return subprocess.Popen(

@@ -23,7 +23,7 @@ from tests.integration.mailing_fixtures import (
     send,
     settle,
 )
-from tests.integration.test_killed_worker import start_worker_process
+from tests.integration.test_killed_worker import KILLED_LEASE, start_worker_process
 from tests.integration.test_mail_transport import HOST, free_port, smtp_server
 from tests.integration.test_pledge_reminders import HoldingMailbox, delete_queues
 
@@ -36,7 +36,8 @@ async def test_a_worker_killed_mid_send_leaves_every_recipient_sent_exactly_once
     if settings.embedded_broker:
         pytest.skip("Needs RabbitMQ: the in-process broker lives and dies with its process.")
     prefix = settings.queue_prefix + "-mailings-killed"
-    relaying = build_runtime(settings.model_copy(update={"queue_prefix": prefix}))
+    changed = {"queue_prefix": prefix, "lease_seconds": KILLED_LEASE}
+    relaying = build_runtime(settings.model_copy(update=changed))
     engine = relaying.sync_engine
     people = await audience(api, engine, CUSTOMERS, seed=29)
     box, port = HoldingMailbox(hold_at=len(people.expected) // 3), free_port()

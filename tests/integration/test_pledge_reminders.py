@@ -41,7 +41,7 @@ from tests.e2e.sales_fixtures import catalogue
 from tests.e2e.test_customers import create_individual
 from tests.e2e.test_returns_reservations_visits import pk
 from tests.integration.jobs import tenant_id
-from tests.integration.test_killed_worker import start_worker_process
+from tests.integration.test_killed_worker import KILLED_LEASE, start_worker_process
 from tests.integration.test_mail_transport import HOST, Mailbox, free_port, smtp_server
 from workers.dependencies import WorkerDependencies
 from workers.pledge_reminders import send_pledge_reminders
@@ -435,7 +435,8 @@ async def test_a_worker_killed_mid_send_leaves_every_reminder_sent_exactly_once(
     if settings.embedded_broker:
         pytest.skip("Needs RabbitMQ: the in-process broker lives and dies with its process.")
     prefix = settings.queue_prefix + "-reminders-killed"
-    relaying = build_runtime(settings.model_copy(update={"queue_prefix": prefix}))
+    changed = {"queue_prefix": prefix, "lease_seconds": KILLED_LEASE}
+    relaying = build_runtime(settings.model_copy(update=changed))
     box, port = HoldingMailbox(hold_at=INSTALMENTS // 5), free_port()
     assert (await api.data(SETTINGS))["saveReminderSettings"]["errors"] == []
     fund, ada = (await catalogue(api)).fund, await donor(api, "Ada", "ada@example.org")

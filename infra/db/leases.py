@@ -1,0 +1,133 @@
+"""Leases: which attempt at a message's work may act on a row (a job, a pledge reminder, a
+mailing delivery) and until when.
+
+A lease belongs to one attempt, never to a message: the broker delivers a message again
+when it loses its consumer's connection, though that consumer may still be working, and the
+two copies must not both send the same mail. So each attempt holds its leases under a name
+of its own, and:
+- when an attempt fails and is sent again for a retry, it hands its leases over to the name
+  that retry inherits (`Holder.heir`), which takes them at once;
+- any other attempt finds them held and waits until they run out (`HeldElsewhere`): the
+  holder renews them while it works, so the wait ends when it has finished or died.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import dramatiq.errors
+from sqlalchemy import Column, Connection, Engine, Table, func, or_, select, update
+
+from infra.clock import utc_now
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def heir(message_id: str, retries: int) -> str:
+    """The name under which leases wait for retry number `retries` of a message."""
+    return f"{message_id}#{retries}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a lease: one attempt (`delivery`, unique to it), on one worker, for `lease`
+    at a time; `heir` is the name its predecessor handed its leases to, if any."""
+
+    delivery: str
+    lease: timedelta
+    heir: str | None = None
+    worker: str = WORKER
+
+    @classmethod
+    def attempt(cls, message_id: str, retries: int, nonce: str, lease: timedelta) -> Holder:
+        return cls(f"{heir(message_id, retries)}/{nonce}", lease, heir(message_id, retries))
+
+    @classmethod
+    def alone(cls, lease: timedelta) -> Holder:
+        """An attempt outside any message (a test calling an actor's function)."""
+        return cls(uuid.uuid4().hex, lease)
+
+
+class HeldElsewhere(dramatiq.errors.Retry):
+    """Another attempt holds the work's lease and may be working on it: this one is sent
+    again for when the lease runs out. A Retry, so that dramatiq does not log it as a
+    failure (workers/retry_policy.py sends it again)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"Leased to another attempt until {until.isoformat()}.")
+        self.until = until
+
+
+@dataclass(frozen=True)
+class LeasedRows:
+    """A table whose rows are leased while unfinished: its holder and expiry columns, and
+    the condition of a row still to be done."""
+
+    table: Table
+    unfinished: Any
+
+    @property
+    def holder(self) -> Column[Any]:
+        return self.table.c.lease_holder
+
+    @property
+    def expires(self) -> Column[Any]:
+        return self.table.c.lease_expires_at
+
+    def free_for(self, holder: Holder) -> Any:
+        """Not held, run out, already `holder`'s, or handed over to it."""
+        mine = [holder.delivery] if holder.heir is None else [holder.delivery, holder.heir]
+        return or_(self.holder.is_(None), self.expires < utc_now(), self.holder.in_(mine))
+
+    def claim(self, db: Connection, ids: list[int], holder: Holder) -> list[int]:
+        """Lease to `holder` the unfinished rows of `ids` free for it; their ids, in order."""
+        claimed = db.execute(
+            update(self.table)
+            .where(self.table.c.id.in_(ids), self.unfinished, self.free_for(holder))
+            .values(lease_expires_at=utc_now() + holder.lease, lease_holder=holder.delivery)
+            .returning(self.table.c.id)
+        )
+        return sorted(claimed.scalars())
+
+    def held_until(self, db: Connection, ids: list[int], holder: Holder) -> datetime | None:
+        """When the last lease another attempt holds on the unfinished rows of `ids` runs
+        out (None: no other attempt holds one)."""
+        return db.execute(
+            select(func.max(self.expires)).where(
+                self.table.c.id.in_(ids), self.unfinished, ~self.free_for(holder)
+            )
+        ).scalar()
+
+    def renew(self, db: Connection, ids: list[int], holder: Holder) -> None:
+        """The heartbeat: `holder`'s unfinished rows of `ids` held for another lease."""
+        db.execute(
+            update(self.table)
+            .where(self.table.c.id.in_(ids), self.unfinished, self.holder == holder.delivery)
+            .values(lease_expires_at=utc_now() + holder.lease)
+        )
+
+    def postpone(
+        self, engine: Engine, ids: list[int], holder: Holder, successor: str, seconds: float
+    ) -> None:
+        """`hand_over`, in a transaction of its own."""
+        with engine.begin() as db:
+            self.hand_over(db, ids, holder, successor, seconds)
+
+    def hand_over(
+        self, db: Connection, ids: list[int], holder: Holder, successor: str, seconds: float
+    ) -> None:
+        """`holder`'s unfinished rows of `ids` passed to `successor` (the retry), held
+        through its backoff of `seconds` and one lease longer."""
+        db.execute(
+            update(self.table)
+            .where(self.table.c.id.in_(ids), self.unfinished, self.holder == holder.delivery)
+            .values(
+                lease_holder=successor,
+                lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds),
+            )
+        )
