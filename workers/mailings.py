@@ -35,7 +35,7 @@ from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import mailing_recipients as recipients
 from infra.db import mailing_sending as sending
-from infra.db.leases import HeldElsewhere, Holder
+from infra.db.leases import HeldElsewhere, Holder, LeaseLost
 from infra.db.reminder_queue import sending_connection, suppressions
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.mailing_render import Templates, render_mailing
@@ -93,10 +93,10 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
     delivered again sends only what is left. Leased to this attempt first, so a copy of the
     message never sends the same delivery at the same time: one that finds deliveries held
     by another attempt comes back for them when that lease runs out."""
-    holder = deps.holder()
+    holder, now = deps.holder(), utc_now()
     with sending_connection(deps.engine) as db:
-        claimed = sending.DELIVERIES.claim(db, delivery_ids, holder)
-        held = sending.DELIVERIES.held_until(db, delivery_ids, holder)
+        claimed = sending.DELIVERIES.claim(db, delivery_ids, holder, now)
+        held = sending.DELIVERIES.held_until(db, delivery_ids, holder, now)
         batch = sending.deliveries(db, claimed) if claimed else []
         if not batch and held is not None:
             db.commit()
@@ -115,7 +115,6 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
             db.commit()
             return
         ids = [row.customer_id for row in batch]
-        now = utc_now()
         members = sending.memberships(db, first.tenant_id, ids, now.date())
         bookings = sending.next_bookings(db, first.tenant_id, ids, now)
         hashes = {r.id: email_hash(first.tenant_id, r.address) for r in batch}
@@ -135,9 +134,9 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
         finally:
             with deps.engine.begin() as progress:
                 sending.count_progress(progress, first.job_id, done, deps.lease)
-    if held is not None:
-        raise HeldElsewhere(held)
     finish_if_done(deps.engine, first.run_id, first.job_id)
+    if held is not None:
+        raise HeldElsewhere(held)  # back for the rest of the batch, another attempt's now
 
 
 def _send(
@@ -150,7 +149,10 @@ def _send(
 
 
 class _Batch:
-    """One batch being sent: its pace, and the heartbeat of its leases."""
+    """One batch being sent: its pace, and the heartbeat of its leases. Before each mail
+    goes, the lease on it must still be this attempt's: one that ran out (a mail server
+    stalled past it) may have been taken over, and the rest of the batch is then left to
+    the attempt that took it."""
 
     def __init__(
         self,
@@ -175,7 +177,8 @@ class _Batch:
             reason = f"The mailing's template was refused: {refused.reason}."
             sending.record(self.db, row.id, DeliveryStatus.FAILED, reason=reason)
             return
-        self._wait_turn()
+        self._wait_turn(row.id)
+        self._heartbeat(row.id)
         try:
             self.deps.mail.send(mail)
         except MailNotSent as refused:
@@ -189,23 +192,26 @@ class _Batch:
         )
         sent = (row.tenant_id, fact, ACTOR, utc_now())
         sending.record(self.db, row.id, DeliveryStatus.SENT, sent)
-        self._heartbeat()
 
-    def _wait_turn(self) -> None:
+    def _wait_turn(self, delivery_id: int) -> None:
         """Keep to the organisation's pace: message n of the batch not before its slot."""
         if self.pace is not None:
             start, interval = self.pace
             slot = start + timedelta(seconds=interval * self.sent)
             while (wait := (slot - utc_now()).total_seconds()) > 0:
                 time.sleep(min(wait, 1.0))
-                self._heartbeat()
+                self._heartbeat(delivery_id)
         self.sent += 1
 
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, delivery_id: int) -> None:
+        """Renew the leases once half of one has gone: the one of `delivery_id`, about to
+        be sent, must still be held."""
         if time.monotonic() > self.renew_at:
-            sending.DELIVERIES.renew(self.db, self.ids, self.holder)
+            held = sending.DELIVERIES.renew(self.db, self.ids, self.holder)
             self.db.commit()
             self.renew_at = time.monotonic() + self.holder.lease.total_seconds() / 2
+            if delivery_id not in held:
+                raise LeaseLost(f"Delivery {delivery_id}'s lease ran out and was taken over.")
 
 
 @functools.lru_cache(maxsize=4)

@@ -23,7 +23,7 @@ from infra.clock import utc_now
 from infra.db import job_progress
 from infra.db import reminder_leases as leases
 from infra.db import reminder_queue as queue
-from infra.db.leases import HeldElsewhere
+from infra.db.leases import HeldElsewhere, LeaseLost
 from infra.mail import MailNotSent, OutgoingMail
 from infra.mail.templates import OUTPUT_LIMIT, SUBJECT_LIMIT, TemplateRefused, render
 from workers.dependencies import WorkerDependencies
@@ -53,10 +53,10 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
     batch's reminders are leased to this attempt first, so a copy of the message (sent
     again by the sweeper, or by the broker) never sends one at the same time: one that finds
     reminders held by another attempt comes back for them when that lease runs out."""
-    holder = deps.holder()
+    holder, now = deps.holder(), utc_now()
     with queue.sending_connection(deps.engine) as db:
-        claimed = leases.REMINDERS.claim(db, reminder_ids, holder)
-        held = leases.REMINDERS.held_until(db, reminder_ids, holder)
+        claimed = leases.REMINDERS.claim(db, reminder_ids, holder, now)
+        held = leases.REMINDERS.held_until(db, reminder_ids, holder, now)
         reminders = queue.reminders_to_send(db, claimed) if claimed else []
         if not reminders:
             db.commit()
@@ -74,11 +74,13 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
             consent = reminder.email_granted_at is not None and not needs_fresh_answer(
                 since, reminder.email_granted_at
             )
-            _send(deps, db, policy, reminder, consent)
             if time.monotonic() > renew_at:  # the heartbeat of a slow batch
-                leases.REMINDERS.renew(db, [r.id for r in reminders[done + 1 :]], holder)
+                mine = leases.REMINDERS.renew(db, [r.id for r in reminders[done:]], holder)
                 db.commit()
                 renew_at = time.monotonic() + holder.lease.total_seconds() / 2
+                if reminder.id not in mine:  # its lease ran out, and another took it over
+                    raise LeaseLost(f"Reminder {reminder.id}'s lease ran out and was taken over.")
+            _send(deps, db, policy, reminder, consent)
     if held is not None:
         raise HeldElsewhere(held)
 

@@ -33,7 +33,7 @@ from sqlalchemy import exc as sa
 
 from infra.clock import utc_now
 from infra.db import job_progress
-from infra.db.leases import HeldElsewhere, Holder, heir
+from infra.db.leases import HeldElsewhere, Holder, LeaseLost, heir
 from infra.db.mailing_sending import DELIVERIES
 from infra.db.reminder_leases import REMINDERS
 from infra.mail import MailNotSent
@@ -109,7 +109,7 @@ class RetryPolicy(dramatiq.Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        if exception is None or isinstance(exception, job_progress.LeaseLost):
+        if exception is None or isinstance(exception, LeaseLost):
             return  # done, or taken over by another delivery: nothing to retry
         if isinstance(exception, HeldElsewhere):
             self._wait_for_lease(broker, message, exception)

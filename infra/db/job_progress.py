@@ -18,7 +18,7 @@ from sqlalchemy import Engine, insert, update
 from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
 from infra.clock import utc_now
 from infra.db import tables as t
-from infra.db.leases import HeldElsewhere, Holder, LeasedRows
+from infra.db.leases import HeldElsewhere, Holder, LeasedRows, LeaseLost
 from infra.db.unit_of_work import outbox_row
 
 T = TypeVar("T")
@@ -26,11 +26,6 @@ T = TypeVar("T")
 j = t.job.c
 _UNFINISHED = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 _NO_LEASE = {"lease_expires_at": None, "lease_holder": None, "leased_by": None}
-
-
-class LeaseLost(Exception):
-    """The job's lease expired and the sweeper handed it to another delivery: this one
-    must stop without writing anything more."""
 
 
 JOBS = LeasedRows(t.job, j.status.in_(_UNFINISHED))
@@ -49,13 +44,14 @@ def claim(engine: Engine, job_id: int, holder: Holder) -> Any | None:
     unknown or finished. Leased to another attempt, which may still be working on it (a
     message delivered twice does the work once), it raises HeldElsewhere: this attempt
     comes back when that lease runs out."""
+    now = utc_now()
     with engine.begin() as db:
         claimed = db.execute(
             update(t.job)
-            .where(j.id == job_id, JOBS.unfinished, JOBS.free_for(holder))
+            .where(j.id == job_id, JOBS.unfinished, JOBS.free_for(holder, now))
             .values(
                 status=JobStatus.RUNNING.value,
-                started_at=utc_now(),
+                started_at=now,
                 attempts=j.attempts + 1,
                 progress=0,
                 error=None,
@@ -63,7 +59,7 @@ def claim(engine: Engine, job_id: int, holder: Holder) -> Any | None:
             )
             .returning(t.job)
         ).first()
-        held = JOBS.held_until(db, [job_id], holder) if claimed is None else None
+        held = JOBS.held_until(db, [job_id], holder, now) if claimed is None else None
     if held is not None:
         raise HeldElsewhere(held)
     return claimed

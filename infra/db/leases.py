@@ -53,6 +53,11 @@ class Holder:
         return cls(uuid.uuid4().hex, lease)
 
 
+class LeaseLost(Exception):
+    """The lease ran out and another attempt took the work over: this one must stop without
+    sending or writing anything more."""
+
+
 class HeldElsewhere(dramatiq.errors.Retry):
     """Another attempt holds the work's lease and may be working on it: this one is sent
     again for when the lease runs out. A Retry, so that dramatiq does not log it as a
@@ -79,37 +84,47 @@ class LeasedRows:
     def expires(self) -> Column[Any]:
         return self.table.c.lease_expires_at
 
-    def free_for(self, holder: Holder) -> Any:
-        """Not held, run out, already `holder`'s, or handed over to it."""
-        mine = [holder.delivery] if holder.heir is None else [holder.delivery, holder.heir]
-        return or_(self.holder.is_(None), self.expires < utc_now(), self.holder.in_(mine))
+    def free_for(self, holder: Holder, now: datetime) -> Any:
+        """Not held, run out (at `now`), already `holder`'s, or handed over to it."""
+        return or_(
+            self.holder.is_(None),
+            self.expires.is_(None),
+            self.expires < now,
+            self.holder.in_(_names(holder)),
+        )
 
-    def claim(self, db: Connection, ids: list[int], holder: Holder) -> list[int]:
+    def claim(self, db: Connection, ids: list[int], holder: Holder, now: datetime) -> list[int]:
         """Lease to `holder` the unfinished rows of `ids` free for it; their ids, in order."""
         claimed = db.execute(
             update(self.table)
-            .where(self.table.c.id.in_(ids), self.unfinished, self.free_for(holder))
-            .values(lease_expires_at=utc_now() + holder.lease, lease_holder=holder.delivery)
+            .where(self.table.c.id.in_(ids), self.unfinished, self.free_for(holder, now))
+            .values(lease_expires_at=now + holder.lease, lease_holder=holder.delivery)
             .returning(self.table.c.id)
         )
         return sorted(claimed.scalars())
 
-    def held_until(self, db: Connection, ids: list[int], holder: Holder) -> datetime | None:
+    def held_until(
+        self, db: Connection, ids: list[int], holder: Holder, now: datetime
+    ) -> datetime | None:
         """When the last lease another attempt holds on the unfinished rows of `ids` runs
-        out (None: no other attempt holds one)."""
+        out (None: no other attempt holds one). With the same `now` as the claim before
+        it, a row is either claimed or found held."""
         return db.execute(
             select(func.max(self.expires)).where(
-                self.table.c.id.in_(ids), self.unfinished, ~self.free_for(holder)
+                self.table.c.id.in_(ids), self.unfinished, ~self.free_for(holder, now)
             )
         ).scalar()
 
-    def renew(self, db: Connection, ids: list[int], holder: Holder) -> None:
-        """The heartbeat: `holder`'s unfinished rows of `ids` held for another lease."""
-        db.execute(
+    def renew(self, db: Connection, ids: list[int], holder: Holder) -> set[int]:
+        """The heartbeat: `holder`'s unfinished rows of `ids` held for another lease; the
+        ids of those still `holder`'s (one missing was taken over: its lease ran out)."""
+        renewed = db.execute(
             update(self.table)
             .where(self.table.c.id.in_(ids), self.unfinished, self.holder == holder.delivery)
             .values(lease_expires_at=utc_now() + holder.lease)
+            .returning(self.table.c.id)
         )
+        return set(renewed.scalars())
 
     def postpone(
         self, engine: Engine, ids: list[int], holder: Holder, successor: str, seconds: float
@@ -122,12 +137,18 @@ class LeasedRows:
         self, db: Connection, ids: list[int], holder: Holder, successor: str, seconds: float
     ) -> None:
         """`holder`'s unfinished rows of `ids` passed to `successor` (the retry), held
-        through its backoff of `seconds` and one lease longer."""
+        through its backoff of `seconds` and one lease longer: those it held and those
+        handed to it that it failed before claiming."""
         db.execute(
             update(self.table)
-            .where(self.table.c.id.in_(ids), self.unfinished, self.holder == holder.delivery)
+            .where(self.table.c.id.in_(ids), self.unfinished, self.holder.in_(_names(holder)))
             .values(
                 lease_holder=successor,
                 lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds),
             )
         )
+
+
+def _names(holder: Holder) -> list[str]:
+    """The names under which rows are `holder`'s: its own, and the one it inherits."""
+    return [holder.delivery] if holder.heir is None else [holder.delivery, holder.heir]

@@ -22,8 +22,7 @@ from infra.clock import utc_now
 from infra.composition import Runtime, build_runtime, start_worker, stop_worker
 from infra.db import job_progress
 from infra.db import tables as t
-from infra.db.job_progress import LeaseLost
-from infra.db.leases import HeldElsewhere, Holder, heir
+from infra.db.leases import HeldElsewhere, Holder, LeaseLost, heir
 from infra.db.unit_of_work import outbox_row
 from infra.demo.generator import generate_customers
 from infra.settings import Settings

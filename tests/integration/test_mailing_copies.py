@@ -7,8 +7,9 @@ nothing left to send once the first has finished."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
@@ -35,28 +36,33 @@ LEASE_SECONDS = 1.0
 
 
 class SlowMailbox(Mailbox):
-    """A mail server taking a few milliseconds over each mail: a batch of 250 outlasts
-    several leases of a second."""
+    """A mail server taking its time over each mail, and over one of them (`stall_at`)
+    longer than a lease."""
+
+    def __init__(self, each: float, stall_at: int = 0, stall: float = 0.0) -> None:
+        super().__init__()
+        self.each, self.stall_at, self.stall, self.seen = each, stall_at, stall, 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.012)
+        self.seen += 1
+        await asyncio.sleep(self.stall if self.seen == self.stall_at else self.each)
         return await super().handle_DATA(server, session, envelope)
 
 
-@pytest.fixture
-def slow_mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = SlowMailbox(), free_port()
-    with smtp_server(box, port):
-        yield box, port
+@dataclass
+class Sent:
+    rows: list[Any]
+    expected: set[int]
+    arrived: Counter[str]
+    copies: Counter[str]
 
 
-async def test_two_live_copies_of_a_batch_message_send_each_delivery_once(
-    api: Api,
-    settings: Settings,
-    slow_mailbox: tuple[Mailbox, int],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    box, port = slow_mailbox
+async def send_each_batch_twice(
+    api: Api, settings: Settings, box: SlowMailbox, monkeypatch: pytest.MonkeyPatch
+) -> Sent:
+    """A mailing to CUSTOMERS customers whose every batch message the relay puts on the
+    queue twice (the broker's second delivery of the same message), once all has settled."""
+    port = free_port()
     prefix = f"{settings.queue_prefix}-mailing-copies"
     changed = {
         "smtp_url": SecretStr(f"smtp://{HOST}:{port}"),
@@ -68,8 +74,7 @@ async def test_two_live_copies_of_a_batch_message_send_each_delivery_once(
     copies: Counter[str] = Counter()
 
     class DeliveringTwice:
-        """The broker as the relay sees it, putting each batch message on the queue twice:
-        the broker's second delivery of the same message."""
+        """The broker as the relay sees it."""
 
         def __getattr__(self, name: str) -> Any:
             return getattr(broker, name)
@@ -81,24 +86,52 @@ async def test_two_live_copies_of_a_batch_message_send_each_delivery_once(
             return broker.enqueue(message, delay=delay)
 
     monkeypatch.setattr(runtime.relay, "broker", DeliveringTwice())
-    worker = start_worker(runtime, threads=4)
-    try:
-        engine = runtime.sync_engine
-        people = await audience(api, engine, CUSTOMERS, seed=41)
-        mailing = await create_mailing(api, people.preference)
-        started = await send(api, mailing, people.list_id)
-        settle(runtime, job_finished(engine, job_pk(started["job"])), 180)
-        # The copies that waited come back after the first finished, and send nothing.
-        runtime.broker.join(f"{prefix}.mail", timeout=60_000)
-        rows = deliveries(engine, people.tenant_id)
-    finally:
-        worker.stop()
-        await runtime.close()
-        delete_queues(settings, prefix)
-
-    assert copies and set(copies.values()) == {1}  # each batch message went twice
-    sent = {r.customer_id for r in rows if r.status == "SENT"}
-    assert sent == set(people.expected)
+    with smtp_server(box, port):
+        worker = start_worker(runtime, threads=4)
+        try:
+            engine = runtime.sync_engine
+            people = await audience(api, engine, CUSTOMERS, seed=41)
+            mailing = await create_mailing(api, people.preference)
+            started = await send(api, mailing, people.list_id)
+            settle(runtime, job_finished(engine, job_pk(started["job"])), 180)
+            # The copies that waited come back after the first finished, and send nothing.
+            broker.join(f"{prefix}.mail", timeout=60_000)
+            rows = deliveries(engine, people.tenant_id)
+        finally:
+            worker.stop()
+            await runtime.close()
+            delete_queues(settings, prefix)
     arrived = Counter(str(m.message["Message-ID"]) for m in box.received)
-    assert set(arrived) == {f"<mailing-delivery-{r.id}@foyer>" for r in rows if r.status == "SENT"}
-    assert max(arrived.values()) == 1  # not one Message-ID twice
+    return Sent(rows, set(people.expected), arrived, copies)
+
+
+def message_ids(rows: list[Any]) -> set[str]:
+    return {f"<mailing-delivery-{r.id}@foyer>" for r in rows if r.status == "SENT"}
+
+
+async def test_two_live_copies_of_a_batch_message_send_each_delivery_once(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="foyer.workers")
+    sent = await send_each_batch_twice(api, settings, SlowMailbox(each=0.04), monkeypatch)
+
+    assert sent.copies and set(sent.copies.values()) == {1}  # each batch message went twice
+    assert {r.customer_id for r in sent.rows if r.status == "SENT"} == sent.expected
+    assert set(sent.arrived) == message_ids(sent.rows)
+    assert max(sent.arrived.values()) == 1  # not one Message-ID twice
+    # The copy came back while the first was still sending, and waited again.
+    assert sum("; back in " in r.getMessage() for r in caplog.records) >= 2
+
+
+async def test_an_attempt_whose_lease_ran_out_mid_send_leaves_the_rest_to_the_one_that_took_it(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One mail held past the lease: the waiting copy takes the batch over meanwhile.
+    box = SlowMailbox(each=0.005, stall_at=20, stall=LEASE_SECONDS * 3)
+    sent = await send_each_batch_twice(api, settings, box, monkeypatch)
+
+    assert {r.customer_id for r in sent.rows if r.status == "SENT"} == sent.expected
+    assert set(sent.arrived) == message_ids(sent.rows)
+    # At most the mail being handed over when the lease ran out went twice (with the same
+    # Message-ID); the first attempt sent nothing after it.
+    assert sum(count - 1 for count in sent.arrived.values()) <= 1
