@@ -4,9 +4,15 @@ the pipe drains."""
 
 from __future__ import annotations
 
+import io
+import logging
 import subprocess
 import sys
 import threading
+
+import pytest
+
+from infra import logs
 
 LINES = 20_000  # 2 MB of lines, far more than a pipe holds
 
@@ -40,3 +46,23 @@ def test_logging_goes_on_while_nobody_reads_stderr() -> None:
     lines = written.splitlines()
     assert len(lines) == LINES and lines[-1].endswith(f"line {LINES - 1} {'x' * 80}")
     assert " INFO foyer.test line 0 " in lines[0]
+
+
+def test_lines_that_cannot_be_kept_are_counted_and_said_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(logs, "MOST_KEPT", 3)
+    out = io.StringIO()
+    writer = logs.LineWriter(out)  # not started: nothing is written until it stops
+    log = logging.getLogger("foyer.test.dropped")
+    log.addHandler(writer)
+    log.propagate = False
+    try:
+        for n in range(5):  # two over what it keeps
+            log.warning("line %d", n)
+    finally:
+        log.removeHandler(writer)
+        writer.stop()
+    lines = out.getvalue().splitlines()
+    assert [line.split(" ", 4)[-1] for line in lines[:3]] == ["line 0", "line 1", "line 2"]
+    assert lines[3:] == ["2 log lines were dropped: nothing could be written."]
