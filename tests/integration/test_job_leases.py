@@ -34,6 +34,7 @@ from workers.retry_policy import RetryPolicy, RetrySchedule, attempt_holder
 
 pytestmark = pytest.mark.usefixtures("worker")
 A_MOMENT = timedelta(milliseconds=200)
+AN_ATTEMPT = timedelta(seconds=30)  # a lease that lasts the whole test
 
 
 def files_in(folder: Path) -> list[str]:
@@ -55,6 +56,13 @@ def mark_messages_sent(runtime: Runtime, job: int) -> None:
         )
 
 
+async def export_nobody_took(api: Api, runtime: Runtime) -> int:
+    """An export job whose message went nowhere: the test plays its attempts."""
+    job = job_pk(await request_export(api))
+    mark_messages_sent(runtime, job)
+    return job
+
+
 def held_by_a_vanished_worker(runtime: Runtime, job: int, tenant: int) -> Path:
     """Claim the job as a worker would, leave half a file as it would, and never come back."""
     assert job_progress.claim(runtime.sync_engine, job, Holder("vanished", A_MOMENT))
@@ -67,8 +75,7 @@ def held_by_a_vanished_worker(runtime: Runtime, job: int, tenant: int) -> Path:
 async def test_a_job_whose_worker_vanished_is_sent_again_by_the_sweeper_and_finishes(
     api: Api, runtime: Runtime
 ) -> None:
-    job = job_pk(await request_export(api))
-    mark_messages_sent(runtime, job)
+    job = await export_nobody_took(api, runtime)
     partial = held_by_a_vanished_worker(runtime, job, tenant_id(runtime.sync_engine, api.slug))
     assert sweep_jobs(runtime.sync_engine, runtime.files, max_attempts=5) == (0, 0)  # still held
 
@@ -86,8 +93,7 @@ async def test_a_job_whose_worker_vanished_is_sent_again_by_the_sweeper_and_fini
 async def test_a_job_that_keeps_losing_its_worker_is_failed_with_the_reason(
     api: Api, runtime: Runtime
 ) -> None:
-    job = job_pk(await request_export(api))
-    mark_messages_sent(runtime, job)
+    job = await export_nobody_took(api, runtime)
     partial = held_by_a_vanished_worker(runtime, job, tenant_id(runtime.sync_engine, api.slug))
     await asyncio.sleep(A_MOMENT.total_seconds())
 
@@ -101,8 +107,7 @@ async def test_a_job_that_keeps_losing_its_worker_is_failed_with_the_reason(
 async def test_a_worker_whose_lease_was_given_to_another_is_told_at_its_next_report(
     api: Api, runtime: Runtime
 ) -> None:
-    job = job_pk(await request_export(api))
-    mark_messages_sent(runtime, job)
+    job = await export_nobody_took(api, runtime)
     stalled = Holder("stalled", A_MOMENT)
     assert job_progress.claim(runtime.sync_engine, job, stalled)
     await asyncio.sleep(A_MOMENT.total_seconds())
@@ -119,9 +124,8 @@ async def test_a_worker_whose_lease_was_given_to_another_is_told_at_its_next_rep
 async def test_a_copy_of_a_running_jobs_message_waits_while_the_retry_takes_it_over_at_once(
     api: Api, runtime: Runtime
 ) -> None:
-    engine, lease = runtime.sync_engine, timedelta(seconds=30)
-    job = job_pk(await request_export(api))
-    mark_messages_sent(runtime, job)
+    engine, lease = runtime.sync_engine, AN_ATTEMPT
+    job = await export_nobody_took(api, runtime)
     working = Holder.attempt("message", 0, "first", lease)
     copy = Holder.attempt("message", 0, "copy", lease)  # the broker's second delivery
     assert job_progress.claim(engine, job, working)
@@ -144,9 +148,8 @@ async def test_a_copy_of_a_running_jobs_message_waits_while_the_retry_takes_it_o
 async def test_an_attempt_that_fails_for_the_world_hands_its_lease_to_its_retry(
     api: Api, runtime: Runtime
 ) -> None:
-    engine, lease = runtime.sync_engine, timedelta(seconds=30)
-    job = job_pk(await request_export(api))
-    mark_messages_sent(runtime, job)
+    engine, lease = runtime.sync_engine, AN_ATTEMPT
+    job = await export_nobody_took(api, runtime)
     broker = StubBroker()
     broker.declare_queue("exports")
     policy = RetryPolicy(engine, RetrySchedule(timedelta(hours=1), 0.01, 0.02), lease)
