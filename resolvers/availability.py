@@ -53,15 +53,21 @@ def outage_reason(services: Services, error: BaseException) -> str | None:
     return reason
 
 
-def too_slow_error(services: Services) -> dict[str, Any]:
+def too_slow_error(services: Services, mutation: bool = False) -> dict[str, Any]:
     """The GraphQL error of a request stopped at its deadline while the database answered:
-    it asked for too much at once, which no retry mends."""
+    it asked for too much at once, which no retry mends. For a mutation, whether it was
+    made is unknown, so the error says how to send it again safely."""
+    advice = (
+        " A mutation sent with an Idempotency-Key can be sent again safely: it is made at "
+        "most once."
+        if mutation
+        else ""
+    )
     return {
         "message": (
             f"This request took longer than {services.settings.request_timeout_seconds:g} s "
             "and was stopped. Ask for less at once: smaller pages, fewer nested lists, a "
-            "narrower segment. A mutation sent with an Idempotency-Key can be sent again "
-            "safely: it is made at most once."
+            f"narrower segment.{advice}"
         ),
         "extensions": {"code": REQUEST_TIMEOUT},
     }

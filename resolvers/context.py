@@ -86,8 +86,9 @@ class RequestContext:
     client_address: str | None = None
     # Read with the caller (resolvers/authentication.py); looked up only when missing.
     known_currency: str | None = None
-    # Told the name of the operation the request runs, for the access log.
-    name_operation: Callable[[str], None] = lambda name: None
+    # Told the name of the operation the request runs (None: it has none) and whether it
+    # is a mutation, for the access log and the answer to a request stopped at its deadline.
+    name_operation: Callable[[str | None, bool], None] = lambda name, mutation: None
     # The HTTP request as Starlette has it; read for `base_url` only when a field needs it.
     request: Any = None
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
@@ -28,6 +28,12 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 class Access:
     request_id: str
     operation: str | None = None
+    # Whether the operation is a mutation: a retry's advice differs (schema/app.py).
+    mutation: bool = False
+
+    def named(self, operation: str | None, mutation: bool) -> None:
+        self.operation = operation
+        self.mutation = mutation
 
 
 def access_of(scope: Scope) -> Access:
@@ -86,5 +92,7 @@ class NameOperation(SchemaExtension):
             operation = chosen_operation(self.execution_context)
         except GraphQLError:  # refused by the query limits
             return
-        if operation is not None and operation.name is not None:
-            self.execution_context.context.name_operation(operation.name.value)
+        if operation is not None:
+            name = operation.name.value if operation.name is not None else None
+            mutation = operation.operation is OperationType.MUTATION
+            self.execution_context.context.name_operation(name, mutation)

@@ -62,7 +62,7 @@ def unavailable(services: Services, response: Response) -> Response:
     return response
 
 
-def too_slow(services: Services, body: dict[str, Any]) -> Response:
+def too_slow(services: Services, body: dict[str, Any], mutation: bool = False) -> Response:
     """The answer to a request stopped at its deadline while the database answered (checked
     within the health timeout, so the answer comes that much later at most): 504, and the
     access log says how long it ran."""
@@ -70,7 +70,7 @@ def too_slow(services: Services, body: dict[str, Any]) -> Response:
         "A request ran past its deadline of %g s and was stopped; the database answers",
         services.settings.request_timeout_seconds,
     )
-    return JSONResponse({**body, "errors": [too_slow_error(services)]}, status_code=504)
+    return JSONResponse({**body, "errors": [too_slow_error(services, mutation)]}, status_code=504)
 
 
 class FoyerGraphQL(GraphQL[RequestContext, None]):
@@ -100,7 +100,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             reads=request.state.reads,
             authorization=request.headers.get("authorization"),
             request_id=access.request_id,
-            name_operation=lambda name: setattr(access, "operation", name),
+            name_operation=access.named,
             request=request,
             client_address=request.client.host if request.client else None,
         )
@@ -135,7 +135,8 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             return Response(answer.body, answer.status_code, headers, "application/json")
         except TimeoutError:
             if await database_answers(self.services):
-                return too_slow(self.services, {"data": None})
+                mutation = access_of(request.scope).mutation
+                return too_slow(self.services, {"data": None}, mutation)
         except Exception as error:
             if outage_reason(self.services, error) is None:
                 raise
@@ -165,8 +166,7 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             asked = typename_only(request_data.query, request_data.operation_name, max_tokens)
             if asked is not None:
                 name, key = asked
-                if name is not None:
-                    context.name_operation(name)
+                context.name_operation(name, False)
                 return ExecutionResult(data={key: self._query_type}, errors=None)
         operation = (
             needing_caller(request_data.query, request_data.operation_name, max_tokens)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 import resolvers.customers
+import schema.customers.mutations
 from infra.composition import build_app, build_runtime
 from infra.settings import Settings
 from tests.conftest import Api
@@ -21,10 +22,30 @@ from tests.conftest import Api
 DEADLINE = 0.5
 
 
+QUERY = "{ customers { edges { node { id } } } }"
+MUTATION = """mutation { createIndividual(input: {firstName: "Ada", lastName: "Lovelace"}) {
+  errors { code } } }"""
+
+
+@pytest.mark.parametrize(
+    ("slowed", "document", "advice"),
+    [
+        pytest.param((resolvers.customers, "customers"), QUERY, False, id="query"),
+        # Whether a mutation stopped at its deadline was made is unknown: how to send it
+        # again safely is said.
+        pytest.param((schema.customers.mutations, "perform"), MUTATION, True, id="mutation"),
+    ],
+)
 async def test_a_slow_request_is_stopped_at_its_deadline_and_is_not_an_outage(
-    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: Api,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    slowed: tuple[Any, str],
+    document: str,
+    advice: bool,
 ) -> None:
-    async def slow(*args: Any) -> Any:  # a resolver asked for more than it can do in time
+    async def slow(*args: Any) -> Any:  # asked for more than it can do in time
         await asyncio.sleep(30)
 
     runtime = build_runtime(settings.model_copy(update={"request_timeout_seconds": DEADLINE}))
@@ -32,11 +53,11 @@ async def test_a_slow_request_is_stopped_at_its_deadline_and_is_not_an_outage(
     try:
         transport = httpx.ASGITransport(app=build_app(runtime, in_process_workers=False))
         async with httpx.AsyncClient(transport=transport, base_url="http://foyer") as client:
-            monkeypatch.setattr(resolvers.customers, "customers", slow)
+            monkeypatch.setattr(*slowed, slow)
             with caplog.at_level(logging.WARNING, logger="foyer"):
                 started = time.monotonic()
-                query = {"query": "{ customers { edges { node { id } } } }"}
-                response = await client.post("/graphql", json=query, headers=headers)
+                asked = {"query": document}
+                response = await client.post("/graphql", json=asked, headers=headers)
                 elapsed = time.monotonic() - started
             monkeypatch.undo()
             after = await client.post(
@@ -55,6 +76,7 @@ async def test_a_slow_request_is_stopped_at_its_deadline_and_is_not_an_outage(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "REQUEST_TIMEOUT"}
     assert f"longer than {DEADLINE:g} s" in error["message"]
+    assert ("Idempotency-Key" in error["message"]) is advice
     assert DEADLINE <= elapsed < DEADLINE + settings.health_timeout_seconds + 1, elapsed
     assert "unreachable" not in caplog.text and "deadline" in caplog.text
     assert after.status_code == 200 and "errors" not in after.json()
