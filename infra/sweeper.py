@@ -4,7 +4,8 @@ A job whose worker vanished (killed, stalled past its lease, or whose last retry
 FAILED mark both met a dead database) goes back to PENDING and its message through the
 outbox, so a broker outage loses nothing; after `max_attempts` it is FAILED with the
 reason. Its temporary files go. Reminders still without an outcome after their lease are
-queued again the same way (infra/db/reminder_leases.py).
+queued again the same way (infra/db/reminder_leases.py). The deliveries of a cancelled
+mailing run that a batch held and then lost go nowhere: they are CANCELLED.
 
 `foyer relay` and `foyer scheduler` run one each, and `foyer serve` in the embedded default;
 several at once are harmless: each row is taken by an update that checks its lease again.
@@ -22,7 +23,7 @@ from sqlalchemy import Engine, and_, insert, or_, update
 
 from domain.jobs import TASK_FOR_KIND, JobKind, JobStatus
 from infra.clock import utc_now
-from infra.db import reminder_leases
+from infra.db import mailing_recipients, reminder_leases
 from infra.db import tables as t
 from infra.db.unit_of_work import outbox_row
 from infra.settings import Settings
@@ -40,6 +41,7 @@ class Swept:
     jobs_failed: int = 0
     reminders_queued: int = 0
     reminders_failed: int = 0
+    deliveries_cancelled: int = 0
 
 
 def _expired() -> Any:
@@ -99,7 +101,8 @@ class Sweeper:
     def sweep(self) -> Swept:
         jobs = sweep_jobs(self.engine, self.files, self.max_attempts)
         reminders = reminder_leases.sweep_reminders(self.engine, self.lease, self.max_attempts)
-        swept = Swept(*jobs, *reminders)
+        stranded = mailing_recipients.cancel_stranded(self.engine)
+        swept = Swept(*jobs, *reminders, stranded)
         if swept != Swept():
             log.info("Swept expired leases: %s", swept)
         return swept

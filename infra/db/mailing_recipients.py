@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Engine,
     and_,
     case,
     exists,
@@ -222,3 +223,21 @@ def dispatch(db: Connection, run: Run, lease: timedelta, max_attempts: int) -> i
             ],
         )
     return len(ids)
+
+
+def cancel_stranded(engine: Engine) -> int:
+    """Cancel the QUEUED deliveries of cancelled runs whose lease ran out: a batch held them
+    when the run was cancelled and then died, and nothing will come for them again (the
+    run's job is over). Returns how many."""
+    r = m.mailing_run.c
+    cancelled = select(r.id).where(r.status == RunStatus.CANCELLED.value)
+    with engine.begin() as db:
+        return db.execute(
+            update(m.mailing_delivery)
+            .where(
+                d.run_id.in_(cancelled),
+                d.status == DeliveryStatus.QUEUED.value,
+                or_(d.lease_expires_at.is_(None), d.lease_expires_at < utc_now()),
+            )
+            .values(status=DeliveryStatus.CANCELLED.value, lease_holder=None, lease_expires_at=None)
+        ).rowcount

@@ -5,6 +5,7 @@ mailing sends nobody anything twice; a run can be cancelled and scheduled."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.mailing_sending import reserve_pace
 from infra.scheduling import start_due_mailings
+from infra.sweeper import Sweeper
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
 from tests.integration.jobs import tenant_id
@@ -37,6 +39,8 @@ from tests.integration.mailing_fixtures import (
     smtp_fixtures,
 )
 from tests.integration.test_mail_transport import Mailbox
+from workers.dependencies import WorkerDependencies
+from workers.mailings import run_mailing
 
 CUSTOMERS = 1_000
 TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [MAILING_SENT]) {
@@ -201,6 +205,41 @@ async def test_cancelling_stops_the_run_and_fails_its_job_with_who_cancelled(
     sender.relay.relay_once()
     assert start_due_mailings(engine) == 0
     assert deliveries(engine, people.tenant_id) == []
+
+
+async def test_deliveries_a_dead_batch_held_when_its_run_was_cancelled_are_cancelled_by_the_sweeper(
+    api: Api, sender: Runtime
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 30, seed=13)
+    mailing = await create_mailing(api, people.preference)
+    started = await send(api, mailing, people.list_id)
+    # The run job, as a worker would run it; its batches' messages wait in the outbox.
+    run_mailing(WorkerDependencies(engine, sender.files, sender.mail), job_pk(started["job"]))
+    o, d = t.outbox_message.c, m.mailing_delivery.c
+    with engine.begin() as db:
+        db.execute(
+            update(t.outbox_message)
+            .where(o.tenant_id == people.tenant_id, o.sent_at.is_(None))
+            .values(sent_at=utc_now())
+        )
+        # A batch took them, and dies just after the run is cancelled.
+        db.execute(
+            update(m.mailing_delivery)
+            .where(d.tenant_id == people.tenant_id, d.status == "QUEUED")
+            .values(lease_holder="dead", lease_expires_at=utc_now() + timedelta(seconds=0.5))
+        )
+    assert (await api.data(CANCEL, {"m": mailing}))["cancelMailing"]["errors"] == []
+    held = [r for r in deliveries(engine, people.tenant_id) if r.status == "QUEUED"]
+    sweeper = Sweeper(engine, sender.files, sender.settings)
+    assert held and sweeper.sweep().deliveries_cancelled == 0  # still held
+
+    await asyncio.sleep(0.5)
+    assert sweeper.sweep().deliveries_cancelled == len(held)
+
+    rows = deliveries(engine, people.tenant_id)
+    assert not any(r.status == "QUEUED" for r in rows)
+    assert {r.status for r in rows if r.id in {h.id for h in held}} == {"CANCELLED"}
 
 
 async def test_a_scheduled_run_waits_for_its_time_then_the_scheduler_starts_it(
