@@ -32,9 +32,8 @@ from sqlalchemy import Engine
 from sqlalchemy import exc as sa
 
 from infra.clock import utc_now
-from infra.db import job_progress
+from infra.db import job_progress, mailing_sending
 from infra.db.leases import HeldElsewhere, Holder, LeaseLost, heir
-from infra.db.mailing_sending import DELIVERIES
 from infra.db.reminder_leases import REMINDERS
 from infra.mail import MailNotSent
 from infra.settings import Settings
@@ -169,7 +168,7 @@ class RetryPolicy(dramatiq.Middleware):
         if reminder_ids := message.kwargs.get("reminder_ids"):
             self._quietly(REMINDERS.postpone, self.engine, reminder_ids, *handing)
         if delivery_ids := message.kwargs.get("delivery_ids"):
-            self._quietly(DELIVERIES.postpone, self.engine, delivery_ids, *handing)
+            self._quietly(mailing_sending.postpone, self.engine, delivery_ids, *handing)
 
     @staticmethod
     def _quietly(mark: Any, *arguments: Any) -> None:

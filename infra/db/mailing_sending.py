@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select, update
 
+from domain.jobs import JobStatus
 from domain.mailings.events import MailingSent
 from domain.mailings.runs import DeliveryStatus, RunStatus
 from infra.clock import utc_now
@@ -29,6 +30,30 @@ QUEUED = DeliveryStatus.QUEUED.value
 
 
 DELIVERIES = LeasedRows(m.mailing_delivery, d.status == QUEUED)
+
+
+def postpone(
+    engine: Engine, delivery_ids: list[int], holder: Holder, successor: str, seconds: float
+) -> None:
+    """The batch waits `seconds` for its retry: its deliveries handed over to the retry
+    (`successor`), and the run's job held as long. Only a finished batch renews the job's
+    lease otherwise, so while every batch waits out a mail server's outage the lease would
+    run out again and again, and the sweeper count each time as an attempt lost, until the
+    job is FAILED with its batches still to come."""
+    until = utc_now() + holder.lease + timedelta(seconds=seconds)
+    r, j = m.mailing_run.c, t.job.c
+    job = select(r.job_id).join(m.mailing_delivery, d.run_id == r.id).where(d.id == delivery_ids[0])
+    with engine.begin() as db:
+        DELIVERIES.hand_over(db, delivery_ids, holder, successor, seconds)
+        db.execute(
+            update(t.job)
+            .where(
+                j.id == job.scalar_subquery(),
+                j.status == JobStatus.RUNNING.value,
+                or_(j.lease_expires_at.is_(None), j.lease_expires_at < until),
+            )
+            .values(lease_expires_at=until)
+        )
 
 
 def deliveries(db: Connection, delivery_ids: list[int]) -> list[Any]:

@@ -9,7 +9,9 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+import dramatiq
 import pytest
+from dramatiq.broker import MessageProxy
 from sqlalchemy import select, update
 
 from domain.consent.ledger import ConsentState
@@ -17,14 +19,15 @@ from domain.segments.criteria import ConsentCriterion, to_json
 from infra.clock import utc_now
 from infra.composition import Runtime
 from infra.db import insights_tables as i
+from infra.db import mailing_sending
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.mailing_sending import reserve_pace
 from infra.scheduling import start_due_mailings
-from infra.sweeper import Sweeper
+from infra.sweeper import Sweeper, sweep_jobs
 from resolvers.global_ids import to_global_id
 from tests.conftest import Api
-from tests.integration.jobs import tenant_id
+from tests.integration.jobs import job_row, tenant_id
 from tests.integration.mailing_fixtures import (
     CANCEL,
     JOB,
@@ -41,6 +44,7 @@ from tests.integration.mailing_fixtures import (
 from tests.integration.test_mail_transport import Mailbox
 from workers.dependencies import WorkerDependencies
 from workers.mailings import run_mailing
+from workers.retry_policy import RetryPolicy, RetrySchedule, attempt_holder
 
 CUSTOMERS = 1_000
 TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [MAILING_SENT]) {
@@ -240,6 +244,51 @@ async def test_deliveries_a_dead_batch_held_when_its_run_was_cancelled_are_cance
     rows = deliveries(engine, people.tenant_id)
     assert not any(r.status == "QUEUED" for r in rows)
     assert {r.status for r in rows if r.id in {h.id for h in held}} == {"CANCELLED"}
+
+
+async def test_a_batch_waiting_to_retry_holds_its_runs_job_so_the_sweeper_leaves_it(
+    api: Api, sender: Runtime
+) -> None:
+    engine, lease = sender.sync_engine, timedelta(seconds=5)
+    people = await audience(api, engine, 30, seed=19)
+    mailing = await create_mailing(api, people.preference)
+    started = await send(api, mailing, people.list_id)
+    job = job_pk(started["job"])
+    run_mailing(WorkerDependencies(engine, sender.files, sender.mail, lease), job)
+    o, d = t.outbox_message.c, m.mailing_delivery.c
+    with engine.begin() as db:
+        [arguments] = [
+            row.arguments
+            for row in db.execute(
+                update(t.outbox_message)
+                .where(o.tenant_id == people.tenant_id, o.sent_at.is_(None))
+                .values(sent_at=utc_now())
+                .returning(o.task, o.arguments)
+            )
+            if row.task == "send_mailing_batch"
+        ]
+    batch = MessageProxy(dramatiq.Message("mail", "send_mailing_batch", (), arguments, {}))
+    policy = RetryPolicy(engine, RetrySchedule(timedelta(hours=1), 20, 20), lease)
+    policy.before_process_message(sender.broker, batch)
+    ids, holder = arguments["delivery_ids"], attempt_holder(batch, lease)
+    with engine.begin() as db:
+        assert mailing_sending.DELIVERIES.claim(db, ids, holder, utc_now())
+
+    # The mail server is away: the batch waits 10 to 20 s for its retry.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sender.broker, "enqueue", lambda *a, **k: None)  # the retry: not here
+        policy.after_process_message(sender.broker, batch, exception=ConnectionResetError("451"))
+
+    held = job_row(engine, job)
+    assert held.status == "RUNNING" and held.lease_expires_at > utc_now() + lease
+    assert sweep_jobs(engine, sender.files, max_attempts=5) == (0, 0)
+    with engine.begin() as db:  # done with it: the run's deliveries go nowhere
+        db.execute(
+            update(m.mailing_delivery)
+            .where(d.tenant_id == people.tenant_id, d.status == "QUEUED")
+            .values(status="CANCELLED")
+        )
+        db.execute(update(t.job).where(t.job.c.id == job).values(status="FAILED"))
 
 
 async def test_a_scheduled_run_waits_for_its_time_then_the_scheduler_starts_it(
