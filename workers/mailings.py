@@ -93,10 +93,9 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
     delivered again sends only what is left. Leased to this attempt first, so a copy of the
     message never sends the same delivery at the same time: one that finds deliveries held
     by another attempt comes back for them when that lease runs out."""
-    holder, now = deps.holder(), utc_now()
+    holder = deps.holder()
     with sending_connection(deps.engine) as db:
-        claimed = sending.DELIVERIES.claim(db, delivery_ids, holder, now)
-        held = sending.DELIVERIES.held_until(db, delivery_ids, holder, now)
+        claimed, held = sending.DELIVERIES.take(db, delivery_ids, holder)
         batch = sending.deliveries(db, claimed) if claimed else []
         if not batch and held is not None:
             db.commit()
@@ -115,6 +114,7 @@ def send_mailing_batch(deps: WorkerDependencies, delivery_ids: list[int]) -> Non
             db.commit()
             return
         ids = [row.customer_id for row in batch]
+        now = utc_now()
         members = sending.memberships(db, first.tenant_id, ids, now.date())
         bookings = sending.next_bookings(db, first.tenant_id, ids, now)
         hashes = {r.id: email_hash(first.tenant_id, r.address) for r in batch}

@@ -53,10 +53,9 @@ def send_pledge_reminders(deps: WorkerDependencies, reminder_ids: list[int]) -> 
     batch's reminders are leased to this attempt first, so a copy of the message (sent
     again by the sweeper, or by the broker) never sends one at the same time: one that finds
     reminders held by another attempt comes back for them when that lease runs out."""
-    holder, now = deps.holder(), utc_now()
+    holder = deps.holder()
     with queue.sending_connection(deps.engine) as db:
-        claimed = leases.REMINDERS.claim(db, reminder_ids, holder, now)
-        held = leases.REMINDERS.held_until(db, reminder_ids, holder, now)
+        claimed, held = leases.REMINDERS.take(db, reminder_ids, holder)
         reminders = queue.reminders_to_send(db, claimed) if claimed else []
         if not reminders:
             db.commit()

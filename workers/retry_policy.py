@@ -40,7 +40,8 @@ from infra.settings import Settings
 
 log = logging.getLogger("foyer.workers")
 
-# The option naming the attempt under way; each attempt is given a fresh one.
+# The option naming the attempt under way; each attempt is given a fresh one as it starts
+# (what a message sent again still carries is its predecessor's, replaced then).
 ATTEMPT = "foyer_attempt"
 # How long past another attempt's lease a waiting one comes back: its holder renews it
 # well before then.
@@ -129,7 +130,6 @@ class RetryPolicy(dramatiq.Middleware):
                     delay,
                 )
                 self._postpone(message, holder, heir(message.message_id, retries + 1), delay)
-                message.options.pop(ATTEMPT, None)
                 broker.enqueue(message, delay=int(delay * 1000))
                 return
             hours = self.schedule.window.total_seconds() / 3600
@@ -152,7 +152,6 @@ class RetryPolicy(dramatiq.Middleware):
             log.info("%s %s: %s; left to the sweeper", message.actor_name, message.message_id, held)
             return
         log.info("%s %s: %s; back in %.1f s", message.actor_name, message.message_id, held, seconds)
-        message.options.pop(ATTEMPT, None)
         broker.enqueue(message, delay=int(seconds * 1000))
 
     def _postpone(

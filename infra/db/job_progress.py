@@ -154,9 +154,4 @@ def postpone(engine: Engine, job_id: int, holder: Holder, successor: str, second
     (`successor`) and held until the retry is due (and one lease longer), so that should
     the retry never come, the sweeper sends the job again."""
     with engine.begin() as db:
-        JOBS.hand_over(db, [job_id], holder, successor, seconds)
-        db.execute(
-            update(t.job)
-            .where(j.id == job_id, j.lease_holder == successor, JOBS.unfinished)
-            .values(status=JobStatus.PENDING.value)
-        )
+        JOBS.hand_over(db, [job_id], holder, successor, seconds, status=JobStatus.PENDING.value)

@@ -103,6 +103,16 @@ class LeasedRows:
         )
         return sorted(claimed.scalars())
 
+    def take(
+        self, db: Connection, ids: list[int], holder: Holder
+    ) -> tuple[list[int], datetime | None]:
+        """`claim` what is free of `ids`, and say until when another attempt holds the rest
+        (`held_until`; not asked when all was claimed, as it mostly is)."""
+        now = utc_now()
+        claimed = self.claim(db, ids, holder, now)
+        held = None if len(claimed) == len(ids) else self.held_until(db, ids, holder, now)
+        return claimed, held
+
     def held_until(
         self, db: Connection, ids: list[int], holder: Holder, now: datetime
     ) -> datetime | None:
@@ -134,17 +144,24 @@ class LeasedRows:
             self.hand_over(db, ids, holder, successor, seconds)
 
     def hand_over(
-        self, db: Connection, ids: list[int], holder: Holder, successor: str, seconds: float
+        self,
+        db: Connection,
+        ids: list[int],
+        holder: Holder,
+        successor: str,
+        seconds: float,
+        **values: Any,
     ) -> None:
         """`holder`'s unfinished rows of `ids` passed to `successor` (the retry), held
         through its backoff of `seconds` and one lease longer: those it held and those
-        handed to it that it failed before claiming."""
+        handed to it that it failed before claiming; `values` set on them too."""
         db.execute(
             update(self.table)
             .where(self.table.c.id.in_(ids), self.unfinished, self.holder.in_(_names(holder)))
             .values(
                 lease_holder=successor,
                 lease_expires_at=utc_now() + holder.lease + timedelta(seconds=seconds),
+                **values,
             )
         )
 
