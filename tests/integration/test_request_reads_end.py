@@ -7,7 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from infra.db import tables as t
+from infra.db.snapshot import RequestReads
 from tests.asgi_scope import graphql_post_scope
 from tests.conftest import Api
 from tests.e2e.fuzz_fixtures import checked_out_after
@@ -43,3 +47,33 @@ async def test_a_client_gone_before_the_answer_leaves_no_connection_out(api: Api
     with pytest.raises(OSError):
         await app(graphql_scope(api.key), receive, send)
     assert await checked_out_after(api, 2.0) == 0
+
+
+async def test_a_connection_the_reads_gave_back_writes_in_transactions_again(api: Api) -> None:
+    """The reads switch their connection's driver to commit each statement itself (their
+    BEGIN says what the snapshot is); given back, it must be a plain one again, or a unit
+    of work given it next would write each statement on its own."""
+    engine = api.runtime.engine
+    reads = RequestReads(engine)
+    given = await reads.run(lambda db: _driver_of(db))
+    await reads.end()
+    tenant = await reads.run(lambda db: _tenant_id(db, api.slug))
+    await reads.end()
+
+    async with engine.connect() as db:
+        assert await _driver_of(db) is given  # the same pooled connection, given back
+        await db.begin()
+        await db.execute(update(t.tenant).where(t.tenant.c.id == tenant).values(name="Never"))
+        await db.rollback()
+    async with engine.connect() as db:
+        name = (await db.execute(select(t.tenant.c.name).where(t.tenant.c.id == tenant))).scalar()
+    assert name != "Never"
+
+
+async def _driver_of(db: AsyncConnection) -> Any:
+    return (await db.get_raw_connection()).driver_connection
+
+
+async def _tenant_id(db: AsyncConnection, slug: str) -> int:
+    found = await db.execute(select(t.tenant.c.id).where(t.tenant.c.slug == slug))
+    return int(found.scalar_one())
