@@ -60,11 +60,18 @@ async def test_a_connection_the_reads_gave_back_writes_in_transactions_again(api
     tenant = await reads.run(lambda db: _tenant_id(db, api.slug))
     await reads.end()
 
-    async with engine.connect() as db:
-        assert await _driver_of(db) is given  # the same pooled connection, given back
-        await db.begin()
-        await db.execute(update(t.tenant).where(t.tenant.c.id == tenant).values(name="Never"))
-        await db.rollback()
+    # Every pooled connection, the one given back among them, writes in a transaction.
+    held = [await engine.connect() for _ in range(engine.sync_engine.pool.checkedin())]
+    try:
+        assert given in [await _driver_of(db) for db in held]
+        for db in held:
+            await db.begin()
+            rename = update(t.tenant).where(t.tenant.c.id == tenant).values(name="Never")
+            await db.execute(rename)
+            await db.rollback()
+    finally:
+        for db in held:
+            await db.close()
     async with engine.connect() as db:
         name = (await db.execute(select(t.tenant.c.name).where(t.tenant.c.id == tenant))).scalar()
     assert name != "Never"
