@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from resolvers import nodes
 from schema.access_log import NameOperation
@@ -25,6 +27,7 @@ from schema.customers.types import (
 from schema.documents import ParsedOnce
 from schema.errors import read
 from schema.execution import PlainFieldsExecution, call_plain_resolvers_directly, know_exact_types
+from schema.extension_stages import runner_for
 from schema.fundraising.mutations import FundraisingMutation
 from schema.fundraising.queries import FundraisingQuery
 from schema.fundraising.reminders import ReminderQuery
@@ -105,6 +108,11 @@ class Mutation(
 
 
 class FoyerSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return runner_for(execution_context, extensions)
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Expected errors are the caller's and not logged; unexpected ones are logged,
         with their correlation id, where they are masked (schema/masking.py)."""
