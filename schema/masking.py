@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import SchemaExtension
 
 from domain.errors import AccessRefused
 from resolvers.availability import SERVICE_UNAVAILABLE, outage_reason, unavailable_message
@@ -26,9 +27,18 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return not (original is None or isinstance(original, GraphQLError))
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_is_unexpected)
+class MaskUnexpectedErrors(SchemaExtension):
+    """What strawberry's MaskErrors does for a result that is not streamed (Foyer streams
+    none), without its check of the result against a runtime protocol on every request."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [  # type: ignore[union-attr]
+                self.anonymise_error(e) if _is_unexpected(e) else e for e in errors
+            ]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, AccessRefused):
