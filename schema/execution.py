@@ -40,6 +40,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
+from schema.collected import collected_for, subfields_key
 from schema.planned import NOT_PLANNED, planned_first, takes_planned
 
 # How a field is answered in place, worked out once per field of the schema, or None where
@@ -135,11 +136,29 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         # would, and then every field takes graphql-core's path).
         manager = self.middleware_manager
         self._plain = manager is None or not manager.middlewares
-        # Per selection of this request (graphql-core keeps each alive while it runs).
+        # Shared by the requests running the operation, where it may be (schema/collected.py).
+        self._collected = collected_for(self.operation, self.fragments)
+        # Per selection (each entry keeps its selection alive).
         self._plans: dict[int, tuple[Any, GraphQLObjectType, list[Any]]] = {}
-        # Per object type and field selected (kept alive with it, as graphql-core keeps
-        # its collected subfields): the plan of its subfields, None where one is deferred.
+        # Per object type and field selected (each entry keeps the field alive): the plan
+        # of its subfields, None where one is deferred.
         self._object_plans: dict[tuple[Any, int], tuple[Any, list[Any] | None]] = {}
+        if self._collected is not None:
+            self._collected.keep_plans_bounded()
+            self._plans = self._collected.plans
+            self._object_plans = self._collected.object_plans
+
+    def collect_subfields(self, return_type: Any, field_details_list: Any) -> Any:
+        collected = self._collected
+        if collected is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = subfields_key(return_type, field_details_list)
+        found = collected.subfields.get(key)
+        if found is None:
+            found = collected.subfields[key] = super().collect_subfields(
+                return_type, field_details_list
+            )
+        return found
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
         plan = self._plans.get(id(grouped_field_set))
@@ -339,7 +358,7 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         item of a list), or None where one is deferred."""
         key = (runtime, id(field_details_list))
         known = self._object_plans.get(key)
-        if known is not None:
+        if known is not None and known[0] is field_details_list:
             return known[1]
         grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
         plan = None if defer_usages else self._plan(runtime, grouped_field_set)
