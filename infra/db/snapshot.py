@@ -59,7 +59,7 @@ async def _rollback(db: AsyncConnection) -> None:
     if db.dialect.name != "postgresql" or sync.engine._should_log_info():
         await db.exec_driver_sql("ROLLBACK")
         return
-    await cursor_of(sync.connection.driver_connection).execute("ROLLBACK")
+    await cursor_of(_pooled(db).driver_connection).execute("ROLLBACK")
 
 
 class RequestReads:
@@ -136,7 +136,7 @@ class RequestReads:
                         await db.close()
 
     async def _begin_writing(self, db: AsyncConnection, query: str) -> Any:
-        raw = await db.get_raw_connection()
+        raw = _pooled(db)
         try:
             return await _begin_and_select(raw.driver_connection, "BEGIN", query, False)
         except Exception as error:
@@ -179,7 +179,7 @@ class RequestReads:
         if query is None:
             await db.exec_driver_sql(self._begin)
             return None
-        raw = await db.get_raw_connection()
+        raw = _pooled(db)
         try:
             sqlite = self._engine.dialect.name == "sqlite"
             return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
@@ -210,6 +210,14 @@ class RequestReads:
             await _give_back(db, switched=True)
 
 
+def _pooled(db: AsyncConnection) -> Any:
+    """The pooled connection `db` holds, read in place: `get_raw_connection()` takes a
+    greenlet's round trip to read the same attribute."""
+    sync = db.sync_connection
+    assert sync is not None
+    return sync.connection
+
+
 async def _statements_commit_themselves(db: AsyncConnection, on: bool) -> None:
     """The driver's own transaction handling off (`on`), so that the BEGIN sent says what
     the transaction is, or back on before the connection returns to the pool. On
@@ -221,10 +229,8 @@ async def _statements_commit_themselves(db: AsyncConnection, on: bool) -> None:
         if on:
             await db.execution_options(isolation_level="AUTOCOMMIT")
         return  # SQLAlchemy resets what it set
-    sync = db.sync_connection
-    assert sync is not None
     try:
-        await sync.connection.driver_connection.set_autocommit(on)
+        await _pooled(db).driver_connection.set_autocommit(on)
     except psycopg.Error as error:
         raise _StaleConnection from error
 
