@@ -29,27 +29,28 @@ from graphql import (
 from graphql.execution.collect_fields import FragmentDetails
 
 OPERATIONS_KEPT = 256
-# A plan is also made per request for the operation's root fields (graphql-core collects
-# those itself, anew each time): they are dropped when the plans grow past this.
-PLANS_KEPT = 4096
 
 
 class Collected:
-    """One operation's collected subfields and plans, shared by the requests running it."""
+    """One operation's collected subfields and plans, shared by the requests running it.
+    Only plans of what was collected here are kept: graphql-core collects the operation's
+    root fields itself, anew for each request, so their plans stay with the request."""
 
-    __slots__ = ("_nodes", "object_plans", "plans", "subfields")
+    __slots__ = ("_nodes", "kept", "object_plans", "plans", "subfields")
 
     def __init__(self, operation: OperationDefinitionNode, fragments: tuple[Any, ...]) -> None:
         self._nodes = (operation, fragments)  # alive while their ids key `subfields`
         self.subfields: dict[tuple[Any, ...], Any] = {}
+        # The ids of the selections and fields collected (alive in `subfields`).
+        self.kept: set[int] = set()
         self.plans: dict[int, Any] = {}
         self.object_plans: dict[tuple[Any, int], Any] = {}
 
-    def keep_plans_bounded(self) -> None:
-        if len(self.plans) > PLANS_KEPT:
-            self.plans.clear()
-        if len(self.object_plans) > PLANS_KEPT:
-            self.object_plans.clear()
+    def keep(self, key: tuple[Any, ...], collected: Any) -> None:
+        self.subfields[key] = collected
+        grouped = collected.grouped_field_set
+        self.kept.add(id(grouped))
+        self.kept.update(id(field_details_list) for field_details_list in grouped.values())
 
 
 _kept: OrderedDict[int, tuple[OperationDefinitionNode, Collected | None]] = OrderedDict()
@@ -74,6 +75,11 @@ def collected_for(
     if len(_kept) > OPERATIONS_KEPT:
         _kept.popitem(last=False)
     return found
+
+
+def collected_kept() -> list[tuple[OperationDefinitionNode, Collected | None]]:
+    """The operations kept, each with its collection (None where it has none), oldest first."""
+    return list(_kept.values())
 
 
 def _has_directives(definition: Any) -> bool:

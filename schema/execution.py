@@ -143,10 +143,6 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         # Per object type and field selected (each entry keeps the field alive): the plan
         # of its subfields, None where one is deferred.
         self._object_plans: dict[tuple[Any, int], tuple[Any, list[Any] | None]] = {}
-        if self._collected is not None:
-            self._collected.keep_plans_bounded()
-            self._plans = self._collected.plans
-            self._object_plans = self._collected.object_plans
 
     def collect_subfields(self, return_type: Any, field_details_list: Any) -> Any:
         collected = self._collected
@@ -155,13 +151,14 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         key = subfields_key(return_type, field_details_list)
         found = collected.subfields.get(key)
         if found is None:
-            found = collected.subfields[key] = super().collect_subfields(
-                return_type, field_details_list
-            )
+            found = super().collect_subfields(return_type, field_details_list)
+            collected.keep(key, found)
         return found
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
-        plan = self._plans.get(id(grouped_field_set))
+        collected, key = self._collected, id(grouped_field_set)
+        plans = collected.plans if collected and key in collected.kept else self._plans
+        plan = plans.get(key)
         if plan is None or plan[0] is not grouped_field_set or plan[1] is not parent_type:
             steps = []
             for response_name, field_details_list in grouped_field_set.items():
@@ -170,7 +167,7 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
                 step = _step(field) if field is not None and not node.arguments else None
                 steps.append((response_name, field_details_list, field, step))
             plan = (grouped_field_set, parent_type, steps)
-            self._plans[id(grouped_field_set)] = plan
+            plans[key] = plan
         return plan[2]
 
     def execute_fields(  # type: ignore[override]
@@ -356,13 +353,16 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
     def _object_plan(self, runtime: GraphQLObjectType, field_details_list: Any) -> Any:
         """The plan of the subfields selected of an object of `runtime` (the same for every
         item of a list), or None where one is deferred."""
-        key = (runtime, id(field_details_list))
-        known = self._object_plans.get(key)
+        collected, key = self._collected, (runtime, id(field_details_list))
+        plans = collected.object_plans if collected and key[1] in collected.kept else None
+        if plans is None:
+            plans = self._object_plans
+        known = plans.get(key)
         if known is not None and known[0] is field_details_list:
             return known[1]
         grouped_field_set, defer_usages, *_ = self.collect_subfields(runtime, field_details_list)
         plan = None if defer_usages else self._plan(runtime, grouped_field_set)
-        self._object_plans[key] = (field_details_list, plan)
+        plans[key] = (field_details_list, plan)
         return plan
 
     def complete_abstract_value(  # type: ignore[override]

@@ -72,9 +72,10 @@ class _Stage:
                     next(running)
                     self._running.append(running)
         except BaseException as error:
-            # As an exit stack would: the hooks begun finish with the exception.
-            if not self.__exit__(type(error), error, None):
-                raise
+            # As an exit stack would: the hooks begun finish with the exception, which goes
+            # on (the stage never runs without its hooks, even should one swallow it).
+            self.__exit__(type(error), error, None)
+            raise
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _: TracebackType | None
@@ -113,6 +114,7 @@ def _finish(running: Generator[None, None, None], error: BaseException | None) -
         return None
     except BaseException as raised:
         return raised
+    running.close()
     return RuntimeError("A schema extension's hook yielded more than once.")
 
 

@@ -142,7 +142,7 @@ async def driver_rows(
         lost = _lost(driver)
         if lost:
             await db.invalidate(error)
-        raise _as_sqlalchemy_error(error, compiled.sql, values, lost) from error
+        raise as_sqlalchemy_error(error, compiled.sql, values, lost) from error
     if not compiled.results:
         return [compiled.make(row) for row in found]
     rows = []
@@ -169,7 +169,7 @@ def driver_execute(db: Connection, statement: Executable, parameters: dict[str, 
         lost = _lost(driver)
         if lost:
             db.invalidate(error)
-        raise _as_sqlalchemy_error(error, compiled.sql, values, lost) from error
+        raise as_sqlalchemy_error(error, compiled.sql, values, lost) from error
 
 
 def _lost(driver: Any) -> bool:
@@ -180,7 +180,7 @@ def _lost(driver: Any) -> bool:
     return driver is None
 
 
-def _as_sqlalchemy_error(
+def as_sqlalchemy_error(
     error: Exception, sql: str, values: dict[str, Any], lost: bool
 ) -> sa.StatementError:
     """The driver's error as SQLAlchemy would have raised it (OperationalError for a cut

@@ -21,7 +21,7 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from infra.db.driver_reads import cursor_of
+from infra.db.driver_reads import as_sqlalchemy_error, cursor_of
 
 T = TypeVar("T")
 
@@ -33,6 +33,15 @@ _BEGIN = {
 
 class _StaleConnection(Exception):
     """The pooled connection had died with the server."""
+
+
+def _as_outage(stale: _StaleConnection, sql: str) -> Exception:
+    """A connection found dead again, on the one more try: the driver's error as SQLAlchemy
+    raises a lost connection's, which the API answers as an outage (503)."""
+    cause = stale.__cause__
+    if not isinstance(cause, Exception):
+        return stale
+    return as_sqlalchemy_error(cause, sql, {}, lost=True)
 
 
 async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -> Any:
@@ -87,7 +96,7 @@ class RequestReads:
             # The pooled connection had died with the server (a restart): the pool has
             # discarded it, and one more try on a new one is not a second failure.
             await self._release()
-            await self._open()
+            await self._open_again()
             return await read(self._connection())
 
     async def value(self, query: str) -> Any:
@@ -101,7 +110,7 @@ class RequestReads:
                 return await self._open(query)
             except _StaleConnection:
                 await self._release()
-                return await self._open(query)
+                return await self._open_again(query)
 
     async def value_alone(self, query: str) -> Any:
         """`value`, for a request that is about to write (a mutation): no snapshot is
@@ -128,8 +137,8 @@ class RequestReads:
                     stale = isinstance(error, _StaleConnection) or error.connection_invalidated
                     if stale and attempt == 1:
                         continue
-                    if isinstance(error, _StaleConnection) and error.__cause__ is not None:
-                        raise error.__cause__ from None  # the driver's own error
+                    if isinstance(error, _StaleConnection):
+                        raise _as_outage(error, query) from error.__cause__
                     raise
                 finally:
                     if db is not None:
@@ -163,6 +172,13 @@ class RequestReads:
     def _connection(self) -> AsyncConnection:
         assert self._db is not None
         return self._db
+
+    async def _open_again(self, query: str | None = None) -> Any:
+        """`_open`, as the one more try after a pooled connection that had died."""
+        try:
+            return await self._open(query)
+        except _StaleConnection as stale:
+            raise _as_outage(stale, query or self._begin) from stale.__cause__
 
     async def _open(self, query: str | None = None) -> Any:
         """Check out the connection and BEGIN; with `query`, its value."""

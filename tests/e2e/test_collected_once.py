@@ -7,7 +7,7 @@ from __future__ import annotations
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from graphql.execution.collect_fields import FragmentDetails
 
-from schema.collected import collected_for
+from schema.collected import collected_for, collected_kept
 from tests.conftest import Api
 from tests.e2e.test_statement_counts import generate
 
@@ -58,3 +58,17 @@ async def test_a_variable_directive_is_read_on_every_request(api: Api) -> None:
     assert all("emails" in e["node"] for e in with_emails["customers"]["edges"])
     assert all("emails" not in e["node"] for e in without["customers"]["edges"])
     assert (await api.data(SKIPPING, {"emails": True})) == with_emails
+
+
+async def test_what_is_kept_for_an_operation_does_not_grow_with_its_requests(api: Api) -> None:
+    generate(api, 3)
+    await api.data(PAGE, {"first": 3})
+    shared = next(
+        entry
+        for operation, entry in collected_kept()
+        if entry is not None and "Who" in str(operation.loc.source.body if operation.loc else "")
+    )
+    sizes = (len(shared.subfields), len(shared.plans), len(shared.object_plans))
+    for _ in range(5):
+        await api.data(PAGE, {"first": 3})
+    assert (len(shared.subfields), len(shared.plans), len(shared.object_plans)) == sizes
