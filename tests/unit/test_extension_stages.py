@@ -35,7 +35,7 @@ class Swallows(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         try:
             yield
-        except KeyError:
+        except Exception:
             seen.append("swallowed")
 
 
@@ -109,13 +109,6 @@ def test_extensions_with_other_hooks_keep_strawberrys_runner() -> None:
 
 
 def test_a_stage_whose_hook_failed_to_begin_never_runs_even_if_another_swallows() -> None:
-    class SwallowsAll(SchemaExtension):
-        def on_parse(self) -> Iterator[None]:
-            try:
-                yield
-            except ValueError:
-                seen.append("swallowed")
-
-    with pytest.raises(ValueError, match="before"), stages(SwallowsAll, RaisesBefore).parsing():
+    with pytest.raises(ValueError, match="before"), stages(Swallows, RaisesBefore).parsing():
         seen.append("never")  # pragma: no cover
     assert seen == ["swallowed"]
