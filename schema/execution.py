@@ -354,9 +354,8 @@ class PlainFieldsExecution(StrawberryGraphQLCoreExecutionContext):
         """The plan of the subfields selected of an object of `runtime` (the same for every
         item of a list), or None where one is deferred."""
         collected, key = self._collected, (runtime, id(field_details_list))
-        plans = collected.object_plans if collected and key[1] in collected.kept else None
-        if plans is None:
-            plans = self._object_plans
+        own = self._object_plans
+        plans = collected.object_plans if collected and key[1] in collected.kept else own
         known = plans.get(key)
         if known is not None and known[0] is field_details_list:
             return known[1]
