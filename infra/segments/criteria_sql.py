@@ -2,7 +2,8 @@
 
 Each criterion is `customer.id IN (a subquery of customer ids)`: uncorrelated, so PostgreSQL
 plans it as a (hashed) semi-join, and evaluated once per statement rather than once per
-customer; AND / OR / NOT combine them as written. Every subquery names the organisation, so
+customer; AND / OR / NOT combine them as written, except that the sets an AND asks a customer
+to be in are intersected first (`_intersection`). Every subquery names the organisation, so
 no id of another organisation can match anything.
 """
 
@@ -56,7 +57,7 @@ def members_condition(root: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
 
 def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
     if isinstance(node, k.AllOf):
-        return and_(true(), *(condition(p, at) for p in node.parts))
+        return _all_of(node, at)
     if isinstance(node, k.AnyOf):
         return or_(false(), *(condition(p, at) for p in node.parts))
     if isinstance(node, k.NoneOf):
@@ -70,6 +71,37 @@ def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
     if isinstance(node, k.HouseholdCriterion) and not node.in_household:
         return ~person.id.in_(_household_members(node, at))
     return person.id.in_(_LEAF[type(node)](node, at))
+
+
+def _is_set(node: k.Criterion) -> bool:
+    """Whether the criterion is `customer.id IN (its set)` (see `condition`)."""
+    if isinstance(node, k.ConsentCriterion):
+        return node.state is not ConsentState.NEVER_ASKED
+    if isinstance(node, k.HouseholdCriterion):
+        return node.in_household
+    return type(node) in _LEAF
+
+
+def _all_of(node: k.AllOf, at: Evaluation) -> ColumnElement[bool]:
+    sets = [_LEAF[type(p)](p, at) for p in node.parts if _is_set(p)]
+    others = [condition(p, at) for p in node.parts if not _is_set(p)]
+    if sets:
+        others.append(person.id.in_(_intersection(sets)))
+    return and_(true(), *others)
+
+
+def _intersection(sets: list[Any]) -> Any:
+    """The ids in every one of `sets`: the first narrowed to those in the others.
+
+    Why not one `customer.id IN` per set: PostgreSQL then joins each set to every customer of
+    the organisation in turn, and at a million customers and sets of 400,000 (issue 13's
+    segment) reading and probing the million was half the statement. Intersected first, the
+    customers are read once, against the few that are in all of them. Narrowing a set that
+    groups its rows by customer (a total, a count) before grouping keeps or drops all of a
+    customer's rows together, so its figures are the same."""
+    first, *others = sets
+    member = first.selected_columns[0]
+    return first.where(*(member.in_(other) for other in others))
 
 
 def _status(node: k.StatusCriterion, at: Evaluation) -> ColumnElement[bool]:
@@ -163,14 +195,14 @@ def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
     if node.orders is not None:
         # Distinct orders are not a sum of per-performance figures: from the items.
         return _booked_items(node, at)
-    by_event = node.event_id is not None or node.partner_company_id is not None
-    if by_event or node.any_partner or node.performed is not None:
-        # The performances first, as a set, then their bookers from the index.
+    if _by_performance(node):
+        # The bookers of the performances, from the index by performance.
         b = g.customer_booking.c
-        query = select(b.customer_id).where(
-            b.tenant_id == at.tenant_id,
-            b.tickets > 0,
-            b.instance_id.in_(_performances(node, at)),
+        query = _at_performances(
+            select(b.customer_id).where(b.tenant_id == at.tenant_id, b.tickets > 0),
+            b.instance_id,
+            node,
+            at,
         )
         having = [
             *_within(func.sum(b.tickets), node.tickets),
@@ -187,9 +219,8 @@ def _booking(node: k.BookingCriterion, at: Evaluation) -> Any:
 
 def _booked_items(node: k.BookingCriterion, at: Evaluation) -> Any:
     query = _kept_items(ItemKind.TICKET, at)
-    by_event = node.event_id is not None or node.partner_company_id is not None
-    if by_event or node.any_partner or node.performed is not None:
-        query = query.where(i.instance_id.in_(_performances(node, at)))
+    if _by_performance(node):
+        query = _at_performances(query, i.instance_id, node, at)
     having = [
         *_within(func.count(func.distinct(o.id)), node.orders),
         *_within(func.count(), node.tickets),
@@ -200,9 +231,20 @@ def _booked_items(node: k.BookingCriterion, at: Evaluation) -> Any:
     return query
 
 
-def _performances(node: k.BookingCriterion, at: Evaluation) -> Any:
+def _by_performance(node: k.BookingCriterion) -> bool:
+    by_event = node.event_id is not None or node.partner_company_id is not None
+    return by_event or node.any_partner or node.performed is not None
+
+
+def _at_performances(query: Any, instance: Any, node: k.BookingCriterion, at: Evaluation) -> Any:
+    """`query`'s rows for the criterion's performances, joined to them by `instance`.
+
+    A join, not `instance IN (the performances)`: a performance is one row, so the join
+    repeats nothing, and PostgreSQL can then split the bookings' read between its parallel
+    workers (the performances are scanned in parallel: infra/segments/planning.py), where the
+    set of performances was read whole in each of them, and so were the bookings."""
     ei, ev = s.event_instance.c, s.event.c
-    query = select(ei.id).where(ei.tenant_id == at.tenant_id)
+    query = query.join(s.event_instance, ei.id == instance).where(ei.tenant_id == at.tenant_id)
     if node.event_id is not None or node.partner_company_id is not None or node.any_partner:
         query = query.join(s.event, ev.id == ei.event_id)
     if node.event_id is not None:

@@ -11,6 +11,18 @@ pooled connection went from the one to the other after its tenth count.
 So a criteria condition marks the statement it is compiled into, and on PostgreSQL such a
 statement runs unprepared: the unnamed statement of the extended protocol, planned with its
 parameters each time. Planning it costs a few milliseconds against hundreds for the run.
+
+It is planned with small tables open to parallel scans, too. PostgreSQL scans a table in
+parallel only from 8 MB (`min_parallel_table_scan_size`), which an organisation's
+performances, events and preferences never reach. A booking criterion joins its performances
+to their bookings (infra/segments/criteria_sql.py `_at_performances`), and with the
+performances read whole in each parallel worker, so were the bookings, and each worker hashed
+them all: a third of issue 13's segment at a million customers. Scanned in parallel, the
+workers share one read and one hash. Only for these statements, and back to the server's
+value after each (in its transaction: `set_config(..., true)`), so that no other statement's
+plan changes: allowed for every statement (`ALTER TABLE ... SET (parallel_workers)`), it took
+the benchmark's hand-written SQL from 3.3 s to over 9, from index reads to a parallel scan of
+every order item.
 """
 
 from __future__ import annotations
@@ -62,7 +74,7 @@ def install(engine: Engine) -> None:
 _SAVED = "foyer_prepare_threshold"
 
 
-def _unprepared(db: Connection, _cursor: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
+def _unprepared(db: Connection, cursor: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
     # No context: a read the driver runs itself (infra/db/driver_reads.py), never criteria.
     if context is None or not getattr(context.compiled, _MARK, False):
         return
@@ -70,17 +82,38 @@ def _unprepared(db: Connection, _cursor: Any, _sql: str, _p: Any, context: Any, 
     setattr(context, _SAVED, driver.prepare_threshold)
     # None: psycopg neither prepares the statement nor uses a plan it prepared before.
     driver.prepare_threshold = None
+    # On the statement's own cursor, which runs the statement next.
+    cursor.execute(_SMALL_TABLES_IN_PARALLEL)
 
 
 def _restored(db: Connection, _cursor: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
-    _restore(db, context)
+    if _restore(db, context):
+        # A cursor of its own: the statement's holds its rows, not fetched yet.
+        cursor = db.connection.cursor()
+        try:
+            cursor.execute(_SMALL_TABLES_AS_BEFORE)
+        finally:
+            cursor.close()
 
 
 def _restored_after_error(exception_context: Any) -> None:
+    # A statement PostgreSQL refused took its transaction, and the setting, with it; one that
+    # failed before it was sent leaves the setting to the transaction's end, which changes
+    # plans there, never answers.
     if exception_context.connection is not None and exception_context.execution_context:
         _restore(exception_context.connection, exception_context.execution_context)
 
 
-def _restore(db: Connection, context: Any) -> None:
-    if context is not None and hasattr(context, _SAVED) and not db.invalidated:
-        db.connection.driver_connection.prepare_threshold = getattr(context, _SAVED)
+def _restore(db: Connection, context: Any) -> bool:
+    """Give psycopg back its threshold; whether the statement was one of those marked."""
+    if context is None or not hasattr(context, _SAVED) or db.invalidated:
+        return False
+    db.connection.driver_connection.prepare_threshold = getattr(context, _SAVED)
+    return True
+
+
+_SMALL_TABLES_IN_PARALLEL = "SELECT set_config('min_parallel_table_scan_size', '0', true)"
+_SMALL_TABLES_AS_BEFORE = (
+    "SELECT set_config('min_parallel_table_scan_size', reset_val, true)"
+    " FROM pg_settings WHERE name = 'min_parallel_table_scan_size'"
+)

@@ -140,6 +140,29 @@ def cases(w: World) -> list[tuple[str, k.Criterion, set[str]]]:
             {"ann"},
         ),
         (
+            "sets intersected, the first a total per customer",
+            k.AllOf(
+                (
+                    k.DonationCriterion(gift=k.Range(min=6000), total=k.Range(min=10000)),
+                    k.BookingCriterion(tickets=k.Range(min=2)),
+                    vip,
+                )
+            ),
+            {"ann"},
+        ),
+        (
+            "sets intersected beside conditions that are not sets",
+            k.AllOf(
+                (
+                    k.ConsentCriterion(NEVER, kind=EMAIL),
+                    k.RfmCriterion(monetary=frozenset({3})),
+                    k.DonationCriterion(total=k.Range(min=10001)),
+                    k.NoneOf(k.KindCriterion(CustomerKind.ORGANISATION)),
+                )
+            ),
+            {"cat"},
+        ),
+        (
             "vip or organisation",
             k.AnyOf((vip, k.KindCriterion(CustomerKind.ORGANISATION))),
             {"ann", "bob", "dan"},

@@ -5,9 +5,10 @@ statement holding them, so PostgreSQL never swaps their plan for a generic one (
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, event, func, select, text
 
 from domain.segments import criteria as k
 from infra.composition import Runtime
@@ -60,3 +61,38 @@ def test_a_segment_statement_runs_prepared_statements_alike_after_it(
         db.execute(members).all()
         assert db.connection.driver_connection.prepare_threshold == threshold  # type: ignore[union-attr]
         db.rollback()
+
+
+def test_a_segment_statement_alone_is_planned_with_small_tables_scanned_in_parallel(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """The setting holds while the criteria are planned and is the server's again after, in
+    the same transaction, for the statements that follow."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite has no parallel scans.")
+    members = criteria_select(k.TagCriterion("x"), Evaluation(1, date(2026, 12, 3)))
+    plain = select(t.customer.c.id).where(t.customer.c.tenant_id == 1).limit(1)
+    seen: list[tuple[str, str]] = []
+
+    def setting(db: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        # Registered after Foyer's own listener, so it sees what that one set.
+        if "customer_tag" in statement or "LIMIT" in statement:
+            shown = cursor.connection.execute("SHOW min_parallel_table_scan_size").fetchone()
+            seen.append(("criteria" if "customer_tag" in statement else "plain", shown[0]))
+
+    engine = runtime.sync_engine
+    with engine.connect() as db:
+        server = db.execute(text("SHOW min_parallel_table_scan_size")).scalar_one()
+        event.listen(engine, "before_cursor_execute", setting)
+        try:
+            db.execute(plain).all()
+            db.execute(members).all()
+            db.execute(plain).all()
+        finally:
+            event.remove(engine, "before_cursor_execute", setting)
+        after = db.execute(text("SHOW min_parallel_table_scan_size")).scalar_one()
+        db.rollback()
+
+    assert server != "0"
+    assert seen == [("plain", server), ("criteria", "0"), ("plain", server)]
+    assert after == server
