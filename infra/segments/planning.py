@@ -18,18 +18,18 @@ performances, events and preferences never reach. A booking criterion joins its 
 to their bookings (infra/segments/criteria_sql.py `_at_performances`), and with the
 performances read whole in each parallel worker, so were the bookings, and each worker hashed
 them all: a third of issue 13's segment at a million customers. Scanned in parallel, the
-workers share one read and one hash. Only for these statements, and back to the server's
-value after each (in its transaction: `set_config(..., true)`), so that no other statement's
-plan changes: allowed for every statement (`ALTER TABLE ... SET (parallel_workers)`), it took
-the benchmark's hand-written SQL from 3.3 s to over 9, from index reads to a parallel scan of
-every order item.
+workers share one read and one hash. Only for these statements, and back to the value
+before after each (in its transaction: `set_config(..., true)`), so that no other
+statement's plan changes. Allowed for every statement (`ALTER TABLE ... SET
+(parallel_workers)`), it took the benchmark's hand-written SQL from 3.3 s to over 9: a
+parallel scan of every order item instead of index reads.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -63,57 +63,51 @@ def _compile(element: PlannedEachRun, compiler: Any, **kw: Any) -> str:
 
 
 def install(engine: Engine) -> None:
-    """Run the marked statements of the engine's PostgreSQL connections unprepared."""
+    """Run the marked statements of the engine's PostgreSQL connections unprepared, with
+    small tables open to parallel scans."""
     if engine.dialect.name != "postgresql":
-        return  # SQLite plans every statement afresh
-    event.listen(engine, "before_cursor_execute", _unprepared)
-    event.listen(engine, "after_cursor_execute", _restored)
-    event.listen(engine, "handle_error", _restored_after_error)
+        return  # SQLite plans every statement afresh, and has no parallel scans
+    # `do_execute`, not before/after_cursor_execute: what it sends fails as the statement
+    # would, inside SQLAlchemy's handling of driver errors (a lost connection is then
+    # invalidated and reported as one), on every SQLAlchemy 2 release.
+    event.listen(engine, "do_execute", _planned_each_run)
 
 
-_SAVED = "foyer_prepare_threshold"
-
-
-def _unprepared(db: Connection, cursor: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
-    # No context: a read the driver runs itself (infra/db/driver_reads.py), never criteria.
-    if context is None or not getattr(context.compiled, _MARK, False):
-        return
-    driver = db.connection.driver_connection
-    setattr(context, _SAVED, driver.prepare_threshold)
+def _planned_each_run(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """Run a marked statement; False leaves any other to the dialect."""
+    if not getattr(context.compiled, _MARK, False):
+        return False
+    driver = context.root_connection.connection.driver_connection
+    threshold = driver.prepare_threshold
     # None: psycopg neither prepares the statement nor uses a plan it prepared before.
     driver.prepare_threshold = None
-    # On the statement's own cursor, which runs the statement next.
-    cursor.execute(_SMALL_TABLES_IN_PARALLEL)
-
-
-def _restored(db: Connection, _cursor: Any, _sql: str, _p: Any, context: Any, _many: Any) -> None:
-    if _restore(db, context):
+    try:
+        if context.execution_options.get("stream_results"):
+            # A server-side cursor: PostgreSQL plans no parallel scan for one anyway.
+            cursor.execute(statement, parameters)
+            return True
+        cursor.execute(_SMALL_TABLES_IN_PARALLEL)
+        before = cursor.fetchone()[0]
+        cursor.execute(statement, parameters)
         # A cursor of its own: the statement's holds its rows, not fetched yet.
-        cursor = db.connection.cursor()
+        restoring = context.root_connection.connection.cursor()
         try:
-            cursor.execute(_SMALL_TABLES_AS_BEFORE)
+            restoring.execute(_SMALL_TABLES_AS_BEFORE, (before,))
         finally:
-            cursor.close()
-
-
-def _restored_after_error(exception_context: Any) -> None:
-    # A statement PostgreSQL refused took its transaction, and the setting, with it; one that
-    # failed before it was sent leaves the setting to the transaction's end, which changes
-    # plans there, never answers.
-    if exception_context.connection is not None and exception_context.execution_context:
-        _restore(exception_context.connection, exception_context.execution_context)
-
-
-def _restore(db: Connection, context: Any) -> bool:
-    """Give psycopg back its threshold; whether the statement was one of those marked."""
-    if context is None or not hasattr(context, _SAVED) or db.invalidated:
-        return False
-    db.connection.driver_connection.prepare_threshold = getattr(context, _SAVED)
+            restoring.close()
+    finally:
+        driver.prepare_threshold = threshold
     return True
 
 
-_SMALL_TABLES_IN_PARALLEL = "SELECT set_config('min_parallel_table_scan_size', '0', true)"
-_SMALL_TABLES_AS_BEFORE = (
-    "SELECT set_config('min_parallel_table_scan_size', reset_val, true)"
-    " FROM pg_settings WHERE name = 'min_parallel_table_scan_size'"
+# The value in force before, read as it is set aside, so that whatever the transaction had
+# set is what it has again. Local to the transaction: a statement PostgreSQL refuses takes
+# the transaction and the setting with it; one that fails before it is sent leaves the
+# setting to the transaction's end, which changes plans there, never answers. Neither
+# statement goes through SQLAlchemy's events, so SQL logging and statement counts show
+# neither: two round trips per criteria statement, against hundreds of milliseconds.
+_SMALL_TABLES_IN_PARALLEL = (
+    "SELECT current_setting('min_parallel_table_scan_size'),"
+    " set_config('min_parallel_table_scan_size', '0', true)"
 )
+_SMALL_TABLES_AS_BEFORE = "SELECT set_config('min_parallel_table_scan_size', %s, true)"

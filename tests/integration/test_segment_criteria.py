@@ -54,6 +54,21 @@ def cases(w: World) -> list[tuple[str, k.Criterion, set[str]]]:
         ("two orders", k.BookingCriterion(orders=k.Range(min=2)), {"cat"}),
         ("spent 50.00 on tickets", k.BookingCriterion(spend=k.Range(min=5000)), {"ann", "cat"}),
         ("spent at most 30.00", k.BookingCriterion(spend=k.Range(max=3000)), {"bob"}),
+        (
+            "the partner in two orders",
+            k.BookingCriterion(partner_company_id=ids["P"], orders=k.Range(min=2)),
+            {"cat"},
+        ),
+        (
+            "two tickets for a performance of the last 10 days",
+            k.BookingCriterion(performed=k.Period(within_last_days=10), tickets=k.Range(min=2)),
+            {"cat"},
+        ),
+        (
+            "35.00 on E2",
+            k.BookingCriterion(event_id=ids["E2"], spend=k.Range(min=3500)),
+            {"ivy"},
+        ),
         ("any donation", k.DonationCriterion(), {"ann", "bob", "cat", "dan"}),
         (
             "gave over 100.00",
@@ -161,6 +176,38 @@ def cases(w: World) -> list[tuple[str, k.Criterion, set[str]]]:
                 )
             ),
             {"cat"},
+        ),
+        (
+            "sets intersected, the first the tickets per performance",
+            k.AllOf(
+                (
+                    k.BookingCriterion(
+                        performed=k.Period(within_last_days=10), tickets=k.Range(min=2)
+                    ),
+                    k.DonationCriterion(total=k.Range(min=10001)),
+                )
+            ),
+            {"cat"},
+        ),
+        (
+            "sets intersected, the first lapsing (a correlated subquery)",
+            k.AllOf((k.MembershipCriterion(k.MembershipState.LAPSING, ids["S1"], 30), vip)),
+            {"ann"},
+        ),
+        (
+            "sets intersected, two of RFM",
+            k.AllOf(
+                (
+                    k.RfmCriterion(recency=frozenset({4})),
+                    k.RfmCriterion(monetary=frozenset({3})),
+                )
+            ),
+            {"ann"},
+        ),
+        (
+            "sets intersected, the first not a primary householder",
+            k.AllOf((k.HouseholdCriterion(primary=False), vip)),
+            {"bob"},
         ),
         (
             "vip or organisation",

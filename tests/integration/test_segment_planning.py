@@ -5,16 +5,17 @@ statement holding them, so PostgreSQL never swaps their plan for a generic one (
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, func, select, text
+from sqlalchemy import Connection, func, select, text, true
+from sqlalchemy.exc import OperationalError
 
 from domain.segments import criteria as k
 from infra.composition import Runtime
 from infra.db import tables as t
 from infra.segments.criteria_sql import Evaluation
 from infra.segments.members import criteria_select
+from infra.segments.planning import PlannedEachRun
 from infra.settings import Settings
 
 RUNS = 12  # psycopg prepares at the sixth run; PostgreSQL may go generic after five more
@@ -66,33 +67,48 @@ def test_a_segment_statement_runs_prepared_statements_alike_after_it(
 def test_a_segment_statement_alone_is_planned_with_small_tables_scanned_in_parallel(
     runtime: Runtime, settings: Settings
 ) -> None:
-    """The setting holds while the criteria are planned and is the server's again after, in
-    the same transaction, for the statements that follow."""
+    """The setting holds while a marked statement runs (which is when it is planned) and is
+    what it was again after, in the same transaction, for the statements that follow."""
     if settings.is_sqlite:
         pytest.skip("SQLite has no parallel scans.")
-    members = criteria_select(k.TagCriterion("x"), Evaluation(1, date(2026, 12, 3)))
-    plain = select(t.customer.c.id).where(t.customer.c.tenant_id == 1).limit(1)
-    seen: list[tuple[str, str]] = []
-
-    def setting(db: Connection, cursor: Any, statement: str, *_: Any) -> None:
-        # Registered after Foyer's own listener, so it sees what that one set.
-        if "customer_tag" in statement or "LIMIT" in statement:
-            shown = cursor.connection.execute("SHOW min_parallel_table_scan_size").fetchone()
-            seen.append(("criteria" if "customer_tag" in statement else "plain", shown[0]))
-
-    engine = runtime.sync_engine
-    with engine.connect() as db:
-        server = db.execute(text("SHOW min_parallel_table_scan_size")).scalar_one()
-        event.listen(engine, "before_cursor_execute", setting)
-        try:
-            db.execute(plain).all()
-            db.execute(members).all()
-            db.execute(plain).all()
-        finally:
-            event.remove(engine, "before_cursor_execute", setting)
-        after = db.execute(text("SHOW min_parallel_table_scan_size")).scalar_one()
+    setting = func.current_setting("min_parallel_table_scan_size")
+    marked = select(setting).where(PlannedEachRun(true()))
+    with runtime.sync_engine.connect() as db:
+        server = db.execute(select(setting)).scalar_one()
+        during = db.execute(marked).scalar_one()
+        after = db.execute(select(setting)).scalar_one()
+        db.execute(text("SET LOCAL min_parallel_table_scan_size = '1MB'"))
+        during_again = db.execute(marked).scalar_one()
+        after_own = db.execute(select(setting)).scalar_one()
         db.rollback()
 
     assert server != "0"
-    assert seen == [("plain", server), ("criteria", "0"), ("plain", server)]
-    assert after == server
+    assert (during, after) == ("0", server)
+    assert (during_again, after_own) == ("0", "1MB")
+
+
+def test_a_segment_statement_on_a_lost_connection_is_an_outage_and_leaves_no_setting_behind(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """What runs before the statement fails as the statement would: a lost connection is
+    reported as one (a 503 for the API, a retry for a job) and the connection invalidated."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite has no parallel scans.")
+    marked = select(func.current_setting("min_parallel_table_scan_size")).where(
+        PlannedEachRun(true())
+    )
+    with runtime.sync_engine.connect() as db:
+        pid = db.execute(select(func.pg_backend_pid())).scalar_one()
+        with runtime.sync_engine.connect() as other:
+            other.execute(select(func.pg_terminate_backend(pid)))
+            other.rollback()
+        with pytest.raises(OperationalError) as refused:
+            db.execute(marked)
+        assert refused.value.connection_invalidated
+        db.rollback()
+        # A new connection, as it was before.
+        assert (
+            db.execute(select(func.current_setting("min_parallel_table_scan_size"))).scalar_one()
+            != "0"
+        )
+        db.rollback()
