@@ -66,25 +66,34 @@ def condition(node: k.Criterion, at: Evaluation) -> ColumnElement[bool]:
         return person.kind == node.kind.value
     if isinstance(node, k.StatusCriterion):
         return _status(node, at)
-    if isinstance(node, k.ConsentCriterion) and node.state is ConsentState.NEVER_ASKED:
+    found = _set_of(node, at)
+    if found is not None:
+        return person.id.in_(found)
+    if isinstance(node, k.ConsentCriterion):  # never asked
         return ~person.id.in_(answered_members(node, at))
+    assert isinstance(node, k.HouseholdCriterion) and not node.in_household
+    return ~person.id.in_(_household_members(node, at))
+
+
+def _set_of(node: k.Criterion, at: Evaluation) -> Any | None:
+    """The ids of the customers a leaf criterion matches, for `customer.id IN`; None for one
+    that is the complement of a set (never asked, in no household) or no set at all."""
+    if isinstance(node, k.ConsentCriterion) and node.state is ConsentState.NEVER_ASKED:
+        return None
     if isinstance(node, k.HouseholdCriterion) and not node.in_household:
-        return ~person.id.in_(_household_members(node, at))
-    return person.id.in_(_LEAF[type(node)](node, at))
-
-
-def _is_set(node: k.Criterion) -> bool:
-    """Whether the criterion is `customer.id IN (its set)` (see `condition`)."""
-    if isinstance(node, k.ConsentCriterion):
-        return node.state is not ConsentState.NEVER_ASKED
-    if isinstance(node, k.HouseholdCriterion):
-        return node.in_household
-    return type(node) in _LEAF
+        return None
+    leaf = _LEAF.get(type(node))
+    return leaf(node, at) if leaf is not None else None
 
 
 def _all_of(node: k.AllOf, at: Evaluation) -> ColumnElement[bool]:
-    sets = [_LEAF[type(p)](p, at) for p in node.parts if _is_set(p)]
-    others = [condition(p, at) for p in node.parts if not _is_set(p)]
+    sets, others = [], []
+    for part in node.parts:
+        found = _set_of(part, at)
+        if found is None:
+            others.append(condition(part, at))
+        else:
+            sets.append(found)
     if sets:
         others.append(person.id.in_(_intersection(sets)))
     return and_(true(), *others)
