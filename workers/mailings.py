@@ -1,9 +1,11 @@
 """Mailings: the run job that resolves a run's recipients and hands them to the senders,
 and the sending of each batch.
 
-The run job writes a delivery row per recipient before anything is sent
-(infra/db/mailing_recipients.py), then stays RUNNING while batches go: each batch renews
-its lease as it finishes, and the batch that finishes the last delivery finishes the job.
+The run job writes a delivery row per recipient before it is sent, a chunk of recipients
+at a time, each chunk's batches handed to the senders as it commits
+(infra/db/mailing_recipients.py); then it stays RUNNING while batches go: each batch renews
+its lease as it finishes, and once the run is resolved, the batch that finishes the last
+delivery finishes the job.
 Should every batch stop (workers killed, messages lost), the job's lease runs out and the
 sweeper sends the run job again, which hands over what is left: a delivery marked SENT is
 never sent again, and one whose sending was cut off goes again with the same Message-ID.
@@ -64,19 +66,20 @@ def run_mailing(deps: WorkerDependencies, job_id: int) -> None:
             due = False
         else:
             due = recipients.start_sending(db, run)
-        if due and not run.resolved:
-            recipients.resolve(db, run)
         if due and run.status is not RunStatus.SENT:
+            # What an earlier attempt handed over and lost; nothing on a first attempt.
             recipients.dispatch(db, run, deps.lease, deps.max_attempts)
     if not due:
         job_progress.release(deps.engine, job_id, holder.delivery, send_again=False)
         return
+    if not run.resolved:
+        recipients.resolve(deps.engine, run, deps.lease)
     finish_if_done(deps.engine, run.id, job_id)
 
 
 def finish_if_done(engine: Engine, run_id: int, job_id: int) -> None:
-    """Finish the run and its job once none of its deliveries is QUEUED (again, should
-    the job's mark have been lost after the run's)."""
+    """Finish the run and its job once it is resolved and none of its deliveries is QUEUED
+    (again, should the job's mark have been lost after the run's)."""
     with engine.begin() as db:
         if sending.unfinished(db, run_id):
             return

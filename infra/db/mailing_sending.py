@@ -230,11 +230,13 @@ def job_total(db: Connection, job_id: int) -> int:
 
 
 def finish_run(db: Connection, run_id: int) -> bool:
-    """SENDING → SENT; whether the run is SENT now (False: it was cancelled)."""
+    """SENDING → SENT once resolved; whether the run is SENT now (False: it was cancelled,
+    or its recipients are still being written, and a batch that finished them all so far
+    is not the last)."""
     r = m.mailing_run.c
     db.execute(
         update(m.mailing_run)
-        .where(r.id == run_id, r.status == RunStatus.SENDING.value)
+        .where(r.id == run_id, r.status == RunStatus.SENDING.value, r.resolved_at.is_not(None))
         .values(status=RunStatus.SENT.value, finished_at=utc_now())
     )
     status = db.execute(select(r.status).where(r.id == run_id)).scalar_one()

@@ -5,8 +5,11 @@ mailing sends nobody anything twice; a run can be cancelled and scheduled."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 import pytest
@@ -14,11 +17,12 @@ from dramatiq.broker import MessageProxy
 from sqlalchemy import select, update
 
 from domain.consent.ledger import ConsentState
+from domain.mailings.runs import DeliveryStatus
 from domain.segments.criteria import ConsentCriterion, to_json
 from infra.clock import utc_now
 from infra.composition import Runtime
 from infra.db import insights_tables as i
-from infra.db import mailing_sending
+from infra.db import mailing_recipients, mailing_sending
 from infra.db import mailing_tables as m
 from infra.db import tables as t
 from infra.db.mailing_sending import reserve_pace
@@ -46,6 +50,7 @@ from workers.mailings import run_mailing
 from workers.retry_policy import RetryPolicy, RetrySchedule, attempt_holder
 
 CUSTOMERS = 1_000
+SKIPPED = {s.value for s in DeliveryStatus if s.value.startswith("SKIPPED_")}
 TIMELINE = """query($id: ID!) { customer(id: $id) { timeline(first: 20, types: [MAILING_SENT]) {
   edges { node { summary subject { __typename ... on Mailing { name } } } } } } }"""
 DELIVERIES = """query($id: ID!, $s: [MailingDeliveryStatus!]) { mailing(id: $id) {
@@ -149,6 +154,95 @@ async def test_a_mailing_reaches_each_consenting_customer_exactly_once_and_count
     assert Counter(r.status for r in second)["SKIPPED_ALREADY_SENT"] == len(expected)
     assert not any(r.status == "SENT" for r in second)
     assert set(arrived(mailbox[0], rows).values()) == {1}
+
+
+class _Killed(BaseException):
+    """The worker dying: nothing after it runs in that attempt."""
+
+
+async def test_a_run_killed_while_resolving_resolves_the_rest_when_sent_again_and_sends_each_once(
+    api: Api, sender: Runtime, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 120, seed=23)
+    mailing = await create_mailing(api, people.preference)
+    started = await send(api, mailing, people.list_id)
+    job = job_pk(started["job"])
+    monkeypatch.setattr(mailing_recipients, "RESOLVE_CHUNK", 25)
+    write_chunk, chunks = mailing_recipients._resolve_chunk, []
+
+    def dies_on_the_third(*args: Any) -> None:
+        chunks.append(args)
+        if len(chunks) == 3:
+            raise _Killed
+        write_chunk(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mailing_recipients, "_resolve_chunk", dies_on_the_third)
+        with pytest.raises(_Killed):
+            run_mailing(WorkerDependencies(engine, sender.files, sender.mail), job)
+
+    # Two chunks were written, and their batches go while the run is not resolved: the
+    # batch that sends the last of them does not finish the run.
+    assert len(deliveries(engine, people.tenant_id)) == 50
+    settle(sender, lambda: all(r.status != "QUEUED" for r in deliveries(engine, people.tenant_id)))
+    first = [r for r in deliveries(engine, people.tenant_id) if r.status == "SENT"]
+    assert first and job_row(engine, job).status == "RUNNING"
+    with engine.connect() as db:
+        run = db.execute(select(m.mailing_run).where(m.mailing_run.c.job_id == job)).one()
+    assert run.status == "SENDING" and run.resolved_at is None
+
+    # The dead attempt's lease runs out; the sweeper sends the run job again.
+    with engine.begin() as db:
+        db.execute(
+            update(t.job)
+            .where(t.job.c.id == job)
+            .values(lease_expires_at=utc_now() - timedelta(seconds=1))
+        )
+    sweep_jobs(engine, sender.files, max_attempts=5)
+    settle(sender, job_finished(engine, job))
+
+    rows = deliveries(engine, people.tenant_id)
+    assert {r.customer_id: r.address for r in rows if r.status == "SENT"} == people.expected
+    assert len(rows) == 120 and set(arrived(mailbox[0], rows).values()) == {1}
+    found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
+    assert found["status"] == "SUCCEEDED"
+    assert found["progress"] == found["total"] == len(people.expected)
+
+
+async def test_cancelling_a_run_while_its_recipients_are_written_stops_the_writing(
+    api: Api, sender: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sender.sync_engine
+    people = await audience(api, engine, 120, seed=29)
+    mailing = await create_mailing(api, people.preference)
+    started = await send(api, mailing, people.list_id)
+    job = job_pk(started["job"])
+    monkeypatch.setattr(mailing_recipients, "RESOLVE_CHUNK", 25)
+    still_sending, looks = mailing_recipients._sending, []
+    two_written, cancelled = threading.Event(), threading.Event()
+
+    def waits_before_the_third(*args: Any) -> bool:
+        looks.append(args)
+        if len(looks) == 3:  # two chunks are written: the cancel comes now
+            two_written.set()
+            assert cancelled.wait(30)
+        return still_sending(*args)
+
+    monkeypatch.setattr(mailing_recipients, "_sending", waits_before_the_third)
+    deps = WorkerDependencies(engine, sender.files, sender.mail)
+    resolving = asyncio.ensure_future(asyncio.to_thread(run_mailing, deps, job))
+    assert await asyncio.to_thread(two_written.wait, 30)
+    assert (await api.data(CANCEL, {"m": mailing}))["cancelMailing"]["errors"] == []
+    cancelled.set()
+    await resolving
+
+    rows = deliveries(engine, people.tenant_id)
+    assert len(rows) == 50 and {r.status for r in rows} <= {"CANCELLED", *SKIPPED}
+    with engine.connect() as db:
+        run = db.execute(select(m.mailing_run).where(m.mailing_run.c.job_id == job)).one()
+    assert run.status == "CANCELLED" and run.resolved_at is None
+    assert job_row(engine, job).status == "FAILED"
 
 
 async def test_a_segment_is_resolved_when_the_run_starts(
