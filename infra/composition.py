@@ -83,7 +83,12 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     files = FileStore(settings.files_dir)
     mail = build_transport(
-        settings.smtp_url.get_secret_value(), settings.mail_dir, sender=settings.mail_from
+        settings.smtp_url.get_secret_value(),
+        settings.mail_dir,
+        sender=settings.mail_from,
+        # A mail is sent under a lease renewed once half of it has gone: however the server
+        # stalls, sending (reconnecting included, at most twice this) ends within the lease.
+        send_within=settings.lease_seconds / 6,
     )
     broker = build_broker(settings)
     declare_actors(broker, WorkerDependencies.from_settings(sync_engine, files, mail, settings))

@@ -46,8 +46,8 @@ SEND_TASK = "send_mailing_batch"
 # it was cancelled, and what two workers share. Each batch reads what its mails need in
 # five statements: at 100 a batch, those were a tenth of a message's CPU in the worker.
 SEND_BATCH = 250
-# Members resolved per transaction: twenty batches. A chunk of 100,000 took PostgreSQL
-# about 2.5 s to write and as long again to hand over, before the first mail could go.
+# Members resolved per transaction: twenty batches. Written in one go, 100,000 members
+# took PostgreSQL 2.5 s to write and as long again to lease, before the first mail went.
 RESOLVE_CHUNK = 20 * SEND_BATCH
 d = m.mailing_delivery.c
 QUEUED = DeliveryStatus.QUEUED.value

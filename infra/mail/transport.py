@@ -17,15 +17,17 @@ import smtplib
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.clock import utc_now
 from infra.mail.message import DEFAULT_SENDER, OutgoingMail, build_message
+from infra.mail.send_deadline import SendDeadlines
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 # "Service not available, closing channel": how servers announce an idle timeout or a
@@ -131,11 +133,16 @@ class SmtpTransport:
         *,
         sender: str = DEFAULT_SENDER,
         timeout: float = 30.0,
+        send_within: float | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.server = SmtpServer.from_url(url)
         self.sender = sender  # read at each send: a test may change it
-        self.timeout = timeout
+        self.timeout = timeout  # each wait for the server
+        # The whole of one mail, reconnecting included (infra/mail/send_deadline.py); None
+        # for no limit but the timeouts.
+        self.send_within = send_within
+        self._deadlines = SendDeadlines()
         # Tests pass a context trusting their own certificate; production uses the system's.
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._idle: list[smtplib.SMTP] = []  # open connections no thread is using
@@ -143,19 +150,20 @@ class SmtpTransport:
 
     def send(self, mail: OutgoingMail) -> None:
         message = build_message(mail, self.sender)
+        deadline = None if self.send_within is None else time.monotonic() + self.send_within
         kept = self._take()
         try:
-            self._send_on(kept or self._connect(), message, mail.to_address)
+            self._send_on(kept or self._connect(deadline), message, mail.to_address, deadline)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            if kept is None:
-                raise MailNotSent(self._unreachable(error)) from error
+            if kept is None or _past(deadline):
+                raise MailNotSent(self._lost(error, deadline)) from error
             # The kept connection went stale (idle timeout, server restart), so one more
             # attempt on a fresh one. Should the server have kept the mail after all (cut
             # after the final ".", before its reply), the Message-ID is the same.
             try:
-                self._send_on(self._connect(), message, mail.to_address)
+                self._send_on(self._connect(deadline), message, mail.to_address, deadline)
             except (smtplib.SMTPServerDisconnected, OSError) as again:
-                raise MailNotSent(self._unreachable(again)) from again
+                raise MailNotSent(self._lost(again, deadline)) from again
 
     def close(self) -> None:
         with self._lock:
@@ -169,11 +177,19 @@ class SmtpTransport:
         with self._lock:
             return self._idle.pop() if self._idle else None
 
-    def _send_on(self, connection: smtplib.SMTP, message: bytes, to_address: str) -> None:
+    def _send_on(
+        self, connection: smtplib.SMTP, message: bytes, to_address: str, deadline: float | None
+    ) -> None:
         """Send over `connection`, then put it back in the pool; closed instead when it
-        was lost (the server hung up or the socket failed)."""
+        was lost (the server hung up, the socket failed, or the deadline cut it)."""
         try:
-            self._deliver(connection, message, to_address)
+            with self._watching(connection, deadline) as watched:
+                try:
+                    self._deliver(connection, message, to_address)
+                except MailNotSent:
+                    if watched is not None and watched.cut:  # not the server's answer
+                        raise smtplib.SMTPServerDisconnected("Cut off at the deadline") from None
+                    raise
         except MailNotSent:
             self._give_back(connection)  # refused: the server answered, the session goes on
             raise
@@ -222,25 +238,36 @@ class SmtpTransport:
             # e.g. an internationalised address and a server without SMTPUTF8.
             raise MailNotSent(f"The mail could not be sent: {error}", permanent=True) from error
 
-    def _connect(self) -> smtplib.SMTP:
+    def _watching(self, connection: smtplib.SMTP, deadline: float | None) -> Any:
+        if deadline is None:
+            return contextlib.nullcontext()
+        return self._deadlines.watch(connection, deadline)
+
+    def _connect(self, deadline: float | None = None) -> smtplib.SMTP:
         server = self.server
+        # Connecting and the greeting come before the connection can be watched: each of
+        # the two waits is bounded by what is left instead.
+        timeout = self.timeout if deadline is None else _left(deadline, self.timeout)
         # The host goes to the constructor, not to connect(): smtplib checks the certificate
         # against the host it was constructed with.
         try:
             connection = (
-                _TlsSession(
-                    server.host, server.port, timeout=self.timeout, context=self.ssl_context
-                )
+                _TlsSession(server.host, server.port, timeout=timeout, context=self.ssl_context)
                 if server.implicit_tls
-                else _Session(server.host, server.port, timeout=self.timeout)
+                else _Session(server.host, server.port, timeout=timeout)
             )
         except (smtplib.SMTPException, OSError) as error:
-            raise MailNotSent(self._unreachable(error)) from error
+            raise MailNotSent(self._lost(error, deadline)) from error
         try:
-            if server.starttls:
-                connection.starttls(context=self.ssl_context)
-            if server.username:
-                connection.login(server.username, server.password)
+            with self._watching(connection, deadline):
+                if server.starttls:
+                    connection.starttls(context=self.ssl_context)
+                if server.username:
+                    connection.login(server.username, server.password)
+            # Kept for later mails: each of their waits gets the whole timeout again.
+            connection.timeout = self.timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(self.timeout)
         except smtplib.SMTPAuthenticationError as error:
             connection.close()
             raise MailNotSent(
@@ -249,12 +276,26 @@ class SmtpTransport:
             ) from error
         except (smtplib.SMTPException, OSError) as error:
             connection.close()
-            raise MailNotSent(self._unreachable(error)) from error
+            raise MailNotSent(self._lost(error, deadline)) from error
         return connection
 
-    def _unreachable(self, error: BaseException) -> str:
+    def _lost(self, error: BaseException, deadline: float | None) -> str:
+        where = f"{self.server.host}:{self.server.port}"
+        if _past(deadline):
+            return (
+                f"The mail server {where} took longer than {self.send_within:g} s to take the"
+                " mail; it was cut off, to go again later"
+            )
         detail = str(error) or type(error).__name__
-        return f"Could not reach the mail server {self.server.host}:{self.server.port}: {detail}"
+        return f"Could not reach the mail server {where}: {detail}"
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _left(deadline: float, timeout: float) -> float:
+    return max(0.01, min(timeout, deadline - time.monotonic()))
 
 
 class FileTransport:
@@ -287,11 +328,16 @@ class FileTransport:
 
 
 def build_transport(
-    smtp_url: str, folder: Path, *, sender: str = DEFAULT_SENDER, timeout: float = 30.0
+    smtp_url: str,
+    folder: Path,
+    *,
+    sender: str = DEFAULT_SENDER,
+    timeout: float = 30.0,
+    send_within: float | None = None,
 ) -> MailTransport:
     """SMTP when a URL is configured, else `.eml` files in `folder` (the embedded default)."""
     if smtp_url:
-        return SmtpTransport(smtp_url, sender=sender, timeout=timeout)
+        return SmtpTransport(smtp_url, sender=sender, timeout=timeout, send_within=send_within)
     return FileTransport(folder, sender=sender)
 
 

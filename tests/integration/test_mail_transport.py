@@ -5,6 +5,7 @@ The server runs in its own thread and event loop; every test stops what it start
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import shutil
@@ -302,6 +303,53 @@ def test_a_server_that_never_answers_gives_up_after_the_timeout() -> None:
         transport.close()
 
     assert 0.3 <= elapsed < 3
+
+
+class _Stalling(Mailbox):
+    """Takes its first mail only after `seconds`, its answers to every command in time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds, self.stalled = seconds, False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.stalled:
+            self.stalled = True
+            await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_server_stalling_mid_mail_is_cut_off_at_the_sending_limit_then_sent_to_afresh() -> None:
+    mailbox, port = _Stalling(5), free_port()
+    with (
+        smtp_server(mailbox, port),
+        smtp_transport(f"smtp://{HOST}:{port}", send_within=0.5) as transport,
+    ):
+        started = time.monotonic()
+        with pytest.raises(MailNotSent) as cut:
+            transport.send(reminder(1))  # each wait is within the 5 s timeout; the whole is not
+        elapsed = time.monotonic() - started
+        transport.send(reminder(2))  # on a new connection: the cut one is not used again
+
+    assert 0.5 <= elapsed < 2.5
+    assert not cut.value.permanent and "longer than 0.5 s" in cut.value.reason
+    assert [r.message["Message-ID"] for r in mailbox.received][-1] == "<reminder-2@foyer>"
+
+
+def test_a_server_that_never_answers_is_given_up_on_at_the_sending_limit() -> None:
+    with socket.socket() as silent:
+        silent.bind((HOST, 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        transport = SmtpTransport(f"smtp://{HOST}:{port}", timeout=30, send_within=0.3)
+        started = time.monotonic()
+        with pytest.raises(MailNotSent) as lost:
+            transport.send(reminder())
+        elapsed = time.monotonic() - started
+        transport.close()
+
+    assert 0.3 <= elapsed < 3 and not lost.value.permanent
+    assert "longer than 0.3 s" in lost.value.reason
 
 
 def test_starttls_and_login_against_a_server_that_requires_both(

@@ -1,0 +1,79 @@
+"""A time limit on the whole of one mail's sending, however the server stalls.
+
+A socket timeout bounds each wait for the server, not their sum: a server answering each of
+a mail's five commands just within it takes five times as long, and the mail is still
+handed over. A sending thread holds a lease on the mail (a batch's deliveries, a reminder);
+should the sending outlast that lease, another attempt may take the mail over and send it
+too. So each send is watched against its deadline by one thread per transport, which shuts
+down the connection's socket once the deadline passes: the blocked read or write returns at
+once, the mail fails as not sent (a passing failure, tried again later), and the connection
+is not used again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Watched:
+    """One connection being used, until when; `cut` once the watcher shut it down."""
+
+    connection: Any  # smtplib.SMTP: its `sock` is read when cut (STARTTLS replaces it)
+    deadline: float
+    cut: bool = False
+
+
+class SendDeadlines:
+    def __init__(self) -> None:
+        self._watched: dict[int, Watched] = {}
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._idle = True  # the watcher sleeps until told: nothing to watch
+
+    @contextlib.contextmanager
+    def watch(self, connection: Any, deadline: float) -> Iterator[Watched]:
+        watched = Watched(connection, deadline)
+        key = id(watched)
+        with self._changed:
+            self._watched[key] = watched
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="foyer-mail-deadlines", daemon=True
+                )
+                self._thread.start()
+            # Every send has the same limit, so a new deadline is never earlier than those
+            # watched: the watcher needs waking only when it sleeps with nothing to watch.
+            if self._idle:
+                self._changed.notify()
+        try:
+            yield watched
+        finally:
+            with self._changed:
+                self._watched.pop(key, None)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                for key, watched in list(self._watched.items()):
+                    if watched.deadline <= now:
+                        del self._watched[key]
+                        watched.cut = True
+                        _shut(watched.connection)
+                earliest = min((w.deadline for w in self._watched.values()), default=None)
+                self._idle = earliest is None
+                self._changed.wait(None if earliest is None else earliest - now)
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
