@@ -34,6 +34,7 @@ from tests.integration.jobs import job_row, tenant_id
 from tests.integration.mailing_fixtures import (
     CANCEL,
     JOB,
+    Audience,
     audience,
     create_mailing,
     deliveries,
@@ -160,15 +161,23 @@ class _Killed(BaseException):
     """The worker dying: nothing after it runs in that attempt."""
 
 
+async def _sent_in_chunks_of_25(
+    api: Api, sender: Runtime, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Audience, str, dict[str, Any]]:
+    """A mailing sent to 120 customers, its run job not yet run, whose recipients will be
+    written 25 at a time."""
+    people = await audience(api, sender.sync_engine, 120, seed=seed)
+    mailing = await create_mailing(api, people.preference)
+    monkeypatch.setattr(mailing_recipients, "RESOLVE_CHUNK", 25)
+    return people, mailing, await send(api, mailing, people.list_id)
+
+
 async def test_a_run_killed_while_resolving_resolves_the_rest_when_sent_again_and_sends_each_once(
     api: Api, sender: Runtime, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = sender.sync_engine
-    people = await audience(api, engine, 120, seed=23)
-    mailing = await create_mailing(api, people.preference)
-    started = await send(api, mailing, people.list_id)
+    people, _, started = await _sent_in_chunks_of_25(api, sender, 23, monkeypatch)
     job = job_pk(started["job"])
-    monkeypatch.setattr(mailing_recipients, "RESOLVE_CHUNK", 25)
     write_chunk, chunks = mailing_recipients._resolve_chunk, []
 
     def dies_on_the_third(*args: Any) -> None:
@@ -214,11 +223,8 @@ async def test_cancelling_a_run_while_its_recipients_are_written_stops_the_writi
     api: Api, sender: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = sender.sync_engine
-    people = await audience(api, engine, 120, seed=29)
-    mailing = await create_mailing(api, people.preference)
-    started = await send(api, mailing, people.list_id)
+    people, mailing, started = await _sent_in_chunks_of_25(api, sender, 29, monkeypatch)
     job = job_pk(started["job"])
-    monkeypatch.setattr(mailing_recipients, "RESOLVE_CHUNK", 25)
     still_sending, looks = mailing_recipients._sending, []
     two_written, cancelled = threading.Event(), threading.Event()
 
