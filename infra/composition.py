@@ -87,7 +87,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.mail_dir,
         sender=settings.mail_from,
         # A mail is sent under a lease renewed once half of it has gone: however the server
-        # stalls, sending (reconnecting included, at most twice this) ends within the lease.
+        # stalls, sending (at most twice this: infra/mail/transport.py) ends within the lease.
         send_within=settings.lease_seconds / 6,
     )
     broker = build_broker(settings)

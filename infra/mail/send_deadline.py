@@ -30,12 +30,17 @@ class Watched:
     cut: bool = False
 
 
+# While a cut connection is still watched, it is cut again this often: during STARTTLS its
+# `sock` is the plain socket, already detached, until the handshake gives it the new one.
+RECUT_SECONDS = 0.05
+
+
 class SendDeadlines:
     def __init__(self) -> None:
         self._watched: dict[int, Watched] = {}
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._idle = True  # the watcher sleeps until told: nothing to watch
+        self._wake_at: float | None = None  # None: the watcher sleeps until told
 
     @contextlib.contextmanager
     def watch(self, connection: Any, deadline: float) -> Iterator[Watched]:
@@ -48,9 +53,9 @@ class SendDeadlines:
                     target=self._run, name="foyer-mail-deadlines", daemon=True
                 )
                 self._thread.start()
-            # Every send has the same limit, so a new deadline is never earlier than those
-            # watched: the watcher needs waking only when it sleeps with nothing to watch.
-            if self._idle:
+            # Most sends come after those watched, with the same limit: the watcher needs
+            # waking only for one due before it means to look again.
+            if self._wake_at is None or deadline < self._wake_at:
                 self._changed.notify()
         try:
             yield watched
@@ -62,14 +67,17 @@ class SendDeadlines:
         with self._changed:
             while True:
                 now = time.monotonic()
-                for key, watched in list(self._watched.items()):
+                wake_at = None
+                for watched in self._watched.values():
                     if watched.deadline <= now:
-                        del self._watched[key]
                         watched.cut = True
                         _shut(watched.connection)
-                earliest = min((w.deadline for w in self._watched.values()), default=None)
-                self._idle = earliest is None
-                self._changed.wait(None if earliest is None else earliest - now)
+                        due = now + RECUT_SECONDS  # until the sender stops watching it
+                    else:
+                        due = watched.deadline
+                    wake_at = due if wake_at is None else min(wake_at, due)
+                self._wake_at = wake_at
+                self._changed.wait(None if wake_at is None else wake_at - now)
 
 
 def _shut(connection: Any) -> None:

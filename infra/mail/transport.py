@@ -196,6 +196,9 @@ class SmtpTransport:
         except BaseException:
             connection.close()  # lost, or cut off mid-conversation: not usable again
             raise
+        if watched is not None and watched.cut:
+            connection.close()  # sent, then cut before the watch ended: its socket is shut
+            return
         self._give_back(connection)
 
     def _give_back(self, connection: smtplib.SMTP) -> None:
@@ -246,7 +249,8 @@ class SmtpTransport:
     def _connect(self, deadline: float | None = None) -> smtplib.SMTP:
         server = self.server
         # Connecting and the greeting come before the connection can be watched: each of
-        # the two waits is bounded by what is left instead.
+        # the two waits is bounded by what is left instead, so a send takes at most twice
+        # its limit.
         timeout = self.timeout if deadline is None else _left(deadline, self.timeout)
         # The host goes to the constructor, not to connect(): smtplib checks the certificate
         # against the host it was constructed with.
@@ -259,11 +263,15 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             raise MailNotSent(self._lost(error, deadline)) from error
         try:
-            with self._watching(connection, deadline):
+            if _past(deadline):  # the greeting came, too late
+                raise smtplib.SMTPServerDisconnected("Past the deadline")
+            with self._watching(connection, deadline) as watched:
                 if server.starttls:
                     connection.starttls(context=self.ssl_context)
                 if server.username:
                     connection.login(server.username, server.password)
+            if watched is not None and watched.cut:
+                raise smtplib.SMTPServerDisconnected("Cut off at the deadline")
             # Kept for later mails: each of their waits gets the whole timeout again.
             connection.timeout = self.timeout
             if connection.sock is not None:

@@ -336,7 +336,7 @@ def test_a_server_stalling_mid_mail_is_cut_off_at_the_sending_limit_then_sent_to
     assert [r.message["Message-ID"] for r in mailbox.received][-1] == "<reminder-2@foyer>"
 
 
-def test_a_server_that_never_answers_is_given_up_on_at_the_sending_limit() -> None:
+def test_a_server_that_never_greets_is_given_up_on_at_the_sending_limit() -> None:
     with socket.socket() as silent:
         silent.bind((HOST, 0))
         silent.listen(1)
