@@ -73,7 +73,7 @@ def run_mailing(deps: WorkerDependencies, job_id: int) -> None:
         job_progress.release(deps.engine, job_id, holder.delivery, send_again=False)
         return
     if not run.resolved:
-        recipients.resolve(deps.engine, run, deps.lease)
+        recipients.resolve(deps.engine, run, holder)
     finish_if_done(deps.engine, run.id, job_id)
 
 

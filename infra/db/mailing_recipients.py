@@ -31,11 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.jobs import JobStatus
 from domain.mailings.runs import DeliveryStatus, RunStatus
 from infra.clock import utc_now
 from infra.db import consent_tables as c
 from infra.db import mailing_tables as m
 from infra.db import tables as t
+from infra.db.leases import Holder, LeaseLost
 from infra.db.queries.consent import preference_granted_at
 from infra.db.tables import Id, Moment
 from infra.db.unit_of_work import outbox_row
@@ -145,11 +147,15 @@ def _status(run: Run, address: Any) -> Any:
     )
 
 
-def resolve(engine: Engine, run: Run, lease: timedelta) -> None:
+def resolve(engine: Engine, run: Run, holder: Holder) -> None:
     """Write the run's delivery rows and hand the QUEUED ones over, a chunk of members per
     transaction, then mark the run resolved. A chunk renews the run job's lease and adds
     its QUEUED rows to the job's total. Stops early, leaving the rest unwritten, once the
-    run is no longer SENDING (cancelled)."""
+    run is no longer SENDING (cancelled), and raises LeaseLost, its chunk undone, once the
+    job is no longer this attempt's (it stalled, and the sweeper gave the job to another).
+
+    Should the attempt die part way, the next one reads the members again and writes
+    those not written yet: the run's recipients are then the members of either reading."""
     with engine.begin() as db:
         members = select(
             members_select(run.tenant_id, segment_id=run.segment_id, list_id=run.list_id)
@@ -161,7 +167,7 @@ def resolve(engine: Engine, run: Run, lease: timedelta) -> None:
         with engine.begin() as db:
             if not _sending(db, run):
                 return
-            _resolve_chunk(db, run, ids[n : n + RESOLVE_CHUNK], lease)
+            _resolve_chunk(db, run, ids[n : n + RESOLVE_CHUNK], holder)
     r = m.mailing_run.c
     with engine.begin() as db:
         db.execute(update(m.mailing_run).where(r.id == run.id).values(resolved_at=utc_now()))
@@ -173,11 +179,11 @@ def _sending(db: Connection, run: Run) -> bool:
     return bool(status == RunStatus.SENDING.value)
 
 
-def _resolve_chunk(db: Connection, run: Run, customer_ids: list[int], lease: timedelta) -> None:
+def _resolve_chunk(db: Connection, run: Run, customer_ids: list[int], holder: Holder) -> None:
     """The delivery rows of these members (a member with one already has nothing more
     written), the QUEUED ones leased as handed over, and the outbox messages handing them."""
     customer, address = t.customer.c, _first_address()
-    now = utc_now()
+    now, lease = utc_now(), holder.lease
     # OFFSET 0 keeps the subquery whole: merged into the outer one, each member's status
     # (five subqueries) would be worked out a second time for its lease.
     chosen = (
@@ -223,11 +229,14 @@ def _resolve_chunk(db: Connection, run: Run, customer_ids: list[int], lease: tim
     ).all()
     queued = sorted(row.id for row in written if row.status == QUEUED)
     j = t.job.c
-    db.execute(
+    held = db.execute(
         update(t.job)
-        .where(j.id == run.job_id, j.status == "RUNNING")
+        .where(j.id == run.job_id, j.status == JobStatus.RUNNING.value)
+        .where(j.lease_holder == holder.delivery)
         .values(total=func.coalesce(j.total, 0) + len(queued), lease_expires_at=now + lease)
-    )
+    ).rowcount
+    if not held:
+        raise LeaseLost(f"Job {run.job_id} is no longer this worker's: its lease expired.")
     _hand_over(db, run, queued)
 
 

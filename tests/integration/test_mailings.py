@@ -25,6 +25,7 @@ from infra.db import insights_tables as i
 from infra.db import mailing_recipients, mailing_sending
 from infra.db import mailing_tables as m
 from infra.db import tables as t
+from infra.db.leases import LeaseLost
 from infra.db.mailing_sending import reserve_pace
 from infra.scheduling import start_due_mailings
 from infra.sweeper import Sweeper, sweep_jobs
@@ -217,6 +218,38 @@ async def test_a_run_killed_while_resolving_resolves_the_rest_when_sent_again_an
     found = (await api.data(JOB, {"id": started["job"]["id"]}))["job"]
     assert found["status"] == "SUCCEEDED"
     assert found["progress"] == found["total"] == len(people.expected)
+
+
+async def test_an_attempt_that_lost_its_run_job_stops_writing_recipients_and_undoes_its_chunk(
+    api: Api, sender: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sender.sync_engine
+    people, _, started = await _sent_in_chunks_of_25(api, sender, 31, monkeypatch)
+    job = job_pk(started["job"])
+    still_sending, looks = mailing_recipients._sending, []
+
+    def taken_over_after_the_first(db: Any, run: Any) -> bool:
+        looks.append(run)
+        if len(looks) == 2:  # it stalled past its lease: the sweeper gave the job to another
+            with engine.begin() as other:
+                other.execute(update(t.job).where(t.job.c.id == job).values(lease_holder="another"))
+        return still_sending(db, run)
+
+    monkeypatch.setattr(mailing_recipients, "_sending", taken_over_after_the_first)
+    with pytest.raises(LeaseLost):
+        run_mailing(WorkerDependencies(engine, sender.files, sender.mail), job)
+
+    assert len(deliveries(engine, people.tenant_id)) == 25
+    assert job_row(engine, job).total == len(
+        [r for r in deliveries(engine, people.tenant_id) if r.status == "QUEUED"]
+    )
+    with engine.begin() as db:  # done with it
+        db.execute(
+            update(m.mailing_delivery)
+            .where(m.mailing_delivery.c.tenant_id == people.tenant_id)
+            .values(status="CANCELLED")
+        )
+        db.execute(update(t.job).where(t.job.c.id == job).values(status="FAILED"))
 
 
 async def test_cancelling_a_run_while_its_recipients_are_written_stops_the_writing(
