@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -173,6 +174,20 @@ async def _sent_in_chunks_of_25(
     return people, mailing, await send(api, mailing, people.list_id)
 
 
+def _before_chunk(number: int, happening: Callable[[], None], patch: pytest.MonkeyPatch) -> None:
+    """`happening` runs as the resolving attempt is about to write chunk `number` (from 1),
+    before it looks whether its run is still sending."""
+    still_sending, looks = mailing_recipients._sending, []
+
+    def looks_at_the_run(db: Any, run: Any) -> bool:
+        looks.append(run)
+        if len(looks) == number:
+            happening()
+        return still_sending(db, run)
+
+    patch.setattr(mailing_recipients, "_sending", looks_at_the_run)
+
+
 async def test_a_run_killed_while_resolving_resolves_the_rest_when_sent_again_and_sends_each_once(
     api: Api, sender: Runtime, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -226,16 +241,12 @@ async def test_an_attempt_that_lost_its_run_job_stops_writing_recipients_and_und
     engine = sender.sync_engine
     people, _, started = await _sent_in_chunks_of_25(api, sender, 31, monkeypatch)
     job = job_pk(started["job"])
-    still_sending, looks = mailing_recipients._sending, []
 
-    def taken_over_after_the_first(db: Any, run: Any) -> bool:
-        looks.append(run)
-        if len(looks) == 2:  # it stalled past its lease: the sweeper gave the job to another
-            with engine.begin() as other:
-                other.execute(update(t.job).where(t.job.c.id == job).values(lease_holder="another"))
-        return still_sending(db, run)
+    def taken_over() -> None:  # it stalled past its lease: the sweeper gave the job to another
+        with engine.begin() as other:
+            other.execute(update(t.job).where(t.job.c.id == job).values(lease_holder="another"))
 
-    monkeypatch.setattr(mailing_recipients, "_sending", taken_over_after_the_first)
+    _before_chunk(2, taken_over, monkeypatch)
     with pytest.raises(LeaseLost):
         run_mailing(WorkerDependencies(engine, sender.files, sender.mail), job)
 
@@ -258,17 +269,13 @@ async def test_cancelling_a_run_while_its_recipients_are_written_stops_the_writi
     engine = sender.sync_engine
     people, mailing, started = await _sent_in_chunks_of_25(api, sender, 29, monkeypatch)
     job = job_pk(started["job"])
-    still_sending, looks = mailing_recipients._sending, []
     two_written, cancelled = threading.Event(), threading.Event()
 
-    def waits_before_the_third(*args: Any) -> bool:
-        looks.append(args)
-        if len(looks) == 3:  # two chunks are written: the cancel comes now
-            two_written.set()
-            assert cancelled.wait(30)
-        return still_sending(*args)
+    def waits_for_the_cancel() -> None:
+        two_written.set()
+        assert cancelled.wait(30)
 
-    monkeypatch.setattr(mailing_recipients, "_sending", waits_before_the_third)
+    _before_chunk(3, waits_for_the_cancel, monkeypatch)
     deps = WorkerDependencies(engine, sender.files, sender.mail)
     resolving = asyncio.ensure_future(asyncio.to_thread(run_mailing, deps, job))
     assert await asyncio.to_thread(two_written.wait, 30)
