@@ -43,7 +43,12 @@ class SendDeadlines:
         self._wake_at: float | None = None  # None: the watcher sleeps until told
 
     @contextlib.contextmanager
-    def watch(self, connection: Any, deadline: float) -> Iterator[Watched]:
+    def watch(self, connection: Any, deadline: float | None) -> Iterator[Watched]:
+        """Watch `connection` until `deadline` while the block runs; None: no limit, never
+        cut."""
+        if deadline is None:
+            yield Watched(connection, float("inf"))
+            return
         watched = Watched(connection, deadline)
         key = id(watched)
         with self._changed:

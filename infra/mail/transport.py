@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.clock import utc_now
@@ -183,11 +183,11 @@ class SmtpTransport:
         """Send over `connection`, then put it back in the pool; closed instead when it
         was lost (the server hung up, the socket failed, or the deadline cut it)."""
         try:
-            with self._watching(connection, deadline) as watched:
+            with self._deadlines.watch(connection, deadline) as watched:
                 try:
                     self._deliver(connection, message, to_address)
                 except MailNotSent:
-                    if watched is not None and watched.cut:  # not the server's answer
+                    if watched.cut:  # not the server's answer
                         raise smtplib.SMTPServerDisconnected("Cut off at the deadline") from None
                     raise
         except MailNotSent:
@@ -196,7 +196,7 @@ class SmtpTransport:
         except BaseException:
             connection.close()  # lost, or cut off mid-conversation: not usable again
             raise
-        if watched is not None and watched.cut:
+        if watched.cut:
             connection.close()  # sent, then cut before the watch ended: its socket is shut
             return
         self._give_back(connection)
@@ -241,11 +241,6 @@ class SmtpTransport:
             # e.g. an internationalised address and a server without SMTPUTF8.
             raise MailNotSent(f"The mail could not be sent: {error}", permanent=True) from error
 
-    def _watching(self, connection: smtplib.SMTP, deadline: float | None) -> Any:
-        if deadline is None:
-            return contextlib.nullcontext()
-        return self._deadlines.watch(connection, deadline)
-
     def _connect(self, deadline: float | None = None) -> smtplib.SMTP:
         server = self.server
         # Connecting and the greeting come before the connection can be watched: each of
@@ -265,12 +260,12 @@ class SmtpTransport:
         try:
             if _past(deadline):  # the greeting came, too late
                 raise smtplib.SMTPServerDisconnected("Past the deadline")
-            with self._watching(connection, deadline) as watched:
+            with self._deadlines.watch(connection, deadline) as watched:
                 if server.starttls:
                     connection.starttls(context=self.ssl_context)
                 if server.username:
                     connection.login(server.username, server.password)
-            if watched is not None and watched.cut:
+            if watched.cut:
                 raise smtplib.SMTPServerDisconnected("Cut off at the deadline")
             # Kept for later mails: each of their waits gets the whole timeout again.
             connection.timeout = self.timeout
