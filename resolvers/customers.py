@@ -28,24 +28,35 @@ SEES_INACTIVE = FUNDRAISING_READER
 
 
 async def customer_by_global_id(
-    context: RequestContext,
-    global_id: str,
-    types: tuple[str, ...] = CUSTOMER_TYPES,
-    selected: frozenset[str] = frozenset(),
+    context: RequestContext, global_id: str, types: tuple[str, ...] = CUSTOMER_TYPES
 ) -> Any | None:
-    """`selected`: the names of the customer's fields the request asks for; the lists
-    among them are read with the customer, in one statement."""
+    """The customer's row, through the request's loader: the ids of one request (`node`
+    asked for many) are read in one batch."""
     parsed = parse_global_id(global_id)
     if parsed is None or parsed[0] not in types:
         return None
-    lists = _lists(selected)
-    if lists:
-        row = await _customer_with(context, parsed[1], lists)
-    else:
-        row = await context.loaders.customer_by_id.load(parsed[1])
+    row = await context.loaders.customer_by_id.load(parsed[1])
     if row is None or customer_type_name(row) != parsed[0]:
         return None
     return row
+
+
+async def customer_record_by_global_id(
+    context: RequestContext, global_id: str, selected: frozenset[str]
+) -> CustomerRecord | None:
+    """The customer with the lists among `selected` (the names of the fields the request
+    asks for of it), in one statement: the lists the types take as planned values need no
+    loader, and those read from one are handed to it."""
+    parsed = parse_global_id(global_id)
+    if parsed is None or parsed[0] not in CUSTOMER_TYPES:
+        return None
+    tenant_id, pk, lists = context.caller.tenant_id, parsed[1], _lists(selected)
+    record = await context.reads.run(lambda db: customer_record(db, tenant_id, pk, lists))
+    if record is None or customer_type_name(record.customer) != parsed[0]:
+        return None
+    context.loaders.customer_by_id.prime(pk, record.customer)
+    _prime(context, pk, record, lists & LOADED_LISTS)
+    return record
 
 
 # The Customer fields whose rows customer_record can bring, and the list each needs.
@@ -62,16 +73,6 @@ PLANNED = {
 
 def _lists(selected: frozenset[str]) -> frozenset[str]:
     return frozenset(PLANNED[name] for name in selected if name in PLANNED)
-
-
-async def _customer_with(context: RequestContext, pk: int, lists: frozenset[str]) -> Any | None:
-    """The customer, its lists handed to the dataloaders the fields read them from."""
-    tenant_id = context.caller.tenant_id
-    record = await context.reads.run(lambda db: customer_record(db, tenant_id, pk, lists))
-    if record is None:
-        return None
-    _prime(context, pk, record)
-    return record.customer
 
 
 # The lists of a page's customers still read through their loaders: attributes (what they

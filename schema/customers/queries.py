@@ -15,7 +15,6 @@ from resolvers.relationship_types import all_relationship_types
 from schema.customers.types import (
     Customer,
     RelationshipType,
-    customer_from_record,
     planned_customer,
 )
 from schema.errors import read
@@ -77,10 +76,10 @@ class CustomerQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Its global id.")],
     ) -> Customer | None:
-        row = await customer_reads.customer_by_global_id(
-            info.context, id, selected=selected_names(info)
+        record = await customer_reads.customer_record_by_global_id(
+            info.context, id, selected_names(info)
         )
-        return customer_from_record(row) if row else None
+        return planned_customer(record) if record else None
 
     @strawberry.field(
         description="Customers in surname order, searched and filtered, a page at a time.",
