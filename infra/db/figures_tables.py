@@ -42,6 +42,15 @@ customer_figures = Table(
         postgresql_where=text("donations > 0"),
         sqlite_where=text("donations > 0"),
     ),
+    # A breakdown reads each member's orders and spend by key: from the index alone, whose
+    # 44 MB at a million customers stay in the shared buffers where the table's 166 MB did
+    # not (each order then writes one more index entry).
+    Index(
+        "ix_customer_figures_spend",
+        "tenant_id",
+        "customer_id",
+        postgresql_include=["orders", "spent"],
+    ),
 )
 
 # Kept tickets per customer and performance: a booking criterion names performances (by
