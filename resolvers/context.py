@@ -29,6 +29,7 @@ from infra.settings import Settings
 from infra.storage import FileStore
 from resolvers.authentication import authenticate
 from resolvers.loaders import Loaders
+from resolvers.read_modes import ReadModes
 
 T = TypeVar("T")
 
@@ -48,6 +49,7 @@ class Services:
         default_factory=lambda: DependencyWatch("database", logging.getLogger("foyer.api"))
     )
     callers: CallerCache = dataclasses.field(default_factory=CallerCache)
+    read_modes: ReadModes = dataclasses.field(default_factory=ReadModes)
 
     def request_reads(self) -> RequestReads:
         """For one request, which must `end()` it."""
@@ -120,6 +122,12 @@ class RequestContext:
     @functools.cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.reads, self.caller, self.now())
+
+    async def read_again(self) -> None:
+        """Before the operation runs again in one snapshot (infra/db/snapshot.py): nothing
+        the first run read is kept, in the loaders either."""
+        await self.reads.read_again()
+        self.__dict__.pop("loaders", None)
 
     def now(self) -> datetime:
         """The time this request was served, in UTC."""

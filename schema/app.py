@@ -173,12 +173,18 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             if isinstance(request_data, GraphQLRequestData)
             else None
         )
+        # A query's document, whose requests may read once (resolvers/read_modes.py).
+        document = None
+        if operation is not None and operation.operation is OperationType.QUERY:
+            document = request_data.query
+            if self.services.read_modes.reads_once(document):
+                context.reads.read_once()
         if operation is not None:
             # Outside GraphQL's handling, so that an outage here is a 503 like any other.
             await context.identify(writes=operation.operation is OperationType.MUTATION)
         key, actor = request.headers.get(idempotency.HEADER), context.actor
         if key is None or actor is None or not isinstance(request_data, GraphQLRequestData):
-            return await execute()
+            return await self._reading(execute, context, document)
         signature = idempotency.fingerprint(
             actor,
             request_data.query,
@@ -187,13 +193,29 @@ class FoyerGraphQL(GraphQL[RequestContext, None]):
             self.services.settings.max_tokens,
         )
         if signature is None:  # not a mutation: the header means nothing
-            return await execute()
+            return await self._reading(execute, context, document)
         # The key is claimed on a connection of its own: the one the caller's check began
         # goes back first, so that the request never holds two.
         await context.reads.end()
         return await idempotency.run_once(
             self.services, actor, key, signature, execute, lambda r: self.process_result(request, r)
         )
+
+    async def _reading(
+        self, execute: Callable[[], Any], context: RequestContext, document: str | None
+    ) -> Any:
+        """`execute()`, telling what it read of `document` (a query's, else None) to learn
+        whether its requests read once; a request that read once and asked for more runs
+        again, in one snapshot, and only that answer is given."""
+        result = await execute()
+        if document is None:
+            return result
+        reads = context.reads
+        self.services.read_modes.ran(document, reads.statements, reads.needs_snapshot)
+        if not reads.needs_snapshot:
+            return result
+        await context.read_again()
+        return await execute()
 
 
 def create_app(
@@ -270,7 +292,7 @@ def create_app(
         *preference_routes(services),
         *unsubscribe_routes(services),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[
@@ -279,3 +301,5 @@ def create_app(
         ],
         exception_handlers={StarletteHTTPException: starlette_refusal},
     )
+    app.state.services = services  # what the app's requests share, for whoever holds it
+    return app

@@ -14,6 +14,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.errors import AccessRefused
 from resolvers.availability import SERVICE_UNAVAILABLE, outage_reason, unavailable_message
+from resolvers.read_modes import SnapshotNeeded
 from schema.errors import refusal_error
 
 log = logging.getLogger("foyer.api")
@@ -41,6 +42,8 @@ class MaskUnexpectedErrors(SchemaExtension):
             ]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, SnapshotNeeded):
+            return error  # the answer is thrown away: the operation runs again
         if isinstance(error.original_error, AccessRefused):
             return refusal_error(error.original_error, error)
         services = self.execution_context.context.services

@@ -46,7 +46,7 @@ class CallerCache:
             if generation == known.caller.generation:
                 return known.caller
         self._callers.pop(key, None)
-        caller = await reads.run(lambda db: actor_for(db, bearer))
+        caller = await reads.run(lambda db: actor_for(db, bearer), counted=False)
         if caller is not None:
             if len(self._callers) >= REMEMBER_AT_MOST:
                 self._callers.clear()

@@ -9,15 +9,23 @@ instalment paid meanwhile is counted in all of them or in none.
 The connection is checked out at the first read and returned when the request ends; batches
 that strawberry resolves concurrently take turns on it. A write of the request (a
 mutation's unit of work) ends the snapshot, so what the payload reads afterwards includes it.
+
+A request known to read once (resolvers/read_modes.py) needs no transaction: one statement
+is one snapshot. It runs with each statement committing itself, so neither the BEGIN nor the
+ROLLBACK is sent (the ROLLBACK is a round trip after the answer, whose work the process does
+while the client's next request is already waiting). Should such a request ask for a second
+statement, it raises SnapshotNeeded, and the request runs again in one snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import psycopg
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -29,6 +37,11 @@ _BEGIN = {
     "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     "sqlite": "BEGIN DEFERRED",
 }
+
+
+class SnapshotNeeded(Exception):
+    """A request reading once asked for a second read (or a write): what it read first is
+    of another moment than what it would read now, so it must run again in one snapshot."""
 
 
 class _StaleConnection(Exception):
@@ -44,17 +57,22 @@ def _as_outage(stale: _StaleConnection, sql: str) -> Exception:
     return as_sqlalchemy_error(cause, sql, {}, lost=True)
 
 
-async def _begin_and_select(driver: Any, begin: str, query: str, sqlite: bool) -> Any:
-    """BEGIN and `query` on the driver's own connection: psycopg sends both in one message
-    and keeps each one's result (SQLite runs in the process, so two calls cost nothing)."""
+async def _begin_and_select(driver: Any, begin: str | None, query: str, sqlite: bool) -> Any:
+    """BEGIN (unless None) and `query` on the driver's own connection: psycopg sends both in
+    one message and keeps each one's result (SQLite runs in the process, so two calls cost
+    nothing)."""
     if sqlite:
-        await driver.execute(begin)
+        if begin is not None:
+            await driver.execute(begin)
         async with driver.execute(query) as cursor:
             row = await cursor.fetchone()
     else:
         cursor = cursor_of(driver)
-        await cursor.execute(f"{begin}; {query}")
-        cursor.nextset()
+        if begin is None:
+            await cursor.execute(query)
+        else:
+            await cursor.execute(f"{begin}; {query}")
+            cursor.nextset()
         row = await cursor.fetchone()
     return row[0] if row else None
 
@@ -64,11 +82,19 @@ async def _rollback(db: AsyncConnection) -> None:
     twice the CPU for a command whose answer is nothing (infra/db/driver_reads.py)."""
     sync = db.sync_connection
     assert sync is not None
+    if not _in_transaction(_pooled(db).driver_connection):
+        return  # a request that read once began none
     # With SQL logging on, through SQLAlchemy, which logs it.
     if db.dialect.name != "postgresql" or sync.engine._should_log_info():
         await db.exec_driver_sql("ROLLBACK")
         return
     await cursor_of(_pooled(db).driver_connection).execute("ROLLBACK")
+
+
+def _in_transaction(driver: Any) -> bool:
+    if isinstance(driver, psycopg.AsyncConnection):
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return bool(driver.in_transaction)  # aiosqlite's
 
 
 class RequestReads:
@@ -79,25 +105,61 @@ class RequestReads:
         # A mutation's connection, its transaction begun, until its unit of work takes it.
         self._writer: AsyncConnection | None = None
         self._turn = asyncio.Lock()
+        self._once = False
+        # The statements of data the request ran, and whether, reading once, it asked for
+        # more than one (infra/db/snapshot.py: _noted).
+        self.statements = 0
+        self.needs_snapshot = False
+        self._counting = True
 
-    async def run(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """`read` on the request's connection, in its snapshot, when no other read is on it."""
+    def read_once(self) -> None:
+        """Before the first read: the request reads once, so without a transaction."""
+        assert self._db is None and self._writer is None
+        self._once = True
+
+    async def read_again(self) -> None:
+        """Give the connection back and read in one snapshot from now on: the request that
+        asked for a second statement, reading once, runs again."""
+        await self.end()
+        self._once = False
+        self.statements = 0
+        self.needs_snapshot = False
+
+    async def run(self, read: Callable[[AsyncConnection], Awaitable[T]], counted: bool = True) -> T:
+        """`read` on the request's connection, in its snapshot, when no other read is on it.
+        `counted`: its statements read data (the caller's look-up, which needs no snapshot,
+        does not)."""
         async with self._turn:
-            if self._db is not None:
-                return await read(self._db)
+            self._counting, before = counted, self.statements
             try:
-                await self._open()
+                if self._db is not None:
+                    return await read(self._db)
+                try:
+                    await self._open()
+                    return await read(self._connection())
+                except DBAPIError as error:
+                    if not error.connection_invalidated:
+                        raise
+                except _StaleConnection:
+                    pass
+                # The pooled connection had died with the server (a restart): the pool has
+                # discarded it, and one more try on a new one is not a second failure.
+                self.statements = before
+                await self._release()
+                await self._open_again()
                 return await read(self._connection())
-            except DBAPIError as error:
-                if not error.connection_invalidated:
-                    raise
-            except _StaleConnection:
-                pass
-            # The pooled connection had died with the server (a restart): the pool has
-            # discarded it, and one more try on a new one is not a second failure.
-            await self._release()
-            await self._open_again()
-            return await read(self._connection())
+            finally:
+                self._counting = True
+
+    def _noted(self, connection: Any) -> None:
+        """A statement is about to run on `connection`: if it is this request's and reads
+        data, it is counted, and reading once, a second raises SnapshotNeeded."""
+        if self._db is None or self._db.sync_connection is not connection or not self._counting:
+            return
+        if self._once and self.statements:
+            self.needs_snapshot = True
+            raise SnapshotNeeded
+        self.statements += 1
 
     async def value(self, query: str) -> Any:
         """The one value `query` (SQL without parameters) selects. As the request's first
@@ -105,7 +167,11 @@ class RequestReads:
         (the credentials generation) then costs no wait of its own."""
         async with self._turn:
             if self._db is not None:
-                return (await self._db.exec_driver_sql(query)).scalar()
+                self._counting = False
+                try:
+                    return (await self._db.exec_driver_sql(query)).scalar()
+                finally:
+                    self._counting = True
             try:
                 return await self._open(query)
             except _StaleConnection:
@@ -156,7 +222,11 @@ class RequestReads:
 
     def take_writer(self) -> AsyncConnection | None:
         """The connection `value_alone` began a transaction on, for the unit of work that
-        writes in it (once); None when there is none."""
+        writes in it (once); None when there is none. A request reading once never writes:
+        one that would runs again in a snapshot, so that it writes once."""
+        if self._once:
+            self.needs_snapshot = True
+            raise SnapshotNeeded
         writer, self._writer = self._writer, None
         return writer
 
@@ -193,17 +263,29 @@ class RequestReads:
             await db.invalidate()
             raise
         if query is None:
-            await db.exec_driver_sql(self._begin)
+            if not self._once:
+                await db.exec_driver_sql(self._begin)
+            self._watch(db)
             return None
         raw = _pooled(db)
+        begin = None if self._once else self._begin
         try:
             sqlite = self._engine.dialect.name == "sqlite"
-            return await _begin_and_select(raw.driver_connection, self._begin, query, sqlite)
+            value = await _begin_and_select(raw.driver_connection, begin, query, sqlite)
         except Exception as error:
             if self._stale(raw, error):
                 await db.invalidate()
                 raise _StaleConnection from error
             raise
+        self._watch(db)
+        return value
+
+    def _watch(self, db: AsyncConnection) -> None:
+        """This request's statements on `db` are noted from now on (not its BEGIN)."""
+        sync = db.sync_connection
+        assert sync is not None
+        _watch_statements(sync.engine)
+        sync.info[_READS] = self
 
     def _stale(self, raw: Any, error: Exception) -> bool:
         """Whether `error` says the pooled connection died with the server."""
@@ -223,7 +305,28 @@ class RequestReads:
     async def _release(self) -> None:
         db, self._db = self._db, None
         if db is not None:
+            sync = db.sync_connection
+            if sync is not None and not db.invalidated:
+                sync.info.pop(_READS, None)
             await _give_back(db, switched=True)
+
+
+# Where a pooled connection holds the request reading on it (its info lasts as long as the
+# connection, across check-outs, so each request's reads remove it when they give it back).
+_READS = "foyer_request_reads"
+_watched: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _watch_statements(engine: Engine) -> None:
+    if engine not in _watched:
+        event.listen(engine, "before_cursor_execute", _note_statement)
+        _watched.add(engine)
+
+
+def _note_statement(connection: Any, *_: Any) -> None:
+    reads = connection.info.get(_READS)
+    if reads is not None:
+        reads._noted(connection)
 
 
 def _pooled(db: AsyncConnection) -> Any:

@@ -1,0 +1,98 @@
+"""A request known to read once runs its one statement without a transaction (one statement
+is one snapshot); a second statement, or a write, raises SnapshotNeeded, and read again the
+request is in one snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from infra.db import tables as t
+from infra.db.snapshot import RequestReads, SnapshotNeeded, _in_transaction
+from tests.conftest import Api
+
+CHECK = "SELECT 1"
+
+
+async def _count(db: AsyncConnection) -> tuple[int, bool]:
+    """Customers, and whether the driver's connection was in a transaction to read them."""
+    found = (await db.execute(select(func.count()).select_from(t.customer))).scalar_one()
+    driver = (await db.get_raw_connection()).driver_connection
+    return int(found), _in_transaction(driver)
+
+
+async def _twice(db: AsyncConnection) -> None:
+    await db.execute(select(func.count()).select_from(t.customer))
+    await db.execute(select(func.count()).select_from(t.tenant))
+
+
+async def test_a_request_reading_once_begins_no_transaction(api: Api) -> None:
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        assert await reads.value(CHECK) == 1
+        _, in_transaction = await reads.run(_count)
+    finally:
+        await reads.end()
+
+    assert not in_transaction
+    assert (reads.statements, reads.needs_snapshot) == (1, False)
+
+
+async def test_reading_once_a_second_statement_is_refused_and_read_again_is_in_one_snapshot(
+    api: Api,
+) -> None:
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        await reads.run(_count)
+        with pytest.raises(SnapshotNeeded):
+            await reads.run(_count)
+        assert reads.needs_snapshot
+
+        await reads.read_again()
+        first, in_transaction = await reads.run(_count)
+        second, _ = await reads.run(_count)
+    finally:
+        await reads.end()
+
+    assert in_transaction and first == second
+    assert (reads.statements, reads.needs_snapshot) == (2, False)
+
+
+async def test_reading_once_two_statements_of_one_read_are_refused(api: Api) -> None:
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        with pytest.raises(SnapshotNeeded):
+            await reads.run(_twice)
+    finally:
+        await reads.end()
+
+    assert reads.needs_snapshot
+
+
+async def test_reading_once_a_write_is_refused_before_it_writes(api: Api) -> None:
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    with pytest.raises(SnapshotNeeded):
+        reads.take_writer()
+    await reads.end()
+
+    assert reads.needs_snapshot
+
+
+async def test_the_callers_check_and_look_up_are_not_reads_of_data(api: Api) -> None:
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        await reads.run(_count, counted=False)
+        assert await reads.value(CHECK) == 1
+        found: Any = await reads.run(_count)
+    finally:
+        await reads.end()
+
+    assert found[1] is False and reads.statements == 1
