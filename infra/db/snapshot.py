@@ -82,7 +82,7 @@ async def _rollback(db: AsyncConnection) -> None:
     twice the CPU for a command whose answer is nothing (infra/db/driver_reads.py)."""
     sync = db.sync_connection
     assert sync is not None
-    if not _in_transaction(_pooled(db).driver_connection):
+    if not in_transaction(_pooled(db).driver_connection):
         return  # a request that read once began none
     # With SQL logging on, through SQLAlchemy, which logs it.
     if db.dialect.name != "postgresql" or sync.engine._should_log_info():
@@ -91,7 +91,8 @@ async def _rollback(db: AsyncConnection) -> None:
     await cursor_of(_pooled(db).driver_connection).execute("ROLLBACK")
 
 
-def _in_transaction(driver: Any) -> bool:
+def in_transaction(driver: Any) -> bool:
+    """Whether the driver's connection (psycopg's or aiosqlite's) is inside a transaction."""
     if isinstance(driver, psycopg.AsyncConnection):
         return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     return bool(driver.in_transaction)  # aiosqlite's

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from infra.db import tables as t
-from infra.db.snapshot import RequestReads, SnapshotNeeded, _in_transaction
+from infra.db.snapshot import RequestReads, SnapshotNeeded, in_transaction
 from tests.conftest import Api
 
 CHECK = "SELECT 1"
@@ -21,7 +21,7 @@ async def _count(db: AsyncConnection) -> tuple[int, bool]:
     """Customers, and whether the driver's connection was in a transaction to read them."""
     found = (await db.execute(select(func.count()).select_from(t.customer))).scalar_one()
     driver = (await db.get_raw_connection()).driver_connection
-    return int(found), _in_transaction(driver)
+    return int(found), in_transaction(driver)
 
 
 async def _twice(db: AsyncConnection) -> None:
@@ -34,11 +34,11 @@ async def test_a_request_reading_once_begins_no_transaction(api: Api) -> None:
     reads.read_once()
     try:
         assert await reads.value(CHECK) == 1
-        _, in_transaction = await reads.run(_count)
+        _, inside = await reads.run(_count)
     finally:
         await reads.end()
 
-    assert not in_transaction
+    assert not inside
     assert (reads.statements, reads.needs_snapshot) == (1, False)
 
 
@@ -54,12 +54,12 @@ async def test_reading_once_a_second_statement_is_refused_and_read_again_is_in_o
         assert reads.needs_snapshot
 
         await reads.read_again()
-        first, in_transaction = await reads.run(_count)
+        first, inside = await reads.run(_count)
         second, _ = await reads.run(_count)
     finally:
         await reads.end()
 
-    assert in_transaction and first == second
+    assert inside and first == second
     assert (reads.statements, reads.needs_snapshot) == (2, False)
 
 
