@@ -125,9 +125,11 @@ class RequestContext:
 
     async def read_again(self) -> None:
         """Before the operation runs again in one snapshot (infra/db/snapshot.py): nothing
-        the first run read is kept, in the loaders either."""
+        the first run read is kept, in the loaders either, and the caller is checked again,
+        with the snapshot's BEGIN, so the check and the data are of one moment again."""
         await self.reads.read_again()
         self.__dict__.pop("loaders", None)
+        await self.identify()
 
     def now(self) -> datetime:
         """The time this request was served, in UTC."""

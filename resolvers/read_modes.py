@@ -14,6 +14,8 @@ process. Correctness never depends on what is learned: only speed does.
 
 from __future__ import annotations
 
+import hashlib
+
 from infra.db.snapshot import SnapshotNeeded
 
 __all__ = ["ReadModes", "SnapshotNeeded"]
@@ -26,25 +28,32 @@ _NEVER = -1
 class ReadModes:
     def __init__(self, trusted_after: int = TRUSTED_AFTER) -> None:
         self._trusted_after = trusted_after
-        # By document text: how many requests in a row read once, or _NEVER.
-        self._once: dict[str, int] = {}
+        # By the digest of a document's text (a text may be as long as a request's body):
+        # how many of its requests that read ran one statement each, or _NEVER.
+        self._once: dict[bytes, int] = {}
 
     def reads_once(self, document: str) -> bool:
         """Whether requests of `document` read once, so without a transaction."""
-        return self._once.get(document, 0) >= self._trusted_after
+        return self._once.get(_digest(document), 0) >= self._trusted_after
 
     def ran(self, document: str, statements: int, needed_snapshot: bool) -> None:
         """A request of `document` ran `statements` statements reading data
-        (`needed_snapshot`: it read once and asked for another)."""
-        seen = self._once.get(document, 0)
-        if seen == _NEVER or statements == 0:
-            return  # a request that read nothing (refused, say) says nothing
+        (`needed_snapshot`: it read once and asked for another, or for a write)."""
+        key = _digest(document)
+        seen = self._once.get(key, 0)
+        if seen == _NEVER:
+            return
         if needed_snapshot or statements > 1:
-            self._remember(document, _NEVER)
-        elif seen < self._trusted_after:
-            self._remember(document, seen + 1)
+            self._remember(key, _NEVER)
+        elif statements == 1 and seen < self._trusted_after:
+            self._remember(key, seen + 1)
+        # A request that read nothing (refused, say) says nothing.
 
-    def _remember(self, document: str, state: int) -> None:
-        if document not in self._once and len(self._once) >= KNOWN_AT_MOST:
-            self._once.clear()
-        self._once[document] = state
+    def _remember(self, key: bytes, state: int) -> None:
+        if key not in self._once and len(self._once) >= KNOWN_AT_MOST:
+            self._once.clear()  # forgetting costs speed, never an answer
+        self._once[key] = state
+
+
+def _digest(document: str) -> bytes:
+    return hashlib.blake2b(document.encode(), digest_size=16).digest()

@@ -4,7 +4,8 @@ key or session costs no look-up of its own.
 A revocation must still be refused at once, by every process: revoking a key or a session
 adds one to its organisation's credentials generation (infra/auth/accounts.py), and a
 remembered caller is used only while the generation read at the start of the request (with
-the BEGIN of its snapshot, in the same round trip) is the one it was read with.
+the BEGIN of its snapshot, in the same round trip; alone, for a request that reads once) is
+the one it was read with.
 """
 
 from __future__ import annotations

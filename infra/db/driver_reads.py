@@ -9,12 +9,13 @@ statement read here is compiled once per dialect, with its parameter and result 
 and run on the request's connection by its driver (psycopg or aiosqlite), in the same
 transaction and snapshot.
 
-What watches statements still sees each one: `before_cursor_execute` listeners (the
-statement counters of the tests) are told of it as SQLAlchemy tells them, and with SQL
-logging on (FOYER_LOG_SQL) the statement goes through SQLAlchemy so it is logged as every
-other is. Errors reach the caller as SQLAlchemy's (OperationalError and the rest), the
-connection invalidated when the driver lost it, as for any other statement: a database cut
-mid-read is an outage (503), not an unexpected error.
+What watches statements still sees each one: `before_cursor_execute` listeners (what counts
+a request's statements, infra/db/snapshot.py, and the tests' counters) are told of it as
+SQLAlchemy tells them, and may refuse it by raising; and with SQL logging on (FOYER_LOG_SQL)
+the statement goes through SQLAlchemy so it is logged as every other is. Errors reach the
+caller as SQLAlchemy's (OperationalError and the rest), the connection invalidated when the
+driver lost it, as for any other statement: a database cut mid-read is an outage (503), not
+an unexpected error.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def _bound(
     sync: Connection, statement: Executable, parameters: dict[str, Any]
 ) -> tuple[_Compiled, dict[str, Any]]:
     """The statement compiled once, and its values as the driver takes them; what watches
-    statements (`before_cursor_execute`: the tests' counters) is told of it."""
+    statements (`before_cursor_execute`: a request's count, the tests' counters) is told
+    of it."""
     compiled = _compiled(statement, sync.dialect)
     values = {**compiled.defaults, **parameters}
     for name, process in compiled.binds:

@@ -1,10 +1,11 @@
 """One request's reads: one pooled connection and one consistent snapshot.
 
 Every read of a request (the caller, the page, each dataloader batch) runs on the same
-connection inside one read-only transaction, REPEATABLE READ on PostgreSQL and a deferred
-transaction on SQLite (whose snapshot is taken at its first read, as PostgreSQL's is). So
-the five figures of an opportunity, read by different batches, come from one moment: an
-instalment paid meanwhile is counted in all of them or in none.
+connection inside one read-only transaction (but for a request that reads once, below),
+REPEATABLE READ on PostgreSQL and a deferred transaction on SQLite (whose snapshot is taken
+at its first read, as PostgreSQL's is). So the five figures of an opportunity, read by
+different batches, come from one moment: an instalment paid meanwhile is counted in all of
+them or in none.
 
 The connection is checked out at the first read and returned when the request ends; batches
 that strawberry resolves concurrently take turns on it. A write of the request (a
@@ -40,8 +41,10 @@ _BEGIN = {
 
 
 class SnapshotNeeded(Exception):
-    """A request reading once asked for a second read (or a write): what it read first is
-    of another moment than what it would read now, so it must run again in one snapshot."""
+    """A request reading once asked for a second statement (or one that is not a SELECT, or
+    a write, or one that needs a transaction): what it read first is of another moment than
+    what it would read next, or the statement needs the read-only transaction it is not in;
+    so the request must run again in one snapshot."""
 
 
 class _StaleConnection(Exception):
@@ -152,20 +155,30 @@ class RequestReads:
             finally:
                 self._counting = True
 
-    def _noted(self, connection: Any) -> None:
-        """A statement is about to run on `connection`: if it is this request's and reads
-        data, it is counted, and reading once, a second raises SnapshotNeeded."""
+    def _noted(self, connection: Any, statement: str) -> None:
+        """`statement` is about to run on `connection`: if it is this request's and reads
+        data, it is counted. Reading once, a second raises SnapshotNeeded, and so does one
+        that is not a SELECT: the read-only transaction that would refuse a write is not
+        there to refuse it."""
         if self._db is None or self._db.sync_connection is not connection or not self._counting:
             return
-        if self._once and self.statements:
+        if self._once and (self.statements or not _selects(statement)):
             self.needs_snapshot = True
             raise SnapshotNeeded
         self.statements += 1
 
+    def needs_transaction(self, connection: Any) -> None:
+        """A statement about to run on `connection` needs a transaction of its own (it sets
+        what is local to one): reading once, it raises SnapshotNeeded."""
+        if self._once and self._db is not None and self._db.sync_connection is connection:
+            self.needs_snapshot = True
+            raise SnapshotNeeded
+
     async def value(self, query: str) -> Any:
         """The one value `query` (SQL without parameters) selects. As the request's first
         read it travels with the BEGIN, in the same round trip: a check each request makes
-        (the credentials generation) then costs no wait of its own."""
+        (the credentials generation) then costs no wait of its own. Reading once, there is
+        no BEGIN, and it goes alone; it is not a read of data either way."""
         async with self._turn:
             if self._db is not None:
                 self._counting = False
@@ -324,10 +337,22 @@ def _watch_statements(engine: Engine) -> None:
         _watched.add(engine)
 
 
-def _note_statement(connection: Any, *_: Any) -> None:
+def _note_statement(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
     reads = connection.info.get(_READS)
     if reads is not None:
-        reads._noted(connection)
+        reads._noted(connection, statement)
+
+
+def needs_transaction(connection: Any) -> None:
+    """What a statement that needs a transaction calls first (infra/db/snapshot.py:
+    RequestReads.needs_transaction), with the SQLAlchemy connection it runs on."""
+    reads = connection.info.get(_READS)
+    if reads is not None:
+        reads.needs_transaction(connection)
+
+
+def _selects(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT"
 
 
 def _pooled(db: AsyncConnection) -> Any:

@@ -35,6 +35,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
+from infra.db.snapshot import needs_transaction
+
 # Set on the compiled form of a statement (cached with it) that holds criteria.
 _MARK = "foyer_plan_each_run"
 
@@ -77,6 +79,8 @@ def _planned_each_run(cursor: Any, statement: str, parameters: Any, context: Any
     """Run a marked statement; False leaves any other to the dialect."""
     if not getattr(context.compiled, _MARK, False):
         return False
+    # Its settings are local to its transaction: a request reading once has none.
+    needs_transaction(context.root_connection)
     driver = context.root_connection.connection.driver_connection
     threshold = driver.prepare_threshold
     # None: psycopg neither prepares the statement nor uses a plan it prepared before.

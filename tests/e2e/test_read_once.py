@@ -4,12 +4,23 @@ request would."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from sqlalchemy import event
+
+from domain.roles import Role
+from infra.auth.accounts import revoke_api_key
+from infra.db.snapshot import in_transaction
 from resolvers.global_ids import to_global_id
 from resolvers.read_modes import TRUSTED_AFTER
-from tests.conftest import Api, StatementCounter
+from tests.conftest import TRANSACTION_CONTROL, Api, StatementCounter
+from tests.e2e.test_caller_cache import REFUSED, refusal
 from tests.e2e.test_households import household_of, person
+
+NOBODY = to_global_id("Individual", 10**12)
 
 
 def household_query(api: Api) -> str:
@@ -19,36 +30,73 @@ def household_query(api: Api) -> str:
     }}"""
 
 
-async def test_a_query_read_once_that_needs_a_second_statement_answers_from_one_snapshot(
-    api: Api, app: Any
+@pytest.fixture
+def transactions(api: Api) -> Iterator[list[bool]]:
+    """For each statement of data the API runs, whether it ran inside a transaction."""
+    seen: list[bool] = []
+
+    def note(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            seen.append(in_transaction(connection.connection.driver_connection))
+
+    engine = api.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+async def trusted(api: Api, query: str, app: Any) -> None:
+    """`query` sent until its requests read once (there is no such customer: the record's
+    statement alone)."""
+    await api.data("{ viewer { name } }")  # the caller looked up, and remembered
+    for _ in range(TRUSTED_AFTER):
+        assert (await api.data(query, {"id": NOBODY})) == {"customer": None}
+    assert app.state.services.read_modes.reads_once(query)
+
+
+async def test_a_query_read_once_runs_its_statement_outside_any_transaction(
+    api: Api, app: Any, transactions: list[bool], statements: StatementCounter
 ) -> None:
     query = household_query(api)
-    modes = app.state.services.read_modes
-    nobody = to_global_id("Individual", 10**12)
-    for _ in range(TRUSTED_AFTER):  # no such customer: the record's statement alone
-        assert (await api.data(query, {"id": nobody})) == {"customer": None}
-    assert modes.reads_once(query)
+    await trusted(api, query, app)
+    transactions.clear()
+    statements.count = 0
+
+    assert (await api.data(query, {"id": NOBODY})) == {"customer": None}
+
+    assert transactions == [False]
+    assert statements.count == 1
+
+
+async def test_a_query_read_once_that_needs_a_second_statement_answers_from_one_snapshot(
+    api: Api, app: Any, transactions: list[bool], caplog: pytest.LogCaptureFixture
+) -> None:
+    query = household_query(api)
+    await trusted(api, query, app)
     marie = await person(api, "Marie")
     await household_of(api, marie)
+    transactions.clear()
 
-    answer = await api.data(query, {"id": marie})
+    with caplog.at_level(logging.ERROR, logger="foyer.api"):
+        answer = await api.data(query, {"id": marie})
 
-    # Refused the household's statement, the request ran again: no error, the answer whole.
+    # Refused the household's statement, the request ran again: the answer whole, read in
+    # one snapshot, and nothing logged of the refusal.
     assert answer == {"customer": {"id": marie, "household": {"name": "Curie household"}}}
-    assert not modes.reads_once(query)
+    first, *again = transactions
+    assert first is False and again and all(again)
+    assert "Unexpected error" not in caplog.text
+    assert not app.state.services.read_modes.reads_once(query)
 
 
-async def test_a_query_read_once_runs_the_statements_it_ran_in_a_snapshot(
-    api: Api, app: Any, statements: StatementCounter
-) -> None:
+async def test_a_key_revoked_is_refused_at_once_by_a_query_read_once(api: Api, app: Any) -> None:
+    key = await api.key_with(Role.SALES)
     query = household_query(api)
-    nobody = to_global_id("Individual", 10**12)
-    await api.data("{ viewer { name } }")  # the caller looked up, and remembered
-    counts = []
-    for _ in range(TRUSTED_AFTER + 2):
-        statements.count = 0
-        assert (await api.data(query, {"id": nobody})) == {"customer": None}
-        counts.append(statements.count)
-
+    await api.data("{ viewer { name } }", key=key)
+    for _ in range(TRUSTED_AFTER):
+        assert (await api.data(query, {"id": NOBODY}, key=key)) == {"customer": None}
     assert app.state.services.read_modes.reads_once(query)
-    assert counts == [1] * (TRUSTED_AFTER + 2)
+
+    await revoke_api_key(api.runtime.engine, api.slug, key)
+
+    assert refusal(await api.call(query, {"id": NOBODY}, key=key)) == REFUSED

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from infra.db import tables as t
 from infra.db.snapshot import RequestReads, SnapshotNeeded, in_transaction
+from infra.segments.planning import PlannedEachRun
+from infra.settings import Settings
 from tests.conftest import Api
 
 CHECK = "SELECT 1"
@@ -96,3 +98,47 @@ async def test_the_callers_check_and_look_up_are_not_reads_of_data(api: Api) -> 
         await reads.end()
 
     assert found[1] is False and reads.statements == 1
+
+
+async def test_reading_once_a_statement_that_is_not_a_select_is_refused_before_it_runs(
+    api: Api,
+) -> None:
+    """In a snapshot, the read-only transaction refuses a write; reading once there is none,
+    so the write is refused before it is sent, and runs (to be refused) in one snapshot."""
+    rename = update(t.tenant).where(t.tenant.c.slug == api.slug).values(name="Never")
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        with pytest.raises(SnapshotNeeded):
+            await reads.run(lambda db: db.execute(rename))
+    finally:
+        await reads.end()
+
+    async with api.runtime.engine.connect() as db:
+        name = (
+            await db.execute(select(t.tenant.c.name).where(t.tenant.c.slug == api.slug))
+        ).scalar()
+    assert name != "Never"
+
+
+async def test_reading_once_a_statement_whose_settings_need_a_transaction_is_refused(
+    api: Api, settings: Settings
+) -> None:
+    """A segment's criteria are planned with settings local to their transaction
+    (infra/segments/planning.py), which a request reading once does not have."""
+    if settings.is_sqlite:
+        pytest.skip("SQLite plans every statement afresh, with nothing set for it.")
+    marked = select(func.current_setting("min_parallel_table_scan_size")).where(
+        PlannedEachRun(true())
+    )
+    reads = RequestReads(api.runtime.engine)
+    reads.read_once()
+    try:
+        with pytest.raises(SnapshotNeeded):
+            await reads.run(lambda db: db.execute(marked))
+        await reads.read_again()
+        during = (await reads.run(lambda db: db.execute(marked))).scalar_one()
+    finally:
+        await reads.end()
+
+    assert during == "0"
