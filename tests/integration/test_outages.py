@@ -163,6 +163,11 @@ async def test_reminders_sent_while_the_mail_server_is_down_all_arrive_once_it_r
     assert arrived_once(box, rows)
 
 
+# The sweeper's lease in the test: long enough that the first sweep, right after the
+# reminders are queued, comes before it ends even on a slow machine (0.5 s was not, once).
+LOST_AFTER = 2.0
+
+
 async def test_reminders_whose_message_was_lost_are_sent_again_by_the_sweeper_once(
     api: Api, mailing: Runtime, mail_behind_proxy: tuple[Mailbox, TcpProxy]
 ) -> None:
@@ -180,14 +185,14 @@ async def test_reminders_whose_message_was_lost_are_sent_again_by_the_sweeper_on
     sweeper = Sweeper(
         mailing.sync_engine,
         mailing.files,
-        mailing.settings.model_copy(update={"lease_seconds": 0.5}),
+        mailing.settings.model_copy(update={"lease_seconds": LOST_AFTER}),
     )
     assert queued.queued == REMINDERS and sweeper.sweep().reminders_queued == 0  # not yet
 
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(LOST_AFTER)
     assert sweeper.sweep().reminders_queued == REMINDERS
     settle(mailing, finished(mailing, api.slug, runs=0, due=REMINDERS))
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(LOST_AFTER)
     assert sweeper.sweep().reminders_queued == 0
 
     rows = reminders(mailing, api.slug)
