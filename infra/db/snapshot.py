@@ -111,7 +111,7 @@ class RequestReads:
         self._turn = asyncio.Lock()
         self._once = False
         # The statements of data the request ran, and whether, reading once, it asked for
-        # more than one (infra/db/snapshot.py: _noted).
+        # more than one (`_noted`).
         self.statements = 0
         self.needs_snapshot = False
         self._counting = True
