@@ -27,13 +27,11 @@ from resolvers.global_ids import CUSTOMER_TYPES, parse_global_id, pk_of
 SEES_INACTIVE = FUNDRAISING_READER
 
 
-async def customer_by_global_id(
-    context: RequestContext, global_id: str, types: tuple[str, ...] = CUSTOMER_TYPES
-) -> Any | None:
+async def customer_by_global_id(context: RequestContext, global_id: str) -> Any | None:
     """The customer's row, through the request's loader: the ids of one request (`node`
     asked for many) are read in one batch."""
     parsed = parse_global_id(global_id)
-    if parsed is None or parsed[0] not in types:
+    if parsed is None or parsed[0] not in CUSTOMER_TYPES:
         return None
     row = await context.loaders.customer_by_id.load(parsed[1])
     if row is None or customer_type_name(row) != parsed[0]:
